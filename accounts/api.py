@@ -1,0 +1,76 @@
+from axes.exceptions import AxesBackendPermissionDenied
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from . import services
+from .models import RoleAssignment
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RoleAssignment
+        fields = ["role", "school", "district"]
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    roles = RoleSerializer(many=True, source="active_roles")
+
+
+class TokenView(APIView):
+    """`POST {"username", "password"}` → `{"token"}`. Five failures lock the account and address."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        try:
+            valid = serializer.is_valid()
+        except AxesBackendPermissionDenied:
+            valid = False
+            request.axes_locked_out = True
+        # django-axes marks a locked-out request; Django's authenticate() turns the refusal into
+        # a plain failure, so the flag is how the API tells "locked" from "wrong password".
+        if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
+            return Response(
+                {"detail": _("Too many failed sign-ins. This account is locked for 15 minutes.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        if not valid:
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        services.audit_record(request=request, user=user, action="login", detail="api token")
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        user.active_roles = list(user.role_assignments.active())
+        return Response(MeSerializer(user).data)
+
+
+class RevokeTokenView(APIView):
+    """Delete the caller's API tokens (sign out every API client)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

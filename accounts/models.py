@@ -1,0 +1,126 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .roles import SCHOOL_ROLES, Role
+
+
+class User(AbstractUser):
+    """A person who signs in: a guardian, a member of a school's staff, or bureau staff.
+
+    `name` holds the full Chinese name (姓名) as one field; first/last name are not used.
+    """
+
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    def get_full_name(self) -> str:
+        return self.name or self.username
+
+    @cached_property
+    def scope(self):
+        """What this user may see, computed once per request (see accounts.scoping)."""
+        from .scoping import Scope
+
+        return Scope.for_user(self)
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class RoleAssignment(models.Model):
+    """One role of one user at one school or district (or city-wide for bureau and admin)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    school = models.ForeignKey(
+        "schools.School", null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments",
+        verbose_name=_("school"),
+    )
+    district = models.ForeignKey(
+        "schools.District", null=True, blank=True, on_delete=models.PROTECT, related_name="role_assignments",
+        verbose_name=_("district"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "school"], condition=models.Q(school__isnull=False),
+                name="unique_role_at_school",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "district"], condition=models.Q(district__isnull=False),
+                name="unique_role_in_district",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=models.Q(school__isnull=True, district__isnull=True),
+                name="unique_city_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.school or self.district or _("city")
+        return f"{self.user} · {self.get_role_display()} · {where}"
+
+    def clean(self) -> None:
+        if self.role in SCHOOL_ROLES and not self.school_id:
+            raise ValidationError({"school": _("This role is held at a school.")})
+        if self.role == Role.DISTRICT and not self.district_id:
+            raise ValidationError({"district": _("District staff belong to a district.")})
+        if self.role in {Role.BUREAU, Role.ADMIN, Role.PARENT} and (self.school_id or self.district_id):
+            raise ValidationError(_("This role is not tied to a school or district."))
+
+
+class AuditEvent(models.Model):
+    """Who read or changed what. Written for logins and for reads of sensitive personal data."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGOUT = "logout", _("Signed out")
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        READ = "read", _("Read sensitive data")
+        CHANGE = "change", _("Changed sensitive data")
+        EXPORT = "export", _("Exported data")
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}:{self.object_id}"

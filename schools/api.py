@@ -1,0 +1,81 @@
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, viewsets
+
+from accounts.services import audit_record
+
+from . import selectors
+from .models import School, Student
+
+
+class SchoolSerializer(serializers.ModelSerializer):
+    district_name = serializers.CharField(source="district.name", default=None, read_only=True)
+
+    class Meta:
+        model = School
+        fields = ["id", "code", "name", "district", "district_name", "level", "city_direct", "demonstration"]
+
+
+class StudentSerializer(serializers.ModelSerializer):
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    class_name = serializers.CharField(source="homeroom_class.name", read_only=True)
+    grade = serializers.IntegerField(source="homeroom_class.grade.number", read_only=True)
+
+    class Meta:
+        model = Student
+        fields = ["id", "student_number", "name", "gender", "school", "school_name", "homeroom_class",
+                  "class_name", "grade", "status"]
+
+
+class StudentDetailSerializer(StudentSerializer):
+    health_notes = serializers.SerializerMethodField()
+
+    class Meta(StudentSerializer.Meta):
+        fields = [*StudentSerializer.Meta.fields, "birth_date", "health_notes"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_health_notes(self, obj):
+        # Health notes are sensitive: shown to the child's guardians and school-wide staff only.
+        scope = self.context["request"].user.scope
+        if obj.school_id in scope.school_wide_ids or scope.is_admin or obj.homeroom_class_id in scope.homeroom_class_ids:
+            return obj.health_notes
+        if obj.guardianships.filter(guardian_id=scope.user_id, active=True).exists():
+            return obj.health_notes
+        return None
+
+
+class SchoolFilter(filters.FilterSet):
+    class Meta:
+        model = School
+        fields = ["district", "level", "city_direct"]
+
+
+class SchoolViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SchoolSerializer
+    filterset_class = SchoolFilter
+
+    def get_queryset(self):
+        return selectors.school_list(user=self.request.user)
+
+
+class StudentFilter(filters.FilterSet):
+    class Meta:
+        model = Student
+        fields = ["school", "homeroom_class", "status"]
+
+
+class StudentViewSet(viewsets.ReadOnlyModelViewSet):
+    filterset_class = StudentFilter
+
+    def get_queryset(self):
+        return selectors.student_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return StudentDetailSerializer if self.action == "retrieve" else StudentSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        audit_record(request=request, action="read", object_type="schools.student", object_id=kwargs["pk"],
+                     detail="api student detail")
+        return response
+

@@ -1,0 +1,342 @@
+"""Districts, schools, terms, classes, students, guardians and venues."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
+from simple_history.models import HistoricalRecords
+
+from accounts.roles import Role
+from accounts.scoping import scope_of
+
+
+def pinyin_key(name: str) -> str:
+    """Sort key so that lists sorted by name follow pinyin order, as Chinese users expect."""
+    return " ".join(lazy_pinyin(name or ""))[:128]
+
+
+class District(models.Model):
+    """学区: one of the city's school districts."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("district (学区)")
+        verbose_name_plural = _("districts")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SchoolQuerySet:
+        scope = scope_of(user)
+        if scope.sees_city:
+            return self.all()
+        q = Q(pk__in=scope.staff_school_ids) | Q(district_id__in=scope.district_ids)
+        if scope.user_id is not None:
+            q |= Q(pk__in=Student.objects.filter(
+                guardianships__guardian_id=scope.user_id, guardianships__active=True
+            ).values("school_id"))
+        return self.filter(q)
+
+
+class School(models.Model):
+    class Level(models.TextChoices):
+        PRIMARY = "primary", _("Primary school")
+        JUNIOR = "junior", _("Junior middle school")
+        NINE_YEAR = "nine_year", _("Nine-year school")
+
+    class Demonstration(models.TextChoices):
+        NONE = "", _("Not a demonstration school")
+        PROVINCIAL_1 = "provincial_1", _("Provincial demonstration school, first batch")
+        PROVINCIAL_2 = "provincial_2", _("Provincial demonstration school, second batch")
+
+    name = models.CharField(_("name"), max_length=128, unique=True)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, related_name="schools", verbose_name=_("district")
+    )
+    city_direct = models.BooleanField(_("city-direct (市直)"), default=False)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    demonstration = models.CharField(
+        _("demonstration school"), max_length=16, choices=Demonstration.choices, blank=True, default=""
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(city_direct=True, district__isnull=True) | Q(city_direct=False, district__isnull=False),
+                name="school_city_direct_xor_district",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def grade_range(self) -> range:
+        return {self.Level.PRIMARY: range(1, 7), self.Level.JUNIOR: range(7, 10)}.get(self.level, range(1, 10))
+
+
+class Term(models.Model):
+    """A school term, city-wide, with the bureau's policy values for it.
+
+    The four time rules of DESIGN.md (noon start in winter and summer, the latest end, the daily
+    minimum) are read from the term and nowhere else.
+    """
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    summer_timetable_from = models.DateField(_("summer timetable from"), null=True, blank=True)
+    winter_timetable_from = models.DateField(_("winter timetable from"), null=True, blank=True)
+    noon_start_winter = models.TimeField(_("noon service from (winter)"), default="13:00")
+    noon_start_summer = models.TimeField(_("noon service from (summer)"), default="14:00")
+    latest_end = models.TimeField(_("after-school service ends by"), default="18:00")
+    min_daily_minutes = models.PositiveSmallIntegerField(_("minimum service minutes a day"), default=120)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        ordering = ["-start_date"]
+        constraints = [models.CheckConstraint(condition=Q(end_date__gt=models.F("start_date")), name="term_dates")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_summer(self, day) -> bool:
+        """Summer timetable applies from `summer_timetable_from` until `winter_timetable_from`."""
+        s, w = self.summer_timetable_from, self.winter_timetable_from
+        if s and w:
+            return s <= day < w if s < w else not (w <= day < s)
+        if s:
+            return day >= s
+        if w:
+            return day < w
+        return False
+
+    @classmethod
+    def current(cls, day=None) -> Term | None:
+        from django.utils import timezone
+
+        day = day or timezone.localdate()
+        return cls.objects.filter(start_date__lte=day, end_date__gte=day).first() or cls.objects.first()
+
+
+class Grade(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="grades", verbose_name=_("school"))
+    number = models.PositiveSmallIntegerField(_("grade"))
+    name = models.CharField(_("name"), max_length=32)
+
+    class Meta:
+        verbose_name = _("grade")
+        verbose_name_plural = _("grades")
+        ordering = ["school", "number"]
+        constraints = [models.UniqueConstraint(fields=["school", "number"], name="unique_grade")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HomeroomClassQuerySet(models.QuerySet):
+    def visible_to(self, user) -> HomeroomClassQuerySet:
+        scope = scope_of(user)
+        if scope.sees_city:
+            return self.all()
+        return self.filter(
+            Q(school_id__in=scope.staff_school_ids) | Q(school__district_id__in=scope.district_ids)
+        )
+
+
+class HomeroomClass(models.Model):
+    """班级: a class with its homeroom teacher (班主任)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school"))
+    grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="classes", verbose_name=_("grade"))
+    name = models.CharField(_("name"), max_length=32)
+    homeroom_teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="homeroom_classes",
+        verbose_name=_("homeroom teacher"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    objects = HomeroomClassQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("class (班级)")
+        verbose_name_plural = _("classes")
+        ordering = ["school", "grade__number", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="unique_class_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StudentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> StudentQuerySet:
+        """Children a user may see one by one.
+
+        Guardians see their own children; the principal, the offices and the duty leader see their
+        school; a homeroom teacher sees the class; a teacher sees the children placed with them
+        (added by enrollment and clubs through `TEACHER_STUDENT_FILTERS`). District and bureau staff
+        see counts only (DESIGN.md: aggregates for sensitive data), so no rows here.
+        """
+        scope = scope_of(user)
+        if scope.is_admin:
+            return self.all()
+        if scope.user_id is None:
+            return self.none()
+        q = Q(guardianships__guardian_id=scope.user_id, guardianships__active=True)
+        q |= Q(school_id__in=scope.school_wide_ids)
+        q |= Q(homeroom_class_id__in=scope.homeroom_class_ids)
+        teacher_schools = scope.schools_with(Role.TEACHER)
+        if teacher_schools:
+            for build in TEACHER_STUDENT_FILTERS:
+                q |= build(scope.user_id, teacher_schools)
+        return self.filter(pk__in=Student.objects.filter(q).values("pk"))
+
+
+#: Callables `(user_id, school_ids) -> Q` registered by apps that give teachers children to hold.
+TEACHER_STUDENT_FILTERS: list = []
+
+
+class Student(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled")
+        TRANSFERRED = "transferred", _("Transferred out")
+        GRADUATED = "graduated", _("Graduated")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students", verbose_name=_("school"))
+    homeroom_class = models.ForeignKey(
+        HomeroomClass, on_delete=models.PROTECT, related_name="students", verbose_name=_("class")
+    )
+    student_number = models.CharField(_("student number"), max_length=32)
+    name = models.CharField(_("name"), max_length=64)
+    name_pinyin = models.CharField(max_length=128, editable=False, db_index=True, default="")
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ENROLLED)
+    health_notes = models.TextField(
+        _("health notes"), blank=True, help_text=_("Allergies or conditions the teacher holding the child must know.")
+    )
+    history = HistoricalRecords()
+
+    objects = StudentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        ordering = ["name_pinyin", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "student_number"], name="unique_student_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_pinyin = pinyin_key(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_pinyin"}
+        super().save(*args, **kwargs)
+
+    @property
+    def initials(self) -> str:
+        return self.name[-2:] if self.name else "?"
+
+
+class GuardianshipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def visible_to(self, user):
+        return self.filter(student__in=Student.objects.visible_to(user))
+
+
+class Guardianship(models.Model):
+    """A guardian's link to a child: the relation, and whether they may pick the child up."""
+
+    class Relation(models.TextChoices):
+        FATHER = "father", _("Father")
+        MOTHER = "mother", _("Mother")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        OTHER = "other", _("Other guardian")
+
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="guardianships", verbose_name=_("guardian")
+    )
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="guardianships",
+                                verbose_name=_("student"))
+    relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
+    may_pick_up = models.BooleanField(_("may pick up"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    objects = GuardianshipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("guardianship")
+        verbose_name_plural = _("guardianships")
+        constraints = [models.UniqueConstraint(fields=["guardian", "student"], name="unique_guardianship")]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} → {self.student} ({self.get_relation_display()})"
+
+
+class VenueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = scope_of(user)
+        if scope.sees_city:
+            return self.all()
+        return self.filter(Q(school_id__in=scope.staff_school_ids) | Q(school__district_id__in=scope.district_ids))
+
+
+class Venue(models.Model):
+    class Kind(models.TextChoices):
+        LIBRARY = "library", _("Library")
+        READING_ROOM = "reading_room", _("Reading room")
+        LAB = "lab", _("Laboratory")
+        COMPUTER_ROOM = "computer_room", _("Computer room")
+        GYM = "gym", _("Gym")
+        ART_ROOM = "art_room", _("Art room")
+        MUSIC_ROOM = "music_room", _("Music room")
+        PLAYGROUND = "playground", _("Playground")
+        CLASSROOM = "classroom", _("Classroom")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="venues", verbose_name=_("school"))
+    name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    capacity = models.PositiveIntegerField(_("capacity"))
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    objects = VenueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["school", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="unique_venue_name")]
+
+    def __str__(self) -> str:
+        return self.name

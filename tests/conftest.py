@@ -1,0 +1,125 @@
+"""Fixtures every test may use. Start with `world`: the role matrix of STYLE.md."""
+import os
+import shutil
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+
+from .factories import (
+    PASSWORD,
+    DistrictFactory,
+    GuardianshipFactory,
+    HomeroomClassFactory,
+    SchoolFactory,
+    StudentFactory,
+    TermFactory,
+    UserFactory,
+    give_role,
+)
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture
+def world(db):
+    """The role matrix: two schools in two districts and one person per role.
+
+    - school_a (district_a): class_a with child_a (guardian parent_a) and child_a2 (guardian other_parent)
+    - school_b (district_b): class_b with child_b (guardian parent_b)
+    - homeroom: homeroom teacher of class_a; teacher_b: a teacher of school_b
+    - principal: principal of school_a; district: staff of district_a; bureau: the city
+    """
+    term = TermFactory()
+    district_a, district_b = DistrictFactory(name="桥东学区"), DistrictFactory(name="桥西学区")
+    school_a = SchoolFactory(name="沙河市实验小学", district=district_a)
+    school_b = SchoolFactory(name="桥西中心小学", district=district_b)
+    homeroom = UserFactory(username="homeroom", name="王老师")
+    class_a = HomeroomClassFactory(school=school_a, homeroom_teacher=homeroom)
+    class_b = HomeroomClassFactory(school=school_b)
+    child_a = StudentFactory(homeroom_class=class_a, name="张小明")
+    child_a2 = StudentFactory(homeroom_class=class_a, name="李小红")
+    child_b = StudentFactory(homeroom_class=class_b, name="赵小刚")
+    parent_a = UserFactory(username="parent_a", name="张家长", phone="13800000001")
+    other_parent = UserFactory(username="other_parent", name="李家长", phone="13800000002")
+    parent_b = UserFactory(username="parent_b", name="赵家长", phone="13800000003")
+    for parent, child in ((parent_a, child_a), (other_parent, child_a2), (parent_b, child_b)):
+        GuardianshipFactory(guardian=parent, student=child)
+        give_role(parent, Role.PARENT)
+    give_role(homeroom, Role.HOMEROOM, school=school_a)
+    give_role(homeroom, Role.TEACHER, school=school_a)
+    teacher_b = UserFactory(username="teacher_b", name="孙老师")
+    give_role(teacher_b, Role.TEACHER, school=school_b)
+    principal = UserFactory(username="principal", name="周校长")
+    give_role(principal, Role.PRINCIPAL, school=school_a)
+    district = UserFactory(username="district", name="马主任")
+    give_role(district, Role.DISTRICT, district=district_a)
+    bureau = UserFactory(username="bureau", name="刘科长")
+    give_role(bureau, Role.BUREAU)
+    return SimpleNamespace(
+        term=term, district_a=district_a, district_b=district_b, school_a=school_a, school_b=school_b,
+        class_a=class_a, class_b=class_b, child_a=child_a, child_a2=child_a2, child_b=child_b,
+        parent_a=parent_a, other_parent=other_parent, parent_b=parent_b, homeroom=homeroom,
+        teacher_b=teacher_b, principal=principal, district=district, bureau=bureau,
+    )
+
+
+#: The role names of the matrix, for parametrised tests.
+MATRIX_ROLES = ["parent_a", "other_parent", "homeroom", "teacher_b", "principal", "district", "bureau"]
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_user(user)` signs it in with a token, as a tablet would."""
+    client = APIClient()
+
+    def as_user(user):
+        from rest_framework.authtoken.models import Token
+
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    client.as_user = as_user
+    return client
+
+
+@pytest.fixture
+def login(client):
+    """`login(user)` signs the Django test client in through the real login page."""
+
+    def do(user):
+        response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return do
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        if REQUIRE_SERVICES:
+            pytest.fail("this test needs PostgreSQL (DATABASE_URL) and REQUIRE_SERVICES=1 is set")
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("browser") and not shutil.which("chromium"):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("browser tests need Debian's chromium and REQUIRE_BROWSER=1 is set")
+        pytest.skip("needs Debian's chromium (apt-get install chromium fonts-noto-cjk)")
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        if REQUIRE_SERVICES:
+            pytest.fail("this test needs Redis (REDIS_URL) and REQUIRE_SERVICES=1 is set")
+        pytest.skip("needs Redis: set REDIS_URL=redis://...")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (REQUIRE_SERVICES=1) a skipped test is a failure: nothing may quietly not run."""
+    if not REQUIRE_SERVICES:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"REQUIRE_SERVICES=1 but {len(skipped)} tests were skipped", red=True)
+        session.exitstatus = 1
