@@ -74,3 +74,13 @@ class RevokeTokenView(APIView):
     def post(self, request):
         services.token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def register_api(router):
+    from django.urls import path
+
+    return [
+        path("auth/token/", TokenView.as_view(), name="token"),
+        path("auth/token/revoke/", RevokeTokenView.as_view(), name="token-revoke"),
+        path("me/", MeView.as_view(), name="me"),
+    ]

@@ -79,3 +79,9 @@ class StudentViewSet(viewsets.ReadOnlyModelViewSet):
                      detail="api student detail")
         return response
 
+
+
+def register_api(router):
+    router.register("schools", SchoolViewSet, basename="school")
+    router.register("students", StudentViewSet, basename="student")
+    return []

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class SchoolsConfig(AppConfig):
     name = "schools"
     verbose_name = _("Schools")
+
+    def ready(self) -> None:
+        from accounts.nav import register_nav
+        from accounts.roles import STAFF_ROLES, Role
+
+        register_nav(_("Schools"), "schools:list", roles=STAFF_ROLES, order=90)
+        register_nav(_("My children"), "schools:my_children", roles={Role.PARENT}, order=10)

@@ -1,17 +1,17 @@
-"""Every endpoint under /api/v1/. Apps register their viewsets on the one router."""
-from django.urls import path
+"""Every endpoint under /api/v1/: one DRF router; each app's `api.py` adds its own through
+`register_api(router) -> list[path]` (extra non-router paths)."""
+import importlib
+import importlib.util
+
+from django.conf import settings
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import MeView, RevokeTokenView, TokenView
-from schools.api import SchoolViewSet, StudentViewSet
-
 router = DefaultRouter()
-router.register("schools", SchoolViewSet, basename="school")
-router.register("students", StudentViewSet, basename="student")
+extra = []
+for app in settings.PROJECT_APPS:
+    if importlib.util.find_spec(f"{app}.api"):
+        module = importlib.import_module(f"{app}.api")
+        if hasattr(module, "register_api"):
+            extra.extend(module.register_api(router))
 
-urlpatterns = [
-    path("auth/token/", TokenView.as_view(), name="token"),
-    path("auth/token/revoke/", RevokeTokenView.as_view(), name="token-revoke"),
-    path("me/", MeView.as_view(), name="me"),
-    *router.urls,
-]
+urlpatterns = [*extra, *router.urls]

@@ -1,3 +1,9 @@
+"""The URL map. Each app of ours with a `urls.py` is mounted at `/<app>/` (namespace = app name);
+each app's `api.py` may define `register_api(router) -> list[path]` for `/api/v1/`."""
+import importlib
+import importlib.util
+
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -9,8 +15,6 @@ from .api_urls import urlpatterns as api_v1
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("accounts/", include("accounts.urls")),
-    path("schools/", include("schools.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
@@ -19,3 +23,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz/", account_views.healthz, name="healthz"),
 ]
+for app in settings.PROJECT_APPS:
+    if importlib.util.find_spec(f"{app}.urls"):
+        urlpatterns.append(path(f"{app}/", include(f"{app}.urls")))

@@ -35,15 +35,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
-    # ours
-    "accounts",
-    "schools",
-    "enrollment",
-    "clubs",
-    "attendance",
-    "safety",
-    "reports",
 ]
+# Our apps, in dependency order. urls.py mounts each one's urls.py at /<app>/ and api_urls.py asks
+# each one's api.py to register its endpoints.
+PROJECT_APPS = ["accounts", "schools", "notices", "enrollment", "clubs", "attendance", "safety", "reports", "voice"]
+INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -234,3 +230,8 @@ LOGGING = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Delivery channels for notices beyond the in-app inbox (notices.channels). Add an SMS gateway by
+# naming its class here.
+NOTIFICATION_CHANNELS = ["notices.channels.EmailChannel"]
+SITE_URL = env.env_str("SITE_URL", "http://127.0.0.1:8000")

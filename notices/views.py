@@ -1,0 +1,35 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.scoping import get_for_user
+
+from . import services
+from .models import Notification
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    notices = Notification.objects.visible_to(request.user)
+    page = Paginator(notices, 30).get_page(request.GET.get("page"))
+    return render(request, "notices/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def open_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_for_user(Notification.objects, request.user, pk)
+    services.notification_mark_read(notification=notice)
+    if notice.link and url_has_allowed_host_and_scheme(notice.link, allowed_hosts={request.get_host()}):
+        return redirect(notice.link)
+    return redirect("notices:inbox")
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_all_read(user=request.user)
+    return redirect("notices:inbox")
