@@ -7,6 +7,9 @@ from django.conf import settings
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
+# No `.json` suffix routes and no browsable root: fewer doors, each of them in the access matrix.
+router.include_format_suffixes = False
+router.include_root_view = False
 extra = []
 for app in settings.PROJECT_APPS:
     if importlib.util.find_spec(f"{app}.api"):

@@ -172,6 +172,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "沙河市课后服务平台 API. Scoped: objects outside the caller's scope answer 404.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,0 +1,118 @@
+"""The access matrix: every URL of the project, what each role of the role matrix gets there.
+
+`test_access_matrix.py` discovers every URL pattern (from the resolver) and every API operation
+(from the OpenAPI schema) and fails when one has no entry here, so a new endpoint cannot ship
+without saying who may use it. Each entry names the object it is asked about (always one of
+school_a / family a of the `world` fixture) and the status each role gets; every GET response is
+also searched for data the role must never see (LEAKS).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = ["anonymous", "parent_a", "other_parent", "parent_b", "homeroom", "teacher_b", "principal", "district",
+         "bureau"]
+STAFF_A = {"homeroom", "principal"}
+SIGNED_IN = set(ROLES) - {"anonymous"}
+
+
+@dataclass
+class Endpoint:
+    name: str
+    method: str = "GET"
+    #: URL kwargs for the object asked about, built from the world (after `setup`).
+    kwargs: Callable | None = None
+    #: role -> expected status; roles not listed get `default`.
+    expect: dict = field(default_factory=dict)
+    default: int = 404
+    data: Callable | None = None
+    #: prepares extra objects on the world (e.g. a notice for parent_a); returns nothing.
+    setup: Callable | None = None
+    api: bool = False
+    #: markers (see LEAKS) this endpoint may legitimately show to a role: {role: {marker, ...}}
+    may_show: dict = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.name, self.method
+
+
+def roles(status: int, names) -> dict:
+    return dict.fromkeys(names, status)
+
+
+# --- what each role must never see, anywhere -------------------------------------------------
+def leak_markers(world) -> dict[str, dict[str, str]]:
+    """marker name -> text, per role: the names and phones of children and parents out of scope."""
+    kids = {"child_a": world.child_a.name, "child_a2": world.child_a2.name, "child_b": world.child_b.name}
+    phones = {"phone_parent_a": world.parent_a.phone, "phone_other_parent": world.other_parent.phone,
+              "phone_parent_b": world.parent_b.phone}
+    sees = {
+        "anonymous": set(),
+        "parent_a": {"child_a", "phone_parent_a"},
+        "other_parent": {"child_a2", "phone_other_parent"},
+        "parent_b": {"child_b", "phone_parent_b"},
+        "homeroom": {"child_a", "child_a2"},
+        "teacher_b": set(),
+        "principal": {"child_a", "child_a2"},
+        "district": set(),
+        "bureau": set(),
+    }
+    everything = {**kids, **phones}
+    return {role: {m: t for m, t in everything.items() if m not in seen} for role, seen in sees.items()}
+
+
+def _notice_for_parent_a(world):
+    from notices.services import notify
+
+    world.notice_a = notify(recipients=[world.parent_a], kind="test", title="matrix notice")[0]
+
+
+ENDPOINTS: list[Endpoint] = [
+    # --- public ----------------------------------------------------------------------------
+    Endpoint("accounts:login", default=302, expect={"anonymous": 200}),
+    Endpoint("set_language", method="POST", data=lambda w: {"language": "en", "next": "/"}, default=302),
+    Endpoint("javascript-catalog", default=200),
+    Endpoint("healthz", default=200),
+    Endpoint("api:token", method="POST", api=True, data=lambda w: {"username": "nobody", "password": "x"},
+             default=400),
+    # --- signed in, anyone ---------------------------------------------------------------------
+    Endpoint("home", default=302, expect={"anonymous": 302}),
+    Endpoint("accounts:profile", default=200, expect={"anonymous": 302}),
+    Endpoint("accounts:logout", method="POST", default=302),
+    Endpoint("accounts:revoke_tokens", method="POST", default=302, expect={"anonymous": 302}),
+    Endpoint("api:me", api=True, default=200, expect={"anonymous": 401}),
+    Endpoint("api:token-revoke", method="POST", api=True, default=204, expect={"anonymous": 401}),
+    Endpoint("schema", default=200, expect={"anonymous": 401}),
+    Endpoint("api-docs", default=200, expect={"anonymous": 401}),
+    Endpoint("notices:inbox", default=200, expect={"anonymous": 302}),
+    Endpoint("notices:read_all", method="POST", default=302, expect={"anonymous": 302}),
+    Endpoint("notices:open", method="POST", setup=_notice_for_parent_a, kwargs=lambda w: {"pk": w.notice_a.pk},
+             expect={"anonymous": 302, "parent_a": 302}),
+    Endpoint("api:notification-list", api=True, default=200, expect={"anonymous": 401}),
+    Endpoint("api:notification-detail", api=True, setup=_notice_for_parent_a,
+             kwargs=lambda w: {"pk": w.notice_a.pk}, expect={"anonymous": 401, "parent_a": 200}),
+    Endpoint("api:notification-read", method="POST", api=True, setup=_notice_for_parent_a,
+             kwargs=lambda w: {"pk": w.notice_a.pk}, expect={"anonymous": 401, "parent_a": 200}),
+    # --- schools --------------------------------------------------------------------------------
+    Endpoint("schools:list", default=200, expect={"anonymous": 302}),
+    Endpoint("schools:my_children", default=200, expect={"anonymous": 302}),
+    Endpoint("schools:detail", kwargs=lambda w: {"pk": w.school_a.pk},
+             expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", "homeroom", "principal",
+                                                     "district", "bureau"])}),
+    Endpoint("api:school-list", api=True, default=200, expect={"anonymous": 401}),
+    Endpoint("api:school-detail", api=True, kwargs=lambda w: {"pk": w.school_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "other_parent", "homeroom", "principal",
+                                                     "district", "bureau"])}),
+    Endpoint("api:student-list", api=True, default=200, expect={"anonymous": 401}),
+    Endpoint("api:student-detail", api=True, kwargs=lambda w: {"pk": w.child_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+]
+
+#: URL names that are not part of the matrix, with the reason.
+EXCLUDED = {
+    "api-root": "disabled",
+}
+EXCLUDED_PREFIXES = ("admin/",)  # Django admin: staff-only, guarded by is_staff and tested separately
