@@ -111,6 +111,43 @@ ENDPOINTS: list[Endpoint] = [
              expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
 ]
 
+# --- privacy (consent, data download, corrections, audit pages) -------------------------------
+def _correction_for_child_a(world):
+    from privacy.models import CorrectionRequest
+
+    world.correction_a = CorrectionRequest.objects.create(student=world.child_a, requested_by=world.parent_a,
+                                                          text="birth date is wrong")
+
+
+def _reads_in_both_schools(world):
+    """An audit trail in both schools, so the audit pages have something to leak if they could."""
+    from accounts.services import audit_record
+
+    audit_record(user=world.homeroom, action="read", obj=world.child_a, detail="priority claims")
+    audit_record(user=world.teacher_b, action="read", obj=world.child_b, detail="priority claims")
+    world.child_b.health_notes = "peanut allergy"
+    world.child_b.save()
+
+
+ONLY_PARENT_A = {"anonymous": 302, "parent_a": 200}
+AUDITORS = {"anonymous": 302, "principal": 200, "bureau": 200}
+
+ENDPOINTS += [
+    Endpoint("privacy:notice", default=200),
+    Endpoint("privacy:consent", default=200, expect={"anonymous": 302}),
+    Endpoint("privacy:consent_decide", method="POST", kwargs=lambda w: {"student_id": w.child_a.pk},
+             data=lambda w: {"decision": "given"}, expect={"anonymous": 302, "parent_a": 302}),
+    Endpoint("privacy:child_data", kwargs=lambda w: {"student_id": w.child_a.pk}, expect=ONLY_PARENT_A),
+    Endpoint("privacy:child_data_json", kwargs=lambda w: {"student_id": w.child_a.pk}, expect=ONLY_PARENT_A),
+    Endpoint("privacy:correction_new", kwargs=lambda w: {"student_id": w.child_a.pk}, expect=ONLY_PARENT_A),
+    Endpoint("privacy:corrections", setup=_correction_for_child_a, default=200, expect={"anonymous": 302}),
+    Endpoint("privacy:correction_done", method="POST", setup=_correction_for_child_a,
+             kwargs=lambda w: {"pk": w.correction_a.pk}, data=lambda w: {"response": "fixed"},
+             expect={"anonymous": 302, "parent_a": 403, "principal": 302}),
+    Endpoint("privacy:audit_access", setup=_reads_in_both_schools, default=403, expect=AUDITORS),
+    Endpoint("privacy:audit_changes", setup=_reads_in_both_schools, default=403, expect=AUDITORS),
+]
+
 #: URL names that are not part of the matrix, with the reason.
 EXCLUDED = {
     "api-root": "disabled",
