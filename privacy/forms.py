@@ -15,6 +15,7 @@ class CorrectionRequestForm(forms.ModelForm):
         fields = ["text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
         help_texts = {"text": _("Which information is wrong or should be deleted, and what it should say.")}
+        error_messages = {"text": {"required": _("Say what should be corrected.")}}
 
     def clean_text(self):
         text = (self.cleaned_data.get("text") or "").strip()
