@@ -202,6 +202,28 @@ def history_changes(*, rows, audit: AuditScope) -> dict[int, list[tuple[str, str
     for h in everything:
         previous[h.history_id] = last.get(h.id)
         last[h.id] = h
+    # how values read: choices by their label, yes/no, users by name (one query), other links as #id
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext
+
+    User = get_user_model()
+    user_fields = [f for f in fields if f.is_relation and f.related_model is User]
+    user_ids = {getattr(h, f.attname) for h in [*rows, *previous.values()] if h is not None for f in user_fields}
+    user_names = dict(User.objects.filter(pk__in=user_ids - {None}).values_list("pk", "name")) if user_ids else {}
+
+    def show(f, value) -> str:
+        if value is None or value == "":
+            return ""
+        if f.choices:
+            return str(dict(f.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        if f in user_fields:
+            return user_names.get(value) or f"#{value}"
+        if f.is_relation:
+            return f"#{value}"
+        return str(value)
+
     out = {}
     for r in rows:
         prev = previous.get(r.history_id)
@@ -214,7 +236,7 @@ def history_changes(*, rows, audit: AuditScope) -> dict[int, list[tuple[str, str
             if prev is None or old != new:
                 label = str(f.verbose_name)
                 if audit.shows_names:
-                    changes.append((label, "" if old is None else str(old), "" if new is None else str(new)))
+                    changes.append((label, show(f, old), show(f, new)))
                 else:
                     changes.append((label, "", ""))
         out[r.history_id] = changes

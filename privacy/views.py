@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
@@ -27,6 +27,7 @@ from .models import CorrectionRequest
 PAGE_SIZE = 50
 
 
+@require_safe
 def notice_page(request: HttpRequest) -> HttpResponse:
     """The privacy notice for children's information; public (linked from every page's footer)."""
     versions = {v.version: v for v in notice.VERSIONS}
@@ -39,6 +40,7 @@ def notice_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def consent(request: HttpRequest) -> HttpResponse:
     children = list(selectors.children_of_guardian(user=request.user))
     answers = selectors.consents_by_child(user=request.user, children=children)
@@ -68,6 +70,7 @@ def consent_decide(request: HttpRequest, student_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def child_data(request: HttpRequest, student_id: int) -> HttpResponse:
     child = selectors.child_get_for_guardian(user=request.user, pk=student_id)
     data = selectors.child_data(student=child)
@@ -76,6 +79,7 @@ def child_data(request: HttpRequest, student_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def child_data_json(request: HttpRequest, student_id: int) -> HttpResponse:
     child = selectors.child_get_for_guardian(user=request.user, pk=student_id)
     data = selectors.child_data(student=child)
@@ -103,6 +107,7 @@ def correction_new(request: HttpRequest, student_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def corrections(request: HttpRequest) -> HttpResponse:
     qs = (
         CorrectionRequest.objects.visible_to(request.user)
@@ -145,6 +150,7 @@ def _search(form_class, request):
 
 
 @login_required
+@require_safe
 def audit_access(request: HttpRequest) -> HttpResponse:
     audit = selectors.audit_scope(user=request.user)
     form, filters = _search(AuditSearchForm, request)
@@ -158,6 +164,7 @@ def audit_access(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def audit_changes(request: HttpRequest) -> HttpResponse:
     audit = selectors.audit_scope(user=request.user)
     form, filters = _search(HistorySearchForm, request)
