@@ -11,11 +11,7 @@ class PrivacyConfig(AppConfig):
         from accounts.roles import Role
 
         from .providers import register_builtin
-        from .registry import register_scrubber
-        from .services import scrub_correction_requests
-
         register_builtin()
-        register_scrubber("privacy", scrub_correction_requests)
         register_nav(_("Privacy and consent"), "privacy:consent", roles={Role.PARENT}, order=80)
         register_nav(_("Correction requests"), "privacy:corrections", roles={Role.PRINCIPAL}, order=85)
         register_nav(_("Audit log"), "privacy:audit_access", roles={Role.PRINCIPAL, Role.BUREAU, Role.ADMIN},

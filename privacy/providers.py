@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .registry import register_audit_subject, register_provider
+from accounts.privacy import mask_phone
+
+from .registry import register_audit_subject, register_provider, register_scrubber
 
 STUDENT_TYPE = "schools.student"
 
@@ -29,7 +31,8 @@ def schools_provider(student) -> dict:
         "guardians": [
             {
                 "name": g.guardian.get_full_name(),
-                "phone": g.guardian.phone,
+                # masked: a guardian's number is the guardian's data, not the child's
+                "phone": mask_phone(g.guardian.phone),
                 "relation": g.get_relation_display(),
                 "may_pick_up": g.may_pick_up,
                 "active": g.active,
@@ -78,6 +81,24 @@ def notices_provider(student) -> dict:
     }
 
 
+def notices_scrubber(student) -> None:
+    """Messages to the guardians that name the child lose the name (run before it is replaced)."""
+    from django.db.models import Value
+    from django.db.models.functions import Replace
+
+    from notices.models import Notification
+
+    from .services import anonymous_name
+
+    if not student.name:
+        return
+    guardian_ids = student.guardianships.values("guardian_id")
+    anon = Value(anonymous_name(student.pk))
+    Notification.objects.filter(
+        Q(title__contains=student.name) | Q(body__contains=student.name), recipient_id__in=guardian_ids
+    ).update(title=Replace("title", Value(student.name), anon), body=Replace("body", Value(student.name), anon))
+
+
 def privacy_provider(student) -> dict:
     from .models import CorrectionRequest, GuardianConsent
 
@@ -102,6 +123,14 @@ def register_builtin() -> None:
     register_provider("accounts", _("Access log"), accounts_provider)
     register_provider("notices", _("Messages"), notices_provider)
     register_provider("privacy", _("Consent and correction requests"), privacy_provider)
+    register_scrubber("notices", notices_scrubber)
+    register_scrubber("privacy", _scrub_correction_requests)
     register_audit_subject(STUDENT_TYPE, "schools.Student", "")
     register_audit_subject("schools.guardianship", "schools.Guardianship", "student")
     register_audit_subject("privacy.correctionrequest", "privacy.CorrectionRequest", "student")
+
+
+def _scrub_correction_requests(student) -> None:
+    from .services import scrub_correction_requests
+
+    scrub_correction_requests(student)

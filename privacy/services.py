@@ -166,14 +166,18 @@ def student_anonymise(*, student, left_at) -> bool:
 
     The change is saved through simple_history (so the anonymisation is recorded), then the
     personal fields are scrubbed from the student's earlier historical rows too, or the history
-    would keep them. Other apps' scrubbers (`privacy.registry.register_scrubber`) run in the same
-    transaction. Returns False if the student was already anonymised (safe to run twice).
+    would keep them. Every app's scrubber (`privacy.registry.register_scrubber`) runs first, in the
+    same transaction, while the child's name and guardianships are still there to find. Returns False if the student was already anonymised (safe to run twice).
     """
     from schools.models import Guardianship, Student
 
     student = Student.objects.select_for_update().get(pk=student.pk)
     if StudentAnonymisation.objects.filter(student=student).exists():
         return False
+    # Other apps' scrubbers first, while the child's name and guardians are still there to find.
+    for key, scrub in SCRUBBERS.items():
+        log.info("retention scrubber %s student=%s", key, student.pk)
+        scrub(student)
     anon = anonymous_name(student.pk)
     student.name = anon
     student.student_number = f"ANON{student.pk}"
@@ -191,9 +195,6 @@ def student_anonymise(*, student, left_at) -> bool:
         name=anon, name_pinyin=student.name_pinyin, student_number=student.student_number,
         birth_date=None, health_notes="",
     )
-    for key, scrub in SCRUBBERS.items():
-        log.info("retention scrubber %s student=%s", key, student.pk)
-        scrub(student)
     StudentAnonymisation.objects.create(student=student, left_at=left_at)
     audit_record(user=None, username="retention", action=AuditEvent.Action.CHANGE, obj=student,
                  detail="anonymised by the retention task")

@@ -32,7 +32,7 @@ def test_json_download_has_every_provider_and_is_audited(world, client):
     student = sections["schools"]["data"]["student"]
     assert student["name"] == world.child_a.name
     assert student["health_notes"] == "花生过敏"
-    assert [g["phone"] for g in sections["schools"]["data"]["guardians"]] == [world.parent_a.phone]
+    assert [g["phone"] for g in sections["schools"]["data"]["guardians"]] == ["138****0001"]
     assert any(e["what"] == "priority claims" and e["by"] == world.homeroom.name
                for e in sections["accounts"]["data"]["access_log"])
     assert [n["title"] for n in sections["notices"]["data"]["notices"]] == [f"{world.child_a.name} 今日已离校"]

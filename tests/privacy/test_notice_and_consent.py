@@ -106,3 +106,15 @@ def test_consent_record_refuses_a_stranger(world):
         consent_record(student=world.child_a, guardian=world.parent_b, decision="given")
     with pytest.raises(DomainError):
         consent_record(student=world.child_a, guardian=world.parent_a, decision="perhaps")
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_consent_page_query_count_is_constant(world, client, django_assert_num_queries, rows):
+    from tests.factories import StudentFactory
+
+    for child in StudentFactory.create_batch(rows, homeroom_class=world.class_a):
+        GuardianshipFactory(guardian=world.parent_a, student=child)
+        consent_record(student=child, guardian=world.parent_a, decision="given")
+    client.force_login(world.parent_a)
+    with django_assert_num_queries(5):
+        assert client.get(reverse("privacy:consent")).status_code == 200

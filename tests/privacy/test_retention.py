@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from notices.models import Notification
+from notices.services import notify
 from privacy.models import CorrectionRequest, StudentAnonymisation
 from privacy.services import departed_students, retention_run
 from privacy.tasks import anonymise_departed_students
@@ -35,6 +37,8 @@ def test_departed_student_is_anonymised_and_history_scrubbed(world):
     child.save()
     original_name, original_number = child.name, child.student_number
     CorrectionRequest.objects.create(student=child, requested_by=world.parent_a, text=f"{original_name}的生日有误")
+    notify(recipients=[world.parent_a], kind="test", title=f"{original_name}已离校", body=f"{original_name}今天16:30离校")
+    notify(recipients=[world.parent_a], kind="test", title="全校通知")
     leave(child, days_ago=400)
     students_before = Student.objects.count()
 
@@ -56,6 +60,10 @@ def test_departed_student_is_anonymised_and_history_scrubbed(world):
     assert not Student.history.filter(name=original_name).exists()
     assert not CorrectionRequest.history.filter(text__contains=original_name).exists()
     assert not CorrectionRequest.objects.filter(text__contains=original_name).exists()
+    assert not Notification.objects.filter(title__contains=original_name).exists()
+    assert not Notification.objects.filter(body__contains=original_name).exists()
+    assert Notification.objects.filter(title=f"{child.name}已离校").exists()
+    assert Notification.objects.filter(title="全校通知").exists()
     assert StudentAnonymisation.objects.filter(student=child).exists()
     assert AuditEvent.objects.filter(action="change", object_id=str(child.pk), username="retention").exists()
     # other children are untouched
