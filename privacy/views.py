@@ -154,6 +154,7 @@ def _search(form_class, request):
 def audit_access(request: HttpRequest) -> HttpResponse:
     audit = selectors.audit_scope(user=request.user)
     form, filters = _search(AuditSearchForm, request)
+    _audit_the_auditor(request, "access log", filters)
     events = selectors.access_log(user=request.user, **filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     subjects = selectors.describe_subjects(events=page.object_list, audit=audit)
@@ -168,6 +169,7 @@ def audit_access(request: HttpRequest) -> HttpResponse:
 def audit_changes(request: HttpRequest) -> HttpResponse:
     audit = selectors.audit_scope(user=request.user)
     form, filters = _search(HistorySearchForm, request)
+    _audit_the_auditor(request, "change history", filters)
     kind = filters.pop("kind", "student")
     history = selectors.change_history(user=request.user, kind=kind, **filters)
     page = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -177,6 +179,14 @@ def audit_changes(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "rows": rows, "audit": audit, "kind": kind,
         "query": _query_without_page(request),
     })
+
+
+def _audit_the_auditor(request, what: str, filters: dict) -> None:
+    """Searching the logs is itself logged (who searched what, with which filters). A child searched
+    for is not named: the bureau reads this log too and must not see children's names."""
+    shown = ", ".join(f"{k}={'…' if k == 'child' else v}" for k, v in sorted(filters.items()))
+    audit_record(request=request, action=AuditEvent.Action.READ, object_type="privacy.audit",
+                 detail=f"searched the {what}" + (f" ({shown})" if shown else ""))
 
 
 def _query_without_page(request) -> str:

@@ -104,7 +104,7 @@ def test_access_log_query_count_is_constant(world, client, django_assert_num_que
                     object_id=str(Guardianship.objects.first().pk), detail="phone")])
     client.force_login(getattr(world, role))
     # session, user, scope (2), count, page, one per subject type on the page (2), and the nav/header
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert client.get(reverse("privacy:audit_access")).status_code == 200
 
 
@@ -150,7 +150,7 @@ def test_change_history_of_guardianships_and_filters(world, client):
 def test_change_history_query_count_is_constant(world, client, django_assert_num_queries, rows, role):
     StudentFactory.create_batch(rows, homeroom_class=world.class_a)
     client.force_login(getattr(world, role))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(reverse("privacy:audit_changes")).status_code == 200
 
 
@@ -227,3 +227,12 @@ def test_no_url_of_the_application_writes_audit_rows():
                 if needle in line and (".update(" in line or ".delete(" in line):
                     suspicious.append((route, line.strip()))
     assert suspicious == []
+
+
+def test_searching_the_logs_is_logged(world, client):
+    client.force_login(world.principal)
+    client.get(reverse("privacy:audit_access"), {"child": world.child_a.name})
+    client.get(reverse("privacy:audit_changes"))
+    details = list(AuditEvent.objects.filter(user=world.principal, object_type="privacy.audit")
+                   .order_by("id").values_list("detail", flat=True))
+    assert details == ["searched the access log (child=…)", "searched the change history"]
