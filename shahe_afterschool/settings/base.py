@@ -125,6 +125,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 MAX_REQUEST_BODY_SIZE = 10 * 1024 * 1024
+# One uploaded file (privacy.uploads.validate_upload checks size and type for every app's forms).
+MAX_UPLOAD_FILE_SIZE = 5 * 1024 * 1024
 # Children who left (transferred or graduated) are anonymised this many days later (privacy.tasks).
 STUDENT_RETENTION_DAYS = 365
 STORAGES = {
