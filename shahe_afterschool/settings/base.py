@@ -38,7 +38,7 @@ INSTALLED_APPS = [
 ]
 # Our apps, in dependency order. urls.py mounts each one's urls.py at /<app>/ and api_urls.py asks
 # each one's api.py to register its endpoints.
-PROJECT_APPS = ["accounts", "schools", "notices", "enrollment", "clubs", "attendance", "safety", "reports", "voice"]
+PROJECT_APPS = ["accounts", "schools", "notices", "enrollment", "clubs", "attendance", "safety", "reports", "voice", "privacy"]
 INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # refuses an oversized body with 413 (in the user's language) before anything reads it
+    "privacy.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -115,6 +117,18 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
+# Upload limits: form/JSON bodies over 2.5 MB answer 400 (Django's RequestDataTooBig), any body over
+# MAX_REQUEST_BODY_SIZE (file uploads included) answers 413 (privacy.middleware); files over 2.5 MB
+# go to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+MAX_REQUEST_BODY_SIZE = 10 * 1024 * 1024
+# One uploaded file (privacy.uploads.validate_upload checks size and type for every app's forms).
+MAX_UPLOAD_FILE_SIZE = 5 * 1024 * 1024
+# Children who left (transferred or graduated) are anonymised this many days later (privacy.tasks).
+STUDENT_RETENTION_DAYS = 365
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -150,6 +164,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": crontab(minute=17)},
+    "anonymise-departed-students": {"task": "privacy.tasks.anonymise_departed_students",
+                                    "schedule": crontab(hour=3, minute=41)},
 }
 
 # REST framework: https://www.django-rest-framework.org/api-guide/settings/

@@ -33,6 +33,11 @@ class Endpoint:
     #: markers (see LEAKS) this endpoint may legitimately show to a role: {role: {marker, ...}}
     may_show: dict = field(default_factory=dict)
     note: str = ""
+    #: extra GET requests to the same URL, each `(world) -> {query params}`: searches, filters and
+    #: export formats (e.g. `lambda w: {"q": w.child_b.name}`, `lambda w: {"format": "xlsx"}`). Each
+    #: gets the same expected statuses and leak checks; a search term echoed back in a form field
+    #: does not count as a leak, the results do.
+    variants: list = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -97,7 +102,8 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("api:notification-read", method="POST", api=True, setup=_notice_for_parent_a,
              kwargs=lambda w: {"pk": w.notice_a.pk}, expect={"anonymous": 401, "parent_a": 200}),
     # --- schools --------------------------------------------------------------------------------
-    Endpoint("schools:list", default=200, expect={"anonymous": 302}),
+    Endpoint("schools:list", default=200, expect={"anonymous": 302},
+             variants=[lambda w: {"q": w.school_b.name}, lambda w: {"district": w.district_b.pk}]),
     Endpoint("schools:my_children", default=200, expect={"anonymous": 302}),
     Endpoint("schools:detail", kwargs=lambda w: {"pk": w.school_a.pk},
              expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", "homeroom", "principal",
@@ -106,9 +112,51 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("api:school-detail", api=True, kwargs=lambda w: {"pk": w.school_a.pk},
              expect={"anonymous": 401, **roles(200, ["parent_a", "other_parent", "homeroom", "principal",
                                                      "district", "bureau"])}),
-    Endpoint("api:student-list", api=True, default=200, expect={"anonymous": 401}),
+    Endpoint("api:student-list", api=True, default=200, expect={"anonymous": 401},
+             variants=[lambda w: {"school": w.school_b.pk}, lambda w: {"homeroom_class": w.class_b.pk}]),
     Endpoint("api:student-detail", api=True, kwargs=lambda w: {"pk": w.child_a.pk},
              expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+]
+
+# --- privacy (consent, data download, corrections, audit pages) -------------------------------
+def _correction_for_child_a(world):
+    from privacy.models import CorrectionRequest
+
+    world.correction_a = CorrectionRequest.objects.create(student=world.child_a, requested_by=world.parent_a,
+                                                          text="birth date is wrong")
+
+
+def _reads_in_both_schools(world):
+    """An audit trail in both schools, so the audit pages have something to leak if they could."""
+    from accounts.services import audit_record
+
+    audit_record(user=world.homeroom, action="read", obj=world.child_a, detail="priority claims")
+    audit_record(user=world.teacher_b, action="read", obj=world.child_b, detail="priority claims")
+    world.child_b.health_notes = "peanut allergy"
+    world.child_b.save()
+
+
+ONLY_PARENT_A = {"anonymous": 302, "parent_a": 200}
+AUDITORS = {"anonymous": 302, "principal": 200, "bureau": 200}
+
+ENDPOINTS += [
+    Endpoint("privacy:notice", default=200),
+    Endpoint("privacy:consent", default=200, expect={"anonymous": 302}),
+    Endpoint("privacy:consent_decide", method="POST", kwargs=lambda w: {"student_id": w.child_a.pk},
+             data=lambda w: {"decision": "given"}, expect={"anonymous": 302, "parent_a": 302}),
+    Endpoint("privacy:child_data", kwargs=lambda w: {"student_id": w.child_a.pk}, expect=ONLY_PARENT_A),
+    Endpoint("privacy:child_data_json", kwargs=lambda w: {"student_id": w.child_a.pk}, expect=ONLY_PARENT_A),
+    Endpoint("privacy:correction_new", kwargs=lambda w: {"student_id": w.child_a.pk}, expect=ONLY_PARENT_A),
+    Endpoint("privacy:corrections", setup=_correction_for_child_a, default=200, expect={"anonymous": 302}),
+    Endpoint("privacy:correction_done", method="POST", setup=_correction_for_child_a,
+             kwargs=lambda w: {"pk": w.correction_a.pk}, data=lambda w: {"response": "fixed"},
+             expect={"anonymous": 302, "parent_a": 403, "principal": 302}),
+    Endpoint("privacy:audit_access", setup=_reads_in_both_schools, default=403, expect=AUDITORS,
+             variants=[lambda w: {"child": w.child_b.name}, lambda w: {"child": w.child_b.student_number},
+                       lambda w: {"username": "teacher_b"}]),
+    Endpoint("privacy:audit_changes", setup=_reads_in_both_schools, default=403, expect=AUDITORS,
+             variants=[lambda w: {"child": w.child_b.name}, lambda w: {"child": w.child_b.student_number},
+                       lambda w: {"kind": "guardianship"}, lambda w: {"kind": "guardianship", "child": w.child_b.name}]),
 ]
 
 #: URL names that are not part of the matrix, with the reason.

@@ -1,0 +1,42 @@
+"""What each app holds about a child, and how to remove it: the registries the privacy app reads.
+
+- `register_provider(key, label, fn)`: `fn(student) -> dict` returns everything the app holds about
+  the child (plain JSON-able values: str, int, bool, None, date/datetime, lists and dicts of them).
+  The guardian's data download (`privacy.selectors.child_data`) is the union of every provider.
+- `register_scrubber(key, fn)`: `fn(student) -> None` removes the app's personal data about a child
+  the retention task anonymises (names, notes, claims...). Keep the rows: counts in reports stay right.
+- `register_audit_subject(object_type, model_label, student_path)`: an `AuditEvent.object_type`
+  whose `object_id` is the pk of `model_label`, and the path from that model to its student
+  ("" for the student itself). The audit pages use it to find a child's and a school's events.
+
+Apps register in `AppConfig.ready()`. Registration is idempotent (by key).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+PROVIDERS: dict[str, tuple[object, Callable]] = {}
+SCRUBBERS: dict[str, Callable] = {}
+
+
+@dataclass(frozen=True)
+class AuditSubject:
+    object_type: str
+    model_label: str
+    student_path: str
+
+
+AUDIT_SUBJECTS: dict[str, AuditSubject] = {}
+
+
+def register_provider(key: str, label, fn: Callable) -> None:
+    PROVIDERS[key] = (label, fn)
+
+
+def register_scrubber(key: str, fn: Callable) -> None:
+    SCRUBBERS[key] = fn
+
+
+def register_audit_subject(object_type: str, model_label: str, student_path: str = "") -> None:
+    AUDIT_SUBJECTS[object_type] = AuditSubject(object_type, model_label, student_path)
