@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import RoleAssignment
@@ -215,8 +216,9 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-EXPORT_HEADERS = ["id", "school", "district", "occurred at", "type", "severity", "status", "escalated at",
-                  "children involved", "where", "what happened", "actions taken", "closing summary"]
+EXPORT_HEADERS = [_lazy("number"), _lazy("school"), _lazy("district"), _lazy("when it happened"), _lazy("type"),
+                  _lazy("severity"), _lazy("status"), _lazy("escalated at"), _lazy("children involved"),
+                  _lazy("where"), _lazy("what happened"), _lazy("actions taken"), _lazy("closing summary")]
 
 
 @login_required
@@ -229,7 +231,7 @@ def incident_export(request: HttpRequest) -> HttpResponse:
          i.venue.name if i.venue else i.location_note, i.description, i.actions_taken, i.closing_summary]
         for i in selectors.escalation_list(user=request.user).iterator(chunk_size=500)
     ]
-    headers = [_(h) for h in EXPORT_HEADERS]
+    headers = [str(h) for h in EXPORT_HEADERS]
     stamp = timezone.localdate().isoformat()
     if request.GET.get("format") == "csv":
         return csv_response(f"incidents-{stamp}.csv", headers, rows)
