@@ -192,7 +192,7 @@ def inspection_list(*, user, school_id=None) -> QuerySet[Inspection]:
                                                           items__deadline__lt=today), distinct=True)))
     if school_id:
         qs = qs.filter(school_id=school_id)
-    return qs
+    return qs.order_by("-inspected_on", "-id")
 
 
 def inspection_get_for_user(*, user, pk) -> Inspection:

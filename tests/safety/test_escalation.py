@@ -50,10 +50,9 @@ def test_escalation_notice_waits_for_commit(safety, django_capture_on_commit_cal
 
 
 def test_rolled_back_incident_notifies_nobody(safety, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            report(safety, severity=Severity.CRITICAL)
-            raise RuntimeError("the request failed after the insert")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        report(safety, severity=Severity.CRITICAL)
+        raise RuntimeError("the request failed after the insert")
     assert not Incident.objects.exists()
     assert not Notification.objects.exists()
 
