@@ -60,7 +60,7 @@ def incident_counts(*, user) -> dict:
             open_ += row["n"]
     escalated = qs.filter(escalated_at__isnull=False).count()
     return {"total": total, "open": open_, "escalated": escalated, "not_escalated": total - escalated,
-            "by_severity": [(Severity(v).label, n) for v, n in by_severity.items()]}
+            "by_severity": [(str(Severity(v).label), n) for v, n in by_severity.items()]}
 
 
 def incident_get_for_user(*, user, pk) -> Incident:

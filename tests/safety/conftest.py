@@ -16,3 +16,19 @@ def safety(world):
     world.district_b_user = UserFactory(username="district_b", name="郑主任")
     give_role(world.district_b_user, Role.DISTRICT, district=world.district_b)
     return world
+
+
+@pytest.fixture
+def login_as():
+    """Like `login`, but a fresh browser per call, so one test can act as several people."""
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    def do(user):
+        client = Client()
+        response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302
+        return client
+
+    return do
