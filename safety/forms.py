@@ -75,7 +75,7 @@ class IncidentQuickForm(forms.Form):
 class IncidentDetailsForm(forms.Form):
     """Details added later."""
 
-    type = forms.ChoiceField(label=_("Type"), choices=IncidentType.choices)
+    type = forms.ChoiceField(label=_("Type"), choices=IncidentType.choices, widget=forms.RadioSelect)
     severity = forms.TypedChoiceField(
         label=_("Severity"), coerce=int, choices=severity_choices, widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Choose a severity from 1 (general) to 4 (critical).")},
