@@ -230,3 +230,10 @@ def test_history_is_kept_and_nothing_is_deleted_through_the_api(safety, api):
 def test_incident_endpoints_are_in_the_openapi_schema(safety, login_as):
     body = login_as(safety.principal).get("/api/schema/").content.decode()
     assert "/api/v1/incidents/" in body and "/api/v1/incidents/{id}/transition/" in body
+
+
+def test_incident_list_pages_keep_the_filter(safety, login_as):
+    for i in range(51):
+        report(safety, minutes_ago=i + 1)
+    body = login_as(safety.principal).get("/safety/?status=open").content.decode()
+    assert "?status=open&amp;page=2" in body
