@@ -24,8 +24,17 @@ class ChildSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+STATUS_HELP = "open, reviewing or closed"
+TYPE_HELP = "injury, illness, missing_child, conflict, food, fire, traffic, property or other"
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     """The full record, for staff of the school (and the bureau/district for escalated ones)."""
+
+    # Plain fields (not enums) so the OpenAPI schema does not clash with other apps' `status`.
+    type = serializers.CharField(read_only=True, help_text=TYPE_HELP)
+    severity = serializers.IntegerField(read_only=True, help_text="1 general, 2 serious, 3 major, 4 critical")
+    status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
 
     school_name = serializers.CharField(source="school.name", read_only=True)
     venue_name = serializers.CharField(source="venue.name", default=None, read_only=True)
@@ -57,6 +66,9 @@ class IncidentSerializer(serializers.ModelSerializer):
 class GuardianIncidentSerializer(serializers.ModelSerializer):
     """Only the parts meant for a guardian: no description, staff, other children or severity."""
 
+    type = serializers.CharField(read_only=True, help_text=TYPE_HELP)
+    status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
+
     school_name = serializers.CharField(source="school.name", read_only=True)
     type_label = serializers.CharField(source="get_type_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -76,7 +88,7 @@ class GuardianIncidentSerializer(serializers.ModelSerializer):
 class IncidentCreateSerializer(serializers.Serializer):
     school = serializers.IntegerField(required=False, help_text="Needed only for staff of several schools.")
     occurred_at = serializers.DateTimeField()
-    type = serializers.CharField(max_length=32)
+    type = serializers.CharField(max_length=32, help_text=TYPE_HELP)
     severity = serializers.IntegerField(help_text="1 general, 2 serious, 3 major, 4 critical")
     venue = serializers.IntegerField(required=False, allow_null=True)
     location_note = serializers.CharField(required=False, allow_blank=True, max_length=128)
@@ -87,7 +99,7 @@ class IncidentCreateSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Incident.Status.choices)
+    to = serializers.CharField(max_length=16, help_text="reviewing or closed")
     summary = serializers.CharField(required=False, allow_blank=True)
 
 

@@ -78,6 +78,9 @@ def test_api_transition_forbidden_is_409_and_not_allowed_is_403(safety, api):
     r = api.as_user(safety.principal).post(f"/api/v1/incidents/{incident.pk}/transition/", {"to": "closed"},
                                            format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 409 and "cannot become" in r.json()["detail"]
+    r = api.as_user(safety.principal).post(f"/api/v1/incidents/{incident.pk}/transition/", {"to": "done"},
+                                           format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400 and r.json() == {"to": ["Unknown status."]}
     r = api.as_user(safety.teacher_a).post(f"/api/v1/incidents/{incident.pk}/transition/", {"to": "reviewing"},
                                            format="json")
     assert r.status_code == 403
