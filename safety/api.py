@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.services import audit_record
 from schools.models import School, Student
 from shahe_afterschool.errors import DomainError
 
@@ -135,6 +136,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         if len(found) > 1:
             raise DomainError(_("Say which school: you work at more than one."), field="school")
         return found[0]
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        # An incident names children and what happened to them: reads are audited.
+        audit_record(request=request, action="read", object_type="safety.incident", object_id=kwargs["pk"],
+                     detail="api incident detail")
+        return response
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def create(self, request, *args, **kwargs):

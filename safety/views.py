@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import RoleAssignment
 from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES, Role
 from accounts.scoping import get_for_user, scope_of
+from accounts.services import audit_record
 from schools.models import School
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
@@ -115,6 +116,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": incident,
             "children": selectors.guardian_children_of(user=request.user, incident=incident),
         })
+    audit_record(request=request, action="read", obj=incident, detail="incident detail")
     scope = scope_of(request.user)
     can_edit = scope.is_admin or incident.school_id in scope.staff_school_ids
     context = {

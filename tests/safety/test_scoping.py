@@ -132,3 +132,14 @@ def test_escalation_list_and_export_are_for_bureau_and_district(safety, login, r
     client = login(getattr(safety, role))
     assert client.get("/safety/escalations/").status_code == status
     assert client.get("/safety/incidents/export/?format=csv").status_code == status
+
+
+def test_reads_of_an_incident_are_audited(safety, api, login):
+    from accounts.models import AuditEvent
+
+    incident = report(safety)
+    api.as_user(safety.principal).get(f"/api/v1/incidents/{incident.pk}/")
+    login(safety.homeroom).get(f"/safety/incidents/{incident.pk}/")
+    readers = set(AuditEvent.objects.filter(action="read", object_type="safety.incident",
+                                            object_id=str(incident.pk)).values_list("user__username", flat=True))
+    assert readers == {"principal", "homeroom"}
