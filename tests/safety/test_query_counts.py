@@ -104,3 +104,13 @@ def test_plan_overview_queries_are_constant(safety, login, django_assert_num_que
     client = login(safety.bureau)
     with django_assert_num_queries(10):
         assert client.get("/safety/plans/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_incident_detail_queries_do_not_grow_with_follow_ups(safety, login, django_assert_num_queries, rows):
+    incident = report(safety, children=[safety.child_a, safety.child_a2])
+    for i in range(rows):
+        services.incident_add_follow_up(incident=incident, user=safety.homeroom, text=f"跟进 {i}")
+    client = login(safety.principal)
+    with django_assert_num_queries(13):
+        assert client.get(f"/safety/incidents/{incident.pk}/").status_code == 200
