@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class SafetyConfig(AppConfig):
     name = "safety"
     verbose_name = _("Safety")
+
+    def ready(self) -> None:
+        from accounts.nav import register_nav
+        from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES, Role
+
+        register_nav(_("Incidents"), "safety:incidents", roles=SCHOOL_ROLES | {Role.PARENT}, order=60)
+        register_nav(_("School safety"), "safety:school", roles=SCHOOL_WIDE_ROLES, order=61)
+        register_nav(_("Escalations"), "safety:escalations", roles={Role.BUREAU, Role.DISTRICT, Role.ADMIN},
+                     order=62)
+        register_nav(_("Emergency plans"), "safety:plans",
+                     roles=SCHOOL_WIDE_ROLES | {Role.BUREAU, Role.DISTRICT, Role.ADMIN}, order=63)
+        register_nav(_("Inspections"), "safety:inspections",
+                     roles={Role.PRINCIPAL, Role.BUREAU, Role.DISTRICT, Role.ADMIN}, order=64)

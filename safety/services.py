@@ -1,0 +1,526 @@
+"""Writes of the safety app. Every function checks who may do it, validates, and keeps history.
+
+Side effects (notices to the principal, the bureau and guardians) are queued with
+`transaction.on_commit`, so nobody hears of an incident that was rolled back, and they carry a
+`dedupe_key`, so a retried task or a second save never notifies twice.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import RoleAssignment
+from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES, Role
+from accounts.scoping import scope_of
+from schools.models import Guardianship, School, Student, Venue
+from shahe_afterschool.errors import ConflictError, DomainError
+
+from .models import (
+    Drill,
+    EmergencyPlan,
+    GuardianContact,
+    Incident,
+    IncidentFollowUp,
+    IncidentType,
+    Inspection,
+    InspectionHeading,
+    RectificationItem,
+    Severity,
+)
+
+#: Clocks of tablets drift; a time this far ahead of the server's is still "now".
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+INCIDENT_TRANSITIONS = {
+    Incident.Status.OPEN: {Incident.Status.REVIEWING},
+    Incident.Status.REVIEWING: {Incident.Status.CLOSED},
+    Incident.Status.CLOSED: set(),
+}
+ITEM_TRANSITIONS = {
+    RectificationItem.Status.OPEN: {RectificationItem.Status.RESPONDED},
+    RectificationItem.Status.REOPENED: {RectificationItem.Status.RESPONDED},
+    RectificationItem.Status.RESPONDED: {RectificationItem.Status.ACCEPTED, RectificationItem.Status.REOPENED},
+    RectificationItem.Status.ACCEPTED: set(),
+}
+
+
+# --- who may do what --------------------------------------------------------------------------
+def _require_staff_of(user, school_id: int) -> None:
+    scope = scope_of(user)
+    if not (scope.is_admin or school_id in scope.schools_with(*SCHOOL_ROLES)):
+        raise PermissionDenied(_("Only staff of this school may do this."))
+
+
+def _require_school_lead(user, school_id: int) -> None:
+    """The principal, the offices and the duty leader run the school's safety work."""
+    scope = scope_of(user)
+    if not (scope.is_admin or school_id in scope.schools_with(*SCHOOL_WIDE_ROLES)):
+        raise PermissionDenied(_("Only the principal or the school's offices may do this."))
+
+
+def _require_bureau(user) -> None:
+    scope = scope_of(user)
+    if not (scope.is_admin or scope.is_bureau):
+        raise PermissionDenied(_("Only education-bureau staff may do this."))
+
+
+def _clean(obj) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(messages[0], field=None if field == "__all__" else field) from exc
+
+
+# --- incidents --------------------------------------------------------------------------------
+def _check_severity(severity) -> int:
+    try:
+        value = int(severity)
+    except (TypeError, ValueError):
+        value = None
+    if value not in Severity.values:
+        raise DomainError(gettext_lazy("Choose a severity from 1 (general) to 4 (critical)."), field="severity")
+    return value
+
+
+def _check_type(kind) -> str:
+    if kind not in IncidentType.values:
+        raise DomainError(gettext_lazy("Choose one of the listed incident types."), field="type")
+    return kind
+
+
+def _check_time(occurred_at) -> datetime.datetime:
+    if not isinstance(occurred_at, datetime.datetime):
+        raise DomainError(gettext_lazy("Give the date and time it happened."), field="occurred_at")
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    if occurred_at > timezone.now() + CLOCK_SKEW:
+        raise DomainError(gettext_lazy("The time of the incident cannot be in the future."), field="occurred_at")
+    if occurred_at < timezone.now() - datetime.timedelta(days=366):
+        raise DomainError(gettext_lazy("The time of the incident is more than a year ago; check the date."),
+                          field="occurred_at")
+    return occurred_at
+
+
+def _check_children(school: School, children: Iterable) -> list[Student]:
+    """Children as Student objects or ids; every one must be a child of this school. An unknown id and
+    a child of another school get the same message, so the answer confirms nothing."""
+    ids = []
+    for child in children or ():
+        pk = child.pk if isinstance(child, Student) else child
+        try:
+            ids.append(int(pk))
+        except (TypeError, ValueError):
+            raise DomainError(gettext_lazy("Unknown child: %(id)s.") % {"id": str(pk)[:20]},
+                              field="children") from None
+    found = {s.pk: s for s in Student.objects.filter(pk__in=ids, school=school)}
+    for pk in ids:
+        if pk not in found:
+            raise DomainError(gettext_lazy("Unknown child: %(id)s. Choose children of this school.") % {"id": pk},
+                              field="children")
+    return [found[pk] for pk in dict.fromkeys(ids)]
+
+
+def _check_staff(school: School, staff: Iterable) -> list:
+    User = get_user_model()
+    ids = []
+    for person in staff or ():
+        pk = person.pk if isinstance(person, User) else person
+        try:
+            ids.append(int(pk))
+        except (TypeError, ValueError):
+            raise DomainError(gettext_lazy("Unknown staff member."), field="staff") from None
+    found = {u.pk: u for u in User.objects.filter(
+        pk__in=ids, role_assignments__school=school, role_assignments__active=True,
+        role_assignments__role__in=SCHOOL_ROLES,
+    ).distinct()}
+    if any(pk not in found for pk in ids):
+        raise DomainError(gettext_lazy("Unknown staff member: choose staff of this school."), field="staff")
+    return list(found.values())
+
+
+def _check_venue(school: School, venue) -> Venue | None:
+    if venue in (None, ""):
+        return None
+    pk = venue.pk if isinstance(venue, Venue) else venue
+    try:
+        return Venue.objects.get(pk=int(pk), school=school)
+    except (Venue.DoesNotExist, TypeError, ValueError):
+        raise DomainError(gettext_lazy("Unknown place: choose a venue of this school."), field="venue") from None
+
+
+def incident_report(*, user, school: School, occurred_at, type: str, severity, description: str,
+                    venue=None, location_note: str = "", children: Iterable = (), staff: Iterable = (),
+                    actions_taken: str = "", client_key: str = "") -> Incident:
+    """Log an incident (the short tablet form: type, severity, where, what, children). Escalates at
+    once when it is a missing child or serious and above."""
+    _require_staff_of(user, school.pk)
+    client_key = (client_key or "")[:64]
+    if client_key:
+        existing = Incident.objects.filter(reported_by=user, client_key=client_key).first()
+        if existing:
+            return existing
+    incident = Incident(
+        school=school, occurred_at=_check_time(occurred_at), type=_check_type(type),
+        severity=_check_severity(severity), venue=_check_venue(school, venue),
+        location_note=(location_note or "").strip(), description=(description or "").strip(),
+        actions_taken=(actions_taken or "").strip(), reported_by=user, client_key=client_key,
+    )
+    kids = _check_children(school, children)
+    people = _check_staff(school, staff)
+    if not incident.description:
+        raise DomainError(gettext_lazy("Say in a few words what happened."), field="description")
+    _clean(incident)
+    try:
+        with transaction.atomic():
+            if incident.must_escalate:
+                incident.escalated_at = timezone.now()
+            incident.save()
+            incident.children.set(kids)
+            incident.staff.set(people)
+            if incident.escalated_at:
+                _queue_escalation_notice(incident)
+    except IntegrityError:  # the same Idempotency-Key raced in twice
+        existing = Incident.objects.filter(reported_by=user, client_key=client_key).first()
+        if client_key and existing:
+            return existing
+        raise
+    return incident
+
+
+def incident_update(*, incident: Incident, user, **fields) -> Incident:
+    """Fill in details later: severity, where, what happened, actions taken, children, staff.
+    Raising the severity to serious escalates the incident (once)."""
+    _require_staff_of(user, incident.school_id)
+    allowed = {"severity", "type", "venue", "location_note", "description", "actions_taken", "children", "staff",
+               "occurred_at"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError(gettext_lazy("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        if locked.status == Incident.Status.CLOSED:
+            raise ConflictError(gettext_lazy("A closed incident cannot be changed; add a follow-up instead."))
+        school = locked.school
+        if "severity" in fields:
+            locked.severity = _check_severity(fields["severity"])
+        if "type" in fields:
+            locked.type = _check_type(fields["type"])
+        if "occurred_at" in fields:
+            locked.occurred_at = _check_time(fields["occurred_at"])
+        if "venue" in fields:
+            locked.venue = _check_venue(school, fields["venue"])
+        for name in ("location_note", "description", "actions_taken"):
+            if name in fields:
+                setattr(locked, name, (fields[name] or "").strip())
+        if not locked.description:
+            raise DomainError(gettext_lazy("Say in a few words what happened."), field="description")
+        kids = _check_children(school, fields["children"]) if "children" in fields else None
+        people = _check_staff(school, fields["staff"]) if "staff" in fields else None
+        _clean(locked)
+        newly_escalated = locked.must_escalate and locked.escalated_at is None
+        if newly_escalated:
+            locked.escalated_at = timezone.now()
+        locked.save()
+        if kids is not None:
+            locked.children.set(kids)
+        if people is not None:
+            locked.staff.set(people)
+        if newly_escalated:
+            _queue_escalation_notice(locked)
+    return locked
+
+
+def _queue_escalation_notice(incident: Incident) -> None:
+    from .tasks import incident_escalation_notify
+
+    pk = incident.pk
+    transaction.on_commit(lambda: incident_escalation_notify.delay(pk))
+
+
+def escalation_recipients(incident: Incident) -> list:
+    """The principal(s) of the school and every bureau user."""
+    User = get_user_model()
+    assignments = RoleAssignment.objects.active().filter(role=Role.PRINCIPAL, school_id=incident.school_id)
+    bureau = RoleAssignment.objects.active().filter(role=Role.BUREAU)
+    return list(User.objects.filter(is_active=True).filter(
+        pk__in=[*assignments.values_list("user_id", flat=True), *bureau.values_list("user_id", flat=True)]
+    ))
+
+
+def incident_notify_escalation(*, incident_id: int) -> int:
+    """Tell the principal and the bureau about an escalated incident. Safe to run twice."""
+    from notices.services import notify
+
+    incident = Incident.objects.select_related("school").filter(pk=incident_id, escalated_at__isnull=False).first()
+    if incident is None:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Escalated incident at %(school)s: %(type)s (%(severity)s)") % {
+            "school": incident.school.name, "type": incident.get_type_display(),
+            "severity": incident.get_severity_display(),
+        }
+        body = _("Happened at %(when)s. %(what)s") % {
+            "when": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
+            "what": incident.description[:500],
+        }
+    created = notify(recipients=escalation_recipients(incident), kind="safety.incident_escalated", title=title,
+                     body=body, link=reverse("safety:incident_detail", args=[incident.pk]), must_read=True,
+                     dedupe_key=f"safety:incident:{incident.pk}:escalated")
+    return len(created)
+
+
+def incident_transition(*, incident: Incident, user, to: str, summary: str = "") -> Incident:
+    """open → reviewing → closed. Closing needs a summary. Done by the school's leads."""
+    _require_school_lead(user, incident.school_id)
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        if to not in Incident.Status.values:
+            raise DomainError(gettext_lazy("Unknown status."), field="to")
+        if to not in INCIDENT_TRANSITIONS[locked.status]:
+            raise ConflictError(gettext_lazy("An incident that is “%(from)s” cannot become “%(to)s”.") % {
+                "from": locked.get_status_display(), "to": Incident.Status(to).label})
+        if to == Incident.Status.CLOSED:
+            summary = (summary or "").strip()
+            if not summary:
+                raise DomainError(gettext_lazy("Write a closing summary before closing the incident."),
+                                  field="summary")
+            locked.closing_summary = summary
+            locked.closed_at = timezone.now()
+        locked.status = to
+        locked.save()
+    return locked
+
+
+def incident_add_follow_up(*, incident: Incident, user, text: str) -> IncidentFollowUp:
+    _require_staff_of(user, incident.school_id)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(gettext_lazy("Write the follow-up."), field="text")
+    entry = IncidentFollowUp(incident=incident, author=user, text=text)
+    _clean(entry)
+    entry.save()
+    return entry
+
+
+def incident_record_guardian_contact(*, incident: Incident, user, guardian_name: str, contacted_at, method: str,
+                                     note: str = "") -> GuardianContact:
+    _require_staff_of(user, incident.school_id)
+    guardian_name = (guardian_name or "").strip()
+    if not guardian_name:
+        raise DomainError(gettext_lazy("Say who was told."), field="guardian_name")
+    if not isinstance(contacted_at, datetime.datetime):
+        raise DomainError(gettext_lazy("Give the date and time the guardian was told."), field="contacted_at")
+    if timezone.is_naive(contacted_at):
+        contacted_at = timezone.make_aware(contacted_at)
+    if contacted_at > timezone.now() + CLOCK_SKEW:
+        raise DomainError(gettext_lazy("That time is in the future."), field="contacted_at")
+    if method not in GuardianContact.Method.values:
+        raise DomainError(gettext_lazy("Choose how the guardian was told."), field="method")
+    entry = GuardianContact(incident=incident, guardian_name=guardian_name, contacted_at=contacted_at,
+                            method=method, note=(note or "").strip(), recorded_by=user)
+    _clean(entry)
+    entry.save()
+    return entry
+
+
+def incident_notify_guardians(*, incident: Incident, user, message: str) -> int:
+    """Send the school's message to the guardians of the children involved, through the portal,
+    and record each as a 'guardian informed' entry. Sending the same message twice sends nothing."""
+    from notices.services import notify
+
+    _require_staff_of(user, incident.school_id)
+    message = (message or "").strip()
+    if not message:
+        raise DomainError(gettext_lazy("Write the message to the guardians."), field="message")
+    guardianships = list(Guardianship.objects.active().filter(student__in=incident.children.all())
+                         .select_related("guardian", "student"))
+    if not guardianships:
+        raise DomainError(gettext_lazy("No guardians to notify: add the children involved first."))
+    key = f"safety:incident:{incident.pk}:guardians:{hashlib.sha1(message.encode()).hexdigest()[:16]}"
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        if locked.guardian_message == message and locked.guardians_notified_at:
+            return 0
+        locked.guardian_message = message
+        locked.guardians_notified_at = now
+        locked.save(update_fields=["guardian_message", "guardians_notified_at", "updated_at"])
+        for g in guardianships:
+            GuardianContact.objects.create(incident=locked, guardian=g.guardian, guardian_name=g.guardian.name,
+                                           contacted_at=now, method=GuardianContact.Method.PORTAL,
+                                           note=g.student.name, recorded_by=user)
+        guardians = [g.guardian for g in guardianships]
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("A message from %(school)s about your child") % {"school": locked.school.name}
+        link = reverse("safety:incident_detail", args=[locked.pk])
+        transaction.on_commit(lambda: notify(recipients=guardians, kind="safety.incident_guardian", title=title,
+                                             body=message, link=link, must_read=True, dedupe_key=key))
+    return len({g.guardian_id for g in guardianships})
+
+
+# --- emergency plans and drills ---------------------------------------------------------------
+def emergency_plan_save(*, user, school: School, plan_type: str, text: str, last_reviewed_on: datetime.date,
+                        responsible=None) -> EmergencyPlan:
+    """Create or revise the school's plan of this type (one per type)."""
+    _require_school_lead(user, school.pk)
+    if last_reviewed_on and last_reviewed_on > timezone.localdate():
+        raise DomainError(gettext_lazy("The review date cannot be in the future."), field="last_reviewed_on")
+    if responsible is not None:
+        _check_staff(school, [responsible])
+    plan = EmergencyPlan.objects.filter(school=school, plan_type=plan_type).first() or EmergencyPlan(
+        school=school, plan_type=plan_type)
+    plan.text = (text or "").strip()
+    plan.last_reviewed_on = last_reviewed_on
+    plan.responsible = responsible
+    _clean(plan)
+    plan.save()
+    return plan
+
+
+def drill_record(*, user, plan: EmergencyPlan, held_on: datetime.date, participants: int, duration_minutes: int,
+                 findings: str = "") -> Drill:
+    _require_school_lead(user, plan.school_id)
+    if held_on > timezone.localdate():
+        raise DomainError(gettext_lazy("A drill cannot be recorded before it is held."), field="held_on")
+    drill = Drill(school_id=plan.school_id, plan=plan, held_on=held_on, participants=participants,
+                  duration_minutes=duration_minutes, findings=(findings or "").strip(), recorded_by=user)
+    _clean(drill)
+    drill.save()
+    return drill
+
+
+# --- inspections ------------------------------------------------------------------------------
+def inspection_record(*, user, school: School, inspected_on: datetime.date, inspectors: Iterable, scores: dict,
+                      findings: dict, summary: str = "") -> Inspection:
+    """Record a 督导检查 with a score and findings under each of the four headings."""
+    _require_bureau(user)
+    if inspected_on > timezone.localdate():
+        raise DomainError(gettext_lazy("The inspection date cannot be in the future."), field="inspected_on")
+    inspectors = list(inspectors) or [user]
+    inspection = Inspection(school=school, inspected_on=inspected_on, summary=(summary or "").strip(),
+                            recorded_by=user)
+    for code in InspectionHeading.values:
+        setattr(inspection, f"score_{code}", scores.get(code))
+        setattr(inspection, f"findings_{code}", (findings.get(code) or "").strip())
+    _clean(inspection)
+    with transaction.atomic():
+        inspection.save()
+        inspection.inspectors.set(inspectors)
+    return inspection
+
+
+def _school_principals(school_id: int) -> list:
+    User = get_user_model()
+    return list(User.objects.filter(
+        is_active=True, pk__in=RoleAssignment.objects.active().filter(role=Role.PRINCIPAL, school_id=school_id)
+        .values("user_id")))
+
+
+def rectification_item_add(*, user, inspection: Inspection, heading: str, description: str,
+                           deadline: datetime.date, owner=None) -> RectificationItem:
+    """An item the school must put right. The owner (default: the principal) is told."""
+    from notices.services import notify
+
+    _require_bureau(user)
+    if heading not in InspectionHeading.values:
+        raise DomainError(gettext_lazy("Choose one of the four headings."), field="heading")
+    if deadline < inspection.inspected_on:
+        raise DomainError(gettext_lazy("The deadline cannot be before the inspection."), field="deadline")
+    if owner is None:
+        principals = _school_principals(inspection.school_id)
+        if not principals:
+            raise DomainError(gettext_lazy("The school has no principal: choose who owns this item."), field="owner")
+        owner = principals[0]
+    else:
+        _check_staff(inspection.school, [owner])
+    item = RectificationItem(inspection=inspection, heading=heading, description=(description or "").strip(),
+                             deadline=deadline, owner=owner)
+    _clean(item)
+    with transaction.atomic():
+        item.save()
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("Rectification item from the inspection of %(date)s, due %(deadline)s") % {
+                "date": inspection.inspected_on, "deadline": deadline}
+        link = reverse("safety:inspection_detail", args=[inspection.pk])
+        recipients = [owner, *_school_principals(inspection.school_id)]
+        transaction.on_commit(lambda: notify(recipients=recipients, kind="safety.rectification", title=title,
+                                             body=item.description, link=link,
+                                             dedupe_key=f"safety:rectification:{item.pk}:new"))
+    return item
+
+
+def _item_move(item: RectificationItem, to: str) -> RectificationItem:
+    locked = RectificationItem.objects.select_for_update().get(pk=item.pk)
+    if to not in ITEM_TRANSITIONS[locked.status]:
+        raise ConflictError(gettext_lazy("An item that is “%(from)s” cannot become “%(to)s”.") % {
+            "from": locked.get_status_display(), "to": RectificationItem.Status(to).label})
+    locked.status = to
+    return locked
+
+
+def rectification_item_respond(*, item: RectificationItem, user, response: str) -> RectificationItem:
+    """The school says what it has done (the owner or a school lead)."""
+    school_id = item.inspection.school_id
+    if item.owner_id != user.pk:
+        _require_school_lead(user, school_id)
+    response = (response or "").strip()
+    if not response:
+        raise DomainError(gettext_lazy("Say what the school has done."), field="response")
+    with transaction.atomic():
+        locked = _item_move(item, RectificationItem.Status.RESPONDED)
+        locked.response = response
+        locked.responded_at = timezone.now()
+        locked.responded_by = user
+        locked.save()
+    return locked
+
+
+def rectification_item_review(*, item: RectificationItem, user, decision: str, note: str = "") -> RectificationItem:
+    """The bureau accepts the response or reopens the item (reopening says why)."""
+    _require_bureau(user)
+    targets = {"accept": RectificationItem.Status.ACCEPTED, "reopen": RectificationItem.Status.REOPENED}
+    if decision not in targets:
+        raise DomainError(gettext_lazy("Decide: accept or reopen."), field="decision")
+    note = (note or "").strip()
+    if decision == "reopen" and not note:
+        raise DomainError(gettext_lazy("Say why the item is reopened."), field="note")
+    with transaction.atomic():
+        locked = _item_move(item, targets[decision])
+        locked.review_note = note
+        locked.reviewed_at = timezone.now()
+        locked.reviewed_by = user
+        locked.save()
+    return locked
+
+
+def rectification_flag_overdue(*, today: datetime.date | None = None) -> int:
+    """Tell the bureau once about each item past its deadline (a daily task)."""
+    from notices.services import notify
+
+    today = today or timezone.localdate()
+    User = get_user_model()
+    bureau = list(User.objects.filter(is_active=True, pk__in=RoleAssignment.objects.active()
+                                      .filter(role=Role.BUREAU).values("user_id")))
+    sent = 0
+    for item in RectificationItem.objects.overdue(today).select_related("inspection__school"):
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("Overdue rectification at %(school)s (due %(deadline)s)") % {
+                "school": item.inspection.school.name, "deadline": item.deadline}
+        sent += len(notify(recipients=bureau, kind="safety.rectification_overdue", title=title,
+                           body=item.description,
+                           link=reverse("safety:inspection_detail", args=[item.inspection_id]),
+                           dedupe_key=f"safety:rectification:{item.pk}:overdue:{item.deadline}:{item.status}"))
+    return sent
