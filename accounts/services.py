@@ -121,7 +121,7 @@ def invitation_normalise(raw: str) -> str:
 
 
 def invitation_hash(code: str) -> str:
-    return salted_hmac("accounts.invitation", invitation_normalise(code)).hexdigest()
+    return salted_hmac("accounts.invitation", invitation_normalise(code), algorithm="sha256").hexdigest()
 
 
 def invitation_format(code: str) -> str:
