@@ -21,6 +21,7 @@ from shahe_afterschool.exports import csv_response, xlsx_response
 from . import imports, selectors, services
 from .forms import ImportUploadForm, RoleAddForm, StaffCreateForm, TermForm, VenueForm
 from .models import HomeroomClass, ImportBatch, Term, Venue
+from .spreadsheets import render_message
 
 ERRORS_SHOWN = 500
 
@@ -98,7 +99,8 @@ def import_preview(request: HttpRequest, pk: int, batch: int) -> HttpResponse:
     batch = selectors.import_batch_get(user=request.user, school=school, pk=batch)
     preview_rows = batch.rows[:50]
     return render(request, "schools/admin/import_preview.html", {
-        "school": school, "batch": batch, "errors": batch.errors[:ERRORS_SHOWN],
+        "school": school, "batch": batch,
+        "errors": [{**e, "message": render_message(e)} for e in batch.errors[:ERRORS_SHOWN]],
         "more_errors": max(len(batch.errors) - ERRORS_SHOWN, 0), "preview_rows": preview_rows,
         "more_rows": max(len(batch.rows) - len(preview_rows), 0), "summary": batch.summary,
     })

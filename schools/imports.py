@@ -17,7 +17,6 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import RoleAssignment
@@ -25,7 +24,8 @@ from accounts.privacy import normalise_phone, validate_phone
 from accounts.roles import Role
 
 from .models import Grade, Guardianship, HomeroomClass, School, Student, pinyin_key
-from .spreadsheets import CellError, Table, class_key, clean_name, clean_text, map_columns, parse_date
+from .spreadsheets import CellError, Msg, Table, class_key, clean_name, clean_text, map_columns, parse_date
+from .spreadsheets import Msg as _  # untranslated until shown (see spreadsheets.Msg)
 
 User = get_user_model()
 
@@ -121,11 +121,11 @@ class _Row:
     def text(self, key: str) -> str:
         return clean_text(self.raw(key))
 
-    def error(self, key: str, message: str) -> None:
+    def error(self, key: str, message: Msg) -> None:
         self.ok = False
         index = self.columns.get(key)
         column = self.headers[index] if index is not None and index < len(self.headers) else key
-        self.errors.append({"row": self.number, "column": column, "message": str(message)})
+        self.errors.append({"row": self.number, "column": column, **message.as_json()})
 
 
 # --- roster -------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def roster_check(*, school: School, table: Table, create_classes: bool = False) 
             try:
                 birth_date = parse_date(raw_birth)
             except CellError as exc:
-                row.error("birth_date", str(exc))
+                row.error("birth_date", exc.msg)
             else:
                 if not EARLIEST_BIRTH <= birth_date <= timezone.localdate():
                     row.error("birth_date", _("%(value)s is not a plausible birth date.")
@@ -220,7 +220,7 @@ def roster_check(*, school: School, table: Table, create_classes: bool = False) 
                 "guardians": guardians,
             })
     if not table.rows:
-        errors.append({"row": 1, "column": "", "message": _("The file has a header row but no students.")})
+        errors.append({"row": 1, "column": "", **_("The file has a header row but no students.").as_json()})
     return rows, errors, new_classes
 
 
@@ -444,9 +444,9 @@ def staff_check(*, school: School, table: Table) -> tuple[list, list, list]:
         if user.phone and user.phone != usernames[user.username]:
             for r in [r for r in rows if r["username"] == user.username]:
                 errors.append({"row": r["row"], "column": STAFF_COLUMNS["username"][0],
-                               "message": _("The username %(value)s belongs to another person.")
-                               % {"value": user.username}})
+                               **(_("The username %(value)s belongs to another person.")
+                                  % {"value": user.username}).as_json()})
                 rows.remove(r)
     if not table.rows:
-        errors.append({"row": 1, "column": "", "message": _("The file has a header row but no staff.")})
+        errors.append({"row": 1, "column": "", **_("The file has a header row but no staff.").as_json()})
     return rows, errors, []

@@ -15,8 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from shahe_afterschool.errors import DomainError
 
@@ -30,8 +29,41 @@ _FULLWIDTH[0x3000] = 0x20  # ideographic space
 _SPACES = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
 
+class Msg:
+    """A message about a cell, kept untranslated (msgid and values) in the import batch's JSON and
+    translated when shown, so that it reads in the language of whoever looks at the preview.
+    Named `_` in the modules that build these messages, so that makemessages still finds them."""
+
+    def __init__(self, msgid: str, params: dict | None = None):
+        self.msgid, self.params = msgid, params or {}
+
+    def __mod__(self, params: dict) -> Msg:
+        return Msg(self.msgid, params)
+
+    def as_json(self) -> dict:
+        return {"msgid": self.msgid, "params": self.params}
+
+    def __str__(self) -> str:
+        return render_message(self.as_json())
+
+
+def render_message(error: dict) -> str:
+    """The text of a stored error in the current language."""
+    if "msgid" not in error:
+        return str(error.get("message", ""))
+    text = gettext(error["msgid"])
+    return text % error["params"] if error.get("params") else text
+
+
+_ = Msg
+
+
 class CellError(ValueError):
-    """A cell that cannot be read; the message says why in plain words."""
+    """A cell that cannot be read; its `Msg` says why in plain words."""
+
+    @property
+    def msg(self) -> Msg:
+        return self.args[0]
 
 
 @dataclass

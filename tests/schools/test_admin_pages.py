@@ -189,7 +189,7 @@ def test_staff_template_sample_imports_cleanly(world, login):
 
 @pytest.mark.parametrize("rows", [5, 50])
 def test_staff_list_query_count_does_not_grow(world, login, django_assert_num_queries, rows):
-    for i in range(rows):
+    for _ in range(rows):
         give_role(UserFactory(), Role.TEACHER, school=world.school_a)
     client = login(world.principal)
     with django_assert_num_queries(10):
