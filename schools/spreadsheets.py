@@ -20,6 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 from shahe_afterschool.errors import DomainError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 5000
 ALLOWED_EXTENSIONS = (".xlsx", ".csv")
 
@@ -195,6 +196,11 @@ def _xlsx_rows(data: bytes):
         raise DomainError(gettext_lazy(
             "This is not an .xlsx workbook. If it is an old .xls file, save it as .xlsx first."
         ), field="file")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # A small file that unpacks to gigabytes (a "zip bomb") is refused before openpyxl opens it.
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise DomainError(gettext_lazy("The workbook is too large once unpacked. Split it into several files."),
+                              field="file")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
