@@ -19,7 +19,7 @@ from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
 
 from . import imports, selectors, services
-from .forms import ImportUploadForm, RoleAddForm, StaffCreateForm, TermForm, VenueForm
+from .forms import GuardianAddForm, ImportUploadForm, RoleAddForm, StaffCreateForm, TermForm, VenueForm
 from .models import HomeroomClass, ImportBatch, Term, Venue
 from .spreadsheets import render_message
 
@@ -236,15 +236,35 @@ def class_letters(request: HttpRequest, pk: int, class_pk: int) -> HttpResponse:
     for the guardians who have not joined yet (earlier codes stop working)."""
     school = selectors.school_admin_get(user=request.user, pk=pk)
     klass = get_for_user(HomeroomClass.objects.filter(school=school), request.user, class_pk)
+    form = GuardianAddForm(request.POST if request.POST.get("action") == "add" else None, klass=klass)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, _created = services.guardian_add(school=school, student=data["student"], name=data["name"],
+                                                   phone=data["phone"], relation=data["relation"], by=request.user)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            if user.has_usable_password():
+                messages.success(request, _("%(name)s is linked to %(student)s; they already have an account.")
+                                 % {"name": user.get_full_name(), "student": data["student"].name})
+            else:
+                code = invitation_issue(user=user, by=request.user, school=school)
+                messages.success(request, _("%(name)s is linked to %(student)s. Username %(username)s, one-time "
+                                            "invitation code %(code)s.")
+                                 % {"name": user.get_full_name(), "student": data["student"].name,
+                                    "username": user.username, "code": code})
+            return redirect("schools:class_letters", pk=school.pk, class_pk=klass.pk)
     links = selectors.class_guardians(school=school, klass=klass)
     codes = {}
-    if request.method == "POST":
+    printing = request.method == "POST" and request.POST.get("action") == "print"
+    if printing:
         codes = invitation_issue_many(users={link.guardian for link in links}, by=request.user, school=school)
     return render(request, "schools/admin/class_letters.html", {
-        "school": school, "klass": klass, "links": links, "printing": request.method == "POST",
+        "school": school, "klass": klass, "links": links, "printing": printing, "form": form,
         "letters": [(link, codes[link.guardian_id]) for link in links if link.guardian_id in codes],
         "join_url": request.build_absolute_uri(reverse("accounts:join")),
-    })
+    }, status=400 if form.errors else 200)
 
 
 # --- venues -----------------------------------------------------------------------------------------------

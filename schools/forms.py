@@ -81,3 +81,18 @@ class TermForm(forms.ModelForm):
             "noon_start_summer": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "latest_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+
+
+class GuardianAddForm(forms.Form):
+    student = forms.ModelChoiceField(label=_("Student"), queryset=None)
+    name = forms.CharField(label=_("Guardian's name"), max_length=64)
+    relation = forms.ChoiceField(label=_("Relation"), choices=[])
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+
+    def __init__(self, *args, klass, **kwargs):
+        from .models import Guardianship, Student
+
+        super().__init__(*args, **kwargs)
+        self.fields["student"].queryset = Student.objects.filter(homeroom_class=klass,
+                                                                 status=Student.Status.ENROLLED)
+        self.fields["relation"].choices = Guardianship.Relation.choices

@@ -190,3 +190,44 @@ def term_save(*, by, term: Term | None = None, **values) -> Term:
     _full_clean(term)
     term.save()
     return term
+
+
+# --- guardians ------------------------------------------------------------------------------------------
+@transaction.atomic
+def guardian_add(*, school: School, student, name: str, phone: str, relation: str, by):
+    """Link a guardian to a child, creating the parent account (username = phone, no password) when
+    there is none with this phone; returns (user, created). The same phone at another school links
+    the same account, so one parent sees children in two schools."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.privacy import normalise_phone, validate_phone
+
+    from .models import Guardianship
+
+    _require_school_admin(by, school)
+    if student.school_id != school.pk:
+        raise DomainError(_("This student belongs to another school."))
+    if relation not in Guardianship.Relation.values:
+        raise DomainError(_("Choose the relation."), field="relation")
+    phone = normalise_phone(phone)
+    try:
+        validate_phone(phone)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], field="phone") from exc
+    name = (name or "").strip()[:64]
+    if not name:
+        raise DomainError(_("The guardian's name is missing."), field="name")
+    User = get_user_model()
+    user = User.objects.filter(username=phone).first() or User.objects.filter(phone=phone).order_by("id").first()
+    created = user is None
+    if created:
+        user = User(username=phone, phone=phone, name=name)
+        user.set_unusable_password()
+        user.save()
+    role_assign(user=user, role=Role.PARENT)
+    link, new = Guardianship.objects.get_or_create(guardian=user, student=student,
+                                                   defaults={"relation": relation})
+    if not new and (link.relation != relation or not link.active):
+        link.relation, link.active = relation, True
+        link.save(update_fields=["relation", "active"])
+    return user, created

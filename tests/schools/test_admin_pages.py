@@ -62,7 +62,7 @@ def test_school_admin_writes_role_matrix(world, login, principal_b, role):
     assert client.post(f"/schools/{pk}/staff/", {"name": "x", "phone": "13700000000", "roles": ["teacher"]}
                        ).status_code == expected
     assert client.post(f"/schools/{pk}/staff/{world.homeroom.pk}/deactivate/").status_code == expected
-    assert client.post(f"/schools/{pk}/classes/{world.class_a.pk}/letters/").status_code == expected
+    assert client.post(f"/schools/{pk}/classes/{world.class_a.pk}/letters/", {"action": "print"}).status_code == expected
     assert not Venue.objects.filter(name="新场地").exists()
     assert not User.objects.filter(phone="13700000000").exists()
     world.homeroom.refresh_from_db()
@@ -203,7 +203,8 @@ def test_principal_prints_letters_with_codes_for_a_class(world, login, client):
     parent.save()
     GuardianshipFactory(guardian=parent, student=world.child_a)
     principal = login(world.principal)
-    page = principal.post(f"/schools/{world.school_a.pk}/classes/{world.class_a.pk}/letters/").content.decode()
+    page = principal.post(f"/schools/{world.school_a.pk}/classes/{world.class_a.pk}/letters/",
+                          {"action": "print"}).content.decode()
     import re
 
     codes = re.findall(r'data-testid="code">([0-9A-Z-]+)<', page)
@@ -220,7 +221,7 @@ def test_class_letters_query_count_does_not_grow(world, login, django_assert_num
     for _ in range(rows):
         GuardianshipFactory(student=StudentFactory(homeroom_class=world.class_a))
     client = login(world.principal)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # the form's student choices are one more query
         assert client.get(f"/schools/{world.school_a.pk}/classes/{world.class_a.pk}/letters/").status_code == 200
 
 
@@ -295,3 +296,30 @@ def test_bureau_edits_timetable_switch_and_policy_values(world, login):
     assert response.status_code == 400
     world.term.refresh_from_db()
     assert str(world.term.end_date) == "2027-01-20"
+
+
+def test_school_creates_a_parent_account_directly(world, login, client):
+    principal = login(world.principal)
+    url = f"/schools/{world.school_a.pk}/classes/{world.class_a.pk}/letters/"
+    response = principal.post(url, {"action": "add", "student": world.child_a2.pk, "name": "李爸爸",
+                                    "relation": "father", "phone": "139 8888 7777"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    page = principal.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    import re
+
+    code = re.search(r"invitation code ([0-9A-Z]{5}-[0-9A-Z]{5})", page).group(1)
+    father = User.objects.get(username="13988887777")
+    assert father.guardianships.get().student == world.child_a2
+    # bad input: a clear message, nothing created
+    response = principal.post(url, {"action": "add", "student": world.child_a2.pk, "name": "某某",
+                                    "relation": "father", "phone": "555"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "11 digits" in response.content.decode()
+    # a student of another school cannot be chosen
+    response = principal.post(url, {"action": "add", "student": world.child_b.pk, "name": "某某",
+                                    "relation": "father", "phone": "13988887776"})
+    assert response.status_code == 400 and not User.objects.filter(username="13988887776").exists()
+    principal.logout()
+    assert client.post("/accounts/join/", {"code": code, "password1": "Li-family-2026",
+                                           "password2": "Li-family-2026"}).status_code == 302
+    body = client.get("/schools/my-children/").content.decode()
+    assert world.child_a2.name in body and world.child_a.name not in body

@@ -56,7 +56,7 @@ def test_principal1_imports_the_template_and_a_parent_joins():
     assert klass.homeroom_teacher.username == "13600009999"
 
     # Letters for the class: the four imported guardians have no password yet and get codes.
-    page = principal.post(f"/schools/{s001.pk}/classes/{klass.pk}/letters/").content.decode()
+    page = principal.post(f"/schools/{s001.pk}/classes/{klass.pk}/letters/", {"action": "print"}).content.decode()
     assert len(set(re.findall(r'data-testid="code">([0-9A-Z-]+)<', page))) == 4
     letter = next(part for part in page.split('data-testid="letter"') if "王子涵" in part and "王建国" in part)
     code = re.search(r'data-testid="code">([0-9A-Z-]+)<', letter).group(1)
