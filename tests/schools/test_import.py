@@ -301,3 +301,20 @@ def test_template_downloads_and_its_sample_rows_import_cleanly(world, login):
         batch = preview(world, response.content, name=f"template.{fmt}")
         assert batch.errors == [], batch.errors
         assert batch.summary["students_new"] == 3
+
+
+def test_import_command_previews_and_imports(world, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "roster.csv"
+    path.write_bytes(csv_file([roster_row("K1", klass=world.class_a.name)], encoding="gbk"))
+    call_command("import_roster", str(path), school=world.school_a.code, user=world.principal.username)
+    assert not Student.objects.filter(student_number="K1").exists()
+    call_command("import_roster", str(path), school=world.school_a.code, user=world.principal.username,
+                 confirm=True)
+    assert Student.objects.filter(student_number="K1").exists()
+    path.write_bytes(csv_file([roster_row("", klass=world.class_a.name)], encoding="gbk"))
+    with pytest.raises(CommandError):
+        call_command("import_roster", str(path), school=world.school_a.code, user=world.principal.username)
+    with pytest.raises(CommandError):  # a teacher may not import
+        call_command("import_roster", str(path), school=world.school_a.code, user=world.homeroom.username)
