@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import RoleAssignment
+from accounts.models import AuditEvent, RoleAssignment
 from accounts.roles import Role
 from accounts.scoping import scope_of
-from accounts.services import role_assign, role_end, staff_create
+from accounts.services import audit_record, role_assign, role_end, staff_create
 from shahe_afterschool.errors import ConflictError, DomainError
 
 from . import imports
@@ -82,6 +82,10 @@ def import_apply(*, batch_id: int, user) -> ImportBatch:
         summary["rows"] = batch.summary.get("rows", len(batch.rows))
         batch.status, batch.applied_at, batch.summary = ImportBatch.Status.APPLIED, timezone.now(), summary
         batch.save(update_fields=["status", "applied_at", "summary"])
+        # Students' and guardians' personal data changed: one audit row for the whole import.
+        audit_record(user=user, action=AuditEvent.Action.CHANGE, obj=batch,
+                     detail=f"{batch.get_kind_display()} {batch.file_name}: "
+                            f"{ {k: v for k, v in summary.items() if isinstance(v, int)} }")
     return batch
 
 

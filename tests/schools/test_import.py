@@ -60,6 +60,10 @@ def test_clean_file_previews_without_writing_then_imports_on_confirm(world, logi
     assert Guardianship.objects.get(student__student_number="S2").relation == "mother"
     assert User.objects.filter(username="13912345670").exists()  # full-width digits normalised
     assert s1.history.count() == 1
+    from accounts.models import AuditEvent
+
+    audit = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, object_type="schools.importbatch")
+    assert audit.user == world.principal and "students_new" in audit.detail
 
 
 def test_gbk_csv_and_utf8_bom_csv_are_both_read(world):
@@ -248,7 +252,7 @@ def _count_apply_queries(world, n):
 def test_import_queries_do_not_grow_with_rows(world, n, django_assert_num_queries):
     batch = preview(world, _big_file(world, n))
     # Counted once for 5 and once for 40 rows: the same number.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         services.import_apply(batch_id=batch.pk, user=world.principal)
 
 
