@@ -323,3 +323,31 @@ def test_school_creates_a_parent_account_directly(world, login, client):
                                            "password2": "Li-family-2026"}).status_code == 302
     body = client.get("/schools/my-children/").content.decode()
     assert world.child_a2.name in body and world.child_a.name not in body
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_terms_list_query_count_does_not_grow(world, login, django_assert_num_queries, rows):
+    import datetime
+
+    from tests.factories import TermFactory
+
+    for i in range(rows):
+        TermFactory(name=f"{2030 + i}学年", start_date=datetime.date(2030 + i, 9, 1),
+                    end_date=datetime.date(2031 + i, 1, 20))
+    client = login(world.bureau)
+    with django_assert_num_queries(7):
+        assert client.get("/schools/terms/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_admin_home_query_count_does_not_grow(world, login, django_assert_num_queries, rows):
+    for i in range(rows):
+        HomeroomClass.objects.create(school=world.school_a, grade=world.class_a.grade, name=f"三年级（{i + 20}）班",
+                                     homeroom_teacher=UserFactory())
+    for _ in range(min(rows, 20)):
+        services.import_preview(school=world.school_a, user=world.principal, kind="roster", file_name="a.xlsx",
+                                data=xlsx_file([["A1", "甲", "男", "", world.class_a.name]],
+                                               headers=["学号", "姓名", "性别", "出生日期", "班级"]))
+    client = login(world.principal)
+    with django_assert_num_queries(10):
+        assert client.get(f"/schools/{world.school_a.pk}/manage/").status_code == 200
