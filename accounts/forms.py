@@ -12,3 +12,22 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The username or password is not right. Check both and try again."),
         "inactive": _("This account has been deactivated. Ask your school's administrator."),
     }
+
+
+class JoinForm(forms.Form):
+    """A guardian (or a new member of staff) sets their password with the code on their letter."""
+
+    code = forms.CharField(
+        label=_("Invitation code"), max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
+    )
+    password1 = forms.CharField(label=_("New password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("New password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords are not the same."))
+        return data

@@ -1,11 +1,22 @@
 """Writes on accounts: roles, deactivation, audit."""
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+import re
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
-from .models import AuditEvent, RoleAssignment
+from shahe_afterschool.errors import DomainError
+
+from .models import AuditEvent, Invitation, RoleAssignment, UserSession
 
 User = get_user_model()
 
@@ -71,11 +82,149 @@ def role_end(*, assignment: RoleAssignment) -> RoleAssignment:
 
 @transaction.atomic
 def user_deactivate(*, user) -> None:
-    """Deactivate an account: its web sessions stop working at the next request (the auth backend
-    refuses inactive users) and its API tokens are deleted."""
+    """Deactivate an account: its sessions are deleted (every session key it signed in with is
+    tracked in `UserSession`), its API tokens are deleted and its unused invitation codes revoked.
+    Even a session we did not track stops working: the auth backend refuses inactive users."""
     user.is_active = False
     user.save(update_fields=["is_active"])
     Token.objects.filter(user=user).delete()
+    sessions_end(user=user)
+    Invitation.objects.filter(user=user).usable().update(revoked_at=timezone.now())
+
+
+def sessions_end(*, user) -> int:
+    """Delete every session the user signed in with, whatever the session engine."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    UserSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+def session_track(*, user, session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.get_or_create(user=user, session_key=session_key)
+
+
+# --- invitation codes ------------------------------------------------------------------------------
+#: No 0/O, 1/I/L: codes are read off paper and typed on phones.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+INVITATION_DAYS = 30
+_CODE_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"}
+
+
+def invitation_normalise(raw: str) -> str:
+    """'abcd-efgh 23', 'ＡＢＣＤ－ＥＦＧＨ２３' → 'ABCDEFGH23'."""
+    return re.sub(r"[^0-9A-Z]", "", (raw or "").translate(_CODE_FULLWIDTH).upper())
+
+
+def invitation_hash(code: str) -> str:
+    return salted_hmac("accounts.invitation", invitation_normalise(code), algorithm="sha256").hexdigest()
+
+
+def invitation_format(code: str) -> str:
+    return "-".join(code[i:i + 5] for i in range(0, len(code), 5))
+
+
+@transaction.atomic
+def invitation_issue(*, user, by=None, school=None, days: int = INVITATION_DAYS) -> str:
+    """A fresh one-time code for an account that has no password yet. Earlier unused codes of the
+    account stop working, so only the latest printed letter is valid. Returns the code (shown once)."""
+    if user.has_usable_password():
+        raise DomainError(_("%(name)s already has an account with a password.") % {"name": user.get_full_name()})
+    if not user.is_active:
+        raise DomainError(_("This account has been deactivated."))
+    now = timezone.now()
+    Invitation.objects.filter(user=user).usable().update(revoked_at=now)
+    code = get_random_string(CODE_LENGTH, CODE_ALPHABET)
+    Invitation.objects.create(user=user, code_hash=invitation_hash(code), school=school, created_by=by,
+                              expires_at=now + timedelta(days=days))
+    return invitation_format(code)
+
+
+def invitation_issue_many(*, users, by=None, school=None, days: int = INVITATION_DAYS) -> dict:
+    """Codes for many accounts at once (a class's letters): {user id: code}, in three queries."""
+    now = timezone.now()
+    users = [u for u in users if u.is_active and not u.has_usable_password()]
+    codes = {u.pk: get_random_string(CODE_LENGTH, CODE_ALPHABET) for u in users}
+    with transaction.atomic():
+        Invitation.objects.filter(user__in=users).usable().update(revoked_at=now)
+        Invitation.objects.bulk_create([
+            Invitation(user=u, code_hash=invitation_hash(codes[u.pk]), school=school, created_by=by,
+                       created_at=now, expires_at=now + timedelta(days=days))
+            for u in users
+        ])
+    return {pk: invitation_format(code) for pk, code in codes.items()}
+
+
+def invitation_find(*, code: str) -> Invitation:
+    """The invitation for a code, or DomainError saying what is wrong with it."""
+    normalised = invitation_normalise(code)
+    if len(normalised) != CODE_LENGTH:
+        raise DomainError(_("The code has 10 letters and digits; check it against the letter."), field="code")
+    invitation = Invitation.objects.select_related("user").filter(code_hash=invitation_hash(normalised)).first()
+    if invitation is None or invitation.revoked_at is not None or not invitation.user.is_active:
+        raise DomainError(_("This code is not valid. Check it against the letter, or ask the school for a new one."),
+                          field="code")
+    if invitation.used_at is not None:
+        raise DomainError(_("This code has already been used. Sign in with your username and password."),
+                          field="code")
+    if invitation.expires_at <= timezone.now():
+        raise DomainError(_("This code has expired. Ask the school for a new one."), field="code")
+    return invitation
+
+
+@transaction.atomic
+def invitation_redeem(*, code: str, password: str):
+    """Set the account's password with a one-time code. The code is spent even if two requests
+    race: only the request whose compare-and-set marks it used goes on."""
+    invitation = invitation_find(code=code)
+    user = invitation.user
+    password_validation.validate_password(password, user)
+    now = timezone.now()
+    spent = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=now)
+    if not spent:
+        raise DomainError(_("This code has already been used. Sign in with your username and password."),
+                          field="code")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    Invitation.objects.filter(user=user).usable().update(revoked_at=now)
+    return user
+
+
+# --- staff -------------------------------------------------------------------------------------------
+@transaction.atomic
+def staff_create(*, school, name: str, phone: str, username: str = "", by=None) -> tuple[User, bool]:
+    """A staff account without a password (the person sets it with an invitation code), or the
+    existing account with this username: (user, created)."""
+    from .privacy import normalise_phone, validate_phone
+
+    phone = normalise_phone(phone)
+    try:
+        validate_phone(phone)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], field="phone") from exc
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("The name is missing."), field="name")
+    username = (username or "").strip() or phone
+    existing = User.objects.filter(username=username).first()
+    if existing is not None:
+        if existing.phone and existing.phone != phone:
+            raise DomainError(_("The username %(value)s belongs to another person.") % {"value": username},
+                              field="username")
+        return existing, False
+    user = User(username=username, name=name[:64], phone=phone)
+    user.set_unusable_password()
+    try:
+        user.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(messages[0], field=field) from exc
+    user.save()
+    return user, True
 
 
 def token_revoke(*, user) -> int:

@@ -35,3 +35,15 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
     log.warning("locked out user=%s ip=%s", username, ip_address)
     audit_record(request=request, user=None, username=(username or "")[:150], action=AuditEvent.Action.LOCKED_OUT)
+
+
+@receiver(user_logged_in)
+def track_session(sender, request, user, **kwargs):
+    """Remember the session key so that deactivating the user can delete the session."""
+    from .services import session_track
+
+    session = getattr(request, "session", None)
+    if session is not None:
+        if session.session_key is None:
+            session.save()
+        session_track(user=user, session_key=session.session_key)

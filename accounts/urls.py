@@ -9,4 +9,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("tokens/revoke/", views.revoke_tokens, name="revoke_tokens"),
+    path("join/", views.join, name="join"),
 ]

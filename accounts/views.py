@@ -49,3 +49,44 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def join(request: HttpRequest) -> HttpResponse:
+    """A guardian (or new member of staff) sets a password with the one-time code from their letter.
+    Wrong codes are counted per address and per signed-in user; after too many, the form refuses
+    every attempt for a while, so codes cannot be guessed."""
+    from django.contrib.auth import login as auth_login
+    from django.core.exceptions import ValidationError
+
+    from shahe_afterschool.errors import DomainError
+
+    from . import throttle
+    from .forms import JoinForm
+    from .models import AuditEvent
+
+    form = JoinForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if throttle.is_blocked("invitation", request):
+            services.audit_record(request=request, action=AuditEvent.Action.LOCKED_OUT, object_type="invitation")
+            form.add_error(None, _("Too many wrong codes. Wait 15 minutes and try again, or ask the school."))
+            return render(request, "accounts/join.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                user = services.invitation_redeem(code=form.cleaned_data["code"],
+                                                  password=form.cleaned_data["password1"])
+            except DomainError as exc:
+                if exc.field == "code":
+                    throttle.record_failure("invitation", request)
+                    services.audit_record(request=request, action=AuditEvent.Action.LOGIN_FAILED,
+                                          object_type="invitation", detail="wrong or spent invitation code")
+                form.add_error("code" if exc.field == "code" else None, str(exc.message))
+            except ValidationError as exc:
+                form.add_error("password1", exc)
+            else:
+                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome! Your username is %(username)s; sign in with it next time.")
+                                 % {"username": user.username})
+                return redirect("home")
+        status = 400
+    return render(request, "accounts/join.html", {"form": form}, status=status)

@@ -340,3 +340,57 @@ class Venue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportBatchQuerySet:
+        """An upload is seen by the person who made it, at a school where they are principal."""
+        scope = scope_of(user)
+        if scope.is_admin:
+            return self.all()
+        if scope.user_id is None:
+            return self.none()
+        return self.filter(school_id__in=scope.schools_with(Role.PRINCIPAL), created_by_id=scope.user_id)
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet between its preview and its confirmation (导入批次).
+
+    The file is parsed once; its normalised rows and the errors found are kept here, so that the
+    confirmation writes exactly what the preview showed. The batch is itself the audit record of
+    the import (who, when, which file by its hash, what it changed), so it keeps no history table.
+    """
+
+    class Kind(models.TextChoices):
+        ROSTER = "roster", _("Class roster")
+        STAFF = "staff", _("Staff list")
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        APPLIED = "applied", _("Imported")
+        DISCARDED = "discarded", _("Discarded")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="import_batches",
+                               verbose_name=_("school"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("uploaded by"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_hash = models.CharField(_("file hash (SHA-256)"), max_length=64)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    rows = models.JSONField(_("normalised rows"), default=list, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PREVIEW)
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import batch (导入批次)")
+        verbose_name_plural = _("import batches")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.get_kind_display()} · {self.file_name}"

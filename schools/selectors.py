@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from accounts.models import RoleAssignment
 from accounts.scoping import get_for_user
 
-from .models import HomeroomClass, School, Student, Venue
+from .models import Guardianship, HomeroomClass, ImportBatch, School, Student, Venue, pinyin_key
 
 
 def school_list(*, user, district_id=None, search: str = "") -> QuerySet[School]:
@@ -77,4 +77,77 @@ def children_of(*, user) -> QuerySet[Student]:
         Student.objects.filter(guardianships__guardian=user, guardianships__active=True)
         .select_related("school", "homeroom_class")
         .prefetch_related(Prefetch("guardianships", to_attr="all_guardianships"))
+    )
+
+
+# --- school administration --------------------------------------------------------------------------
+def school_admin_get(*, user, pk) -> School:
+    """The school if the user may administer it: 404 outside their scope, 403 when they see it but
+    are not its principal."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from .services import can_administer
+
+    school = school_get_for_user(user=user, pk=pk)
+    if not can_administer(user, school):
+        raise PermissionDenied(_("Only the school's principal can do this."))
+    return school
+
+
+def schools_administered(*, user) -> QuerySet[School]:
+    from accounts.roles import Role
+
+    scope = user.scope
+    if scope.is_admin:
+        return School.objects.filter(active=True)
+    return School.objects.filter(pk__in=scope.schools_with(Role.PRINCIPAL))
+
+
+def staff_of_school(*, school: School) -> list:
+    """The school's staff with their active roles and the classes they lead, in three queries."""
+    from accounts.roles import Role
+
+    assignments = (
+        RoleAssignment.objects.filter(school=school, active=True).exclude(role=Role.PARENT)
+        .select_related("user").order_by("user__name", "role")
+    )
+    people: dict[int, dict] = {}
+    for a in assignments:
+        entry = people.setdefault(a.user_id, {"user": a.user, "assignments": [], "classes": []})
+        entry["assignments"].append(a)
+    for klass in HomeroomClass.objects.filter(school=school, active=True, homeroom_teacher_id__in=list(people)):
+        people[klass.homeroom_teacher_id]["classes"].append(klass)
+    return sorted(people.values(), key=lambda p: pinyin_key(p["user"].get_full_name()))
+
+
+def staff_member_get(*, school: School, user_pk) -> object:
+    """A member of this school's staff (someone with a role here, active or ended), else 404."""
+    from django.contrib.auth import get_user_model
+    from django.http import Http404
+
+    try:
+        return get_user_model().objects.filter(role_assignments__school=school).distinct().get(pk=user_pk)
+    except (get_user_model().DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def import_batch_get(*, user, school: School, pk) -> ImportBatch:
+    return get_for_user(ImportBatch.objects.filter(school=school).select_related("school"), user, pk)
+
+
+def import_batches_of(*, user, school: School) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.visible_to(user).filter(school=school).defer("rows", "errors")[:20]
+
+
+def venue_get(*, user, school: School, pk) -> Venue:
+    return get_for_user(Venue.objects.filter(school=school), user, pk)
+
+
+def class_guardians(*, school: School, klass: HomeroomClass) -> list:
+    """(student, guardianship) pairs of a class for its letters to parents, in one query."""
+    return list(
+        Guardianship.objects.filter(student__homeroom_class=klass, student__school=school, active=True,
+                                    student__status=Student.Status.ENROLLED)
+        .select_related("guardian", "student").order_by("student__name_pinyin", "student_id", "id")
     )

@@ -1,0 +1,343 @@
+"""School administration pages for the principal: imports, staff, venues, letters with invitation
+codes; and the city's terms (set by the bureau, read by schools). Thin: they call services and
+selectors; out-of-scope schools are 404, visible schools the user may not administer are 403."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import RoleAssignment
+from accounts.scoping import get_for_user, scope_of
+from accounts.services import invitation_issue, invitation_issue_many
+from shahe_afterschool.errors import DomainError
+from shahe_afterschool.exports import csv_response, xlsx_response
+
+from . import imports, selectors, services
+from .forms import GuardianAddForm, ImportUploadForm, RoleAddForm, StaffCreateForm, TermForm, VenueForm
+from .models import HomeroomClass, ImportBatch, Term, Venue
+from .spreadsheets import render_message
+
+ERRORS_SHOWN = 500
+
+
+@login_required
+def admin_entry(request: HttpRequest) -> HttpResponse:
+    """The "School administration" nav entry: the principal's own school, or a choice."""
+    schools = list(selectors.schools_administered(user=request.user)[:200])
+    if len(schools) == 1:
+        return redirect("schools:admin_home", pk=schools[0].pk)
+    if not schools:
+        raise PermissionDenied(_("Only a school's principal can administer a school."))
+    return render(request, "schools/admin/choose_school.html", {"schools": schools})
+
+
+@login_required
+def admin_home(request: HttpRequest, pk: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    classes = (HomeroomClass.objects.filter(school=school, active=True).select_related("grade", "homeroom_teacher")
+               .order_by("grade__number", "name"))
+    return render(request, "schools/admin/home.html", {
+        "school": school, "classes": classes, "batches": selectors.import_batches_of(user=request.user, school=school),
+        "term": Term.current(),
+    })
+
+
+# --- imports -------------------------------------------------------------------------------------------
+IMPORT_KINDS = {"roster": ImportBatch.Kind.ROSTER, "staff": ImportBatch.Kind.STAFF}
+
+
+def _kind(kind: str) -> str:
+    if kind not in IMPORT_KINDS:
+        raise Http404
+    return IMPORT_KINDS[kind]
+
+
+@login_required
+def import_upload(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    kind = _kind(kind)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.import_preview(
+                school=school, user=request.user, kind=kind, file_name=upload.name, data=upload.read(),
+                create_classes=form.cleaned_data["create_classes"],
+            )
+        except DomainError as exc:
+            form.add_error("file", str(exc.message))
+        else:
+            return redirect("schools:import_preview", pk=school.pk, batch=batch.pk)
+    return render(request, "schools/admin/import_upload.html", {"school": school, "form": form, "kind": kind},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def import_template(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    kind = _kind(kind)
+    if kind == ImportBatch.Kind.ROSTER:
+        headers, rows, name = imports.ROSTER_TEMPLATE_HEADERS, imports.ROSTER_TEMPLATE_ROWS, "学生名册模板"
+    else:
+        headers, rows, name = imports.STAFF_TEMPLATE_HEADERS, imports.STAFF_TEMPLATE_ROWS, "教职工名单模板"
+    if fmt == "csv":
+        return csv_response(f"{name}-{school.code}.csv", headers, rows)
+    if fmt == "xlsx":
+        return xlsx_response(f"{name}-{school.code}.xlsx", [(name, headers, rows)])
+    raise Http404
+
+
+@login_required
+def import_preview(request: HttpRequest, pk: int, batch: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    batch = selectors.import_batch_get(user=request.user, school=school, pk=batch)
+    preview_rows = batch.rows[:50]
+    return render(request, "schools/admin/import_preview.html", {
+        "school": school, "batch": batch,
+        "errors": [{**e, "message": render_message(e)} for e in batch.errors[:ERRORS_SHOWN]],
+        "more_errors": max(len(batch.errors) - ERRORS_SHOWN, 0), "preview_rows": preview_rows,
+        "more_rows": max(len(batch.rows) - len(preview_rows), 0), "summary": batch.summary,
+    })
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int, batch: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    batch = selectors.import_batch_get(user=request.user, school=school, pk=batch)
+    try:
+        if request.POST.get("action") == "discard":
+            services.import_discard(batch=batch, user=request.user)
+            messages.info(request, _("The upload was discarded; nothing was imported."))
+            return redirect("schools:admin_home", pk=school.pk)
+        batch = services.import_apply(batch_id=batch.pk, user=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("schools:import_preview", pk=school.pk, batch=batch.pk)
+    messages.success(request, _("Imported %(file)s.") % {"file": batch.file_name})
+    return redirect("schools:import_preview", pk=school.pk, batch=batch.pk)
+
+
+# --- staff -----------------------------------------------------------------------------------------------
+@login_required
+def staff_list(request: HttpRequest, pk: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    form = StaffCreateForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = _staff_create(request, school, data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            return redirect("schools:staff_detail", pk=school.pk, user_pk=user.pk)
+    return render(request, "schools/admin/staff_list.html", {
+        "school": school, "people": selectors.staff_of_school(school=school), "form": form,
+    }, status=400 if form.errors else 200)
+
+
+def _staff_create(request, school, data):
+    from django.db import transaction
+
+    from accounts.services import staff_create
+
+    with transaction.atomic():
+        user, created = staff_create(school=school, name=data["name"], phone=data["phone"],
+                                     username=data["username"], by=request.user)
+        for role in data["roles"]:
+            services.staff_role_add(school=school, user=user, role=role, homeroom_class=data.get("homeroom_class"),
+                                    by=request.user)
+    if created:
+        code = invitation_issue(user=user, by=request.user, school=school)
+        messages.success(request, _("Account %(username)s created. Its one-time invitation code is %(code)s: give it "
+                                    "to %(name)s to set a password.")
+                         % {"username": user.username, "code": code, "name": user.get_full_name()})
+    else:
+        messages.info(request, _("%(name)s already had an account (%(username)s); the roles were added.")
+                      % {"name": user.get_full_name(), "username": user.username})
+    return user
+
+
+@login_required
+def staff_detail(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    member = selectors.staff_member_get(school=school, user_pk=user_pk)
+    form = RoleAddForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_role_add(school=school, user=member, role=form.cleaned_data["role"],
+                                    homeroom_class=form.cleaned_data["homeroom_class"], by=request.user)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Role added."))
+            return redirect("schools:staff_detail", pk=school.pk, user_pk=member.pk)
+    assignments = RoleAssignment.objects.filter(user=member, school=school).order_by("-active", "role")
+    classes = HomeroomClass.objects.filter(school=school, homeroom_teacher=member, active=True)
+    return render(request, "schools/admin/staff_detail.html", {
+        "school": school, "member": member, "assignments": assignments, "classes": classes, "form": form,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def staff_role_end(request: HttpRequest, pk: int, user_pk: int, assignment: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    member = selectors.staff_member_get(school=school, user_pk=user_pk)
+    assignment_obj = RoleAssignment.objects.filter(user=member, school=school, pk=assignment).first()
+    if assignment_obj is None:
+        raise Http404
+    try:
+        services.staff_role_end(school=school, assignment=assignment_obj, by=request.user)
+        messages.success(request, _("Role ended."))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("schools:staff_detail", pk=school.pk, user_pk=member.pk)
+
+
+@login_required
+@require_POST
+def staff_deactivate(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    member = selectors.staff_member_get(school=school, user_pk=user_pk)
+    try:
+        services.staff_deactivate(school=school, user=member, by=request.user)
+        messages.success(request, _("%(name)s was deactivated and signed out everywhere.")
+                         % {"name": member.get_full_name()})
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("schools:staff_detail", pk=school.pk, user_pk=member.pk)
+
+
+@login_required
+@require_POST
+def staff_invite(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    member = selectors.staff_member_get(school=school, user_pk=user_pk)
+    try:
+        code = invitation_issue(user=member, by=request.user, school=school)
+        messages.success(request, _("New invitation code for %(name)s: %(code)s (earlier codes no longer work).")
+                         % {"name": member.get_full_name(), "code": code})
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("schools:staff_detail", pk=school.pk, user_pk=member.pk)
+
+
+# --- letters with invitation codes --------------------------------------------------------------------
+@login_required
+def class_letters(request: HttpRequest, pk: int, class_pk: int) -> HttpResponse:
+    """GET: the class's guardians and whether each has joined. POST: print letters with fresh codes
+    for the guardians who have not joined yet (earlier codes stop working)."""
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    klass = get_for_user(HomeroomClass.objects.filter(school=school), request.user, class_pk)
+    form = GuardianAddForm(request.POST if request.POST.get("action") == "add" else None, klass=klass)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, _created = services.guardian_add(school=school, student=data["student"], name=data["name"],
+                                                   phone=data["phone"], relation=data["relation"], by=request.user)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            if user.has_usable_password():
+                messages.success(request, _("%(name)s is linked to %(student)s; they already have an account.")
+                                 % {"name": user.get_full_name(), "student": data["student"].name})
+            else:
+                code = invitation_issue(user=user, by=request.user, school=school)
+                messages.success(request, _("%(name)s is linked to %(student)s. Username %(username)s, one-time "
+                                            "invitation code %(code)s.")
+                                 % {"name": user.get_full_name(), "student": data["student"].name,
+                                    "username": user.username, "code": code})
+            return redirect("schools:class_letters", pk=school.pk, class_pk=klass.pk)
+    links = selectors.class_guardians(school=school, klass=klass)
+    codes = {}
+    printing = request.method == "POST" and request.POST.get("action") == "print"
+    if printing:
+        codes = invitation_issue_many(users={link.guardian for link in links}, by=request.user, school=school)
+    return render(request, "schools/admin/class_letters.html", {
+        "school": school, "klass": klass, "links": links, "printing": printing, "form": form,
+        "letters": [(link, codes[link.guardian_id]) for link in links if link.guardian_id in codes],
+        "join_url": request.build_absolute_uri(reverse("accounts:join")),
+    }, status=400 if form.errors else 200)
+
+
+# --- venues -----------------------------------------------------------------------------------------------
+@login_required
+def venue_list(request: HttpRequest, pk: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    venues = Venue.objects.visible_to(request.user).filter(school=school).order_by("-active", "kind", "name")
+    form = VenueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.venue_save(school=school, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Venue saved."))
+            return redirect("schools:venues", pk=school.pk)
+    return render(request, "schools/admin/venue_list.html", {"school": school, "venues": venues, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def venue_edit(request: HttpRequest, pk: int, venue: int) -> HttpResponse:
+    school = selectors.school_admin_get(user=request.user, pk=pk)
+    venue_obj = selectors.venue_get(user=request.user, school=school, pk=venue)
+    form = VenueForm(request.POST or None, instance=Venue.objects.get(pk=venue_obj.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.venue_save(school=school, by=request.user, venue=venue_obj, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Venue saved."))
+            return redirect("schools:venues", pk=school.pk)
+    return render(request, "schools/admin/venue_edit.html", {"school": school, "venue": venue_obj, "form": form},
+                  status=400 if form.errors else 200)
+
+
+# --- terms ------------------------------------------------------------------------------------------------
+def _may_edit_terms(user) -> bool:
+    scope = scope_of(user)
+    return scope.is_admin or scope.is_bureau
+
+
+@login_required
+def term_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    if not scope.is_staff_member:
+        raise PermissionDenied(_("Terms are for staff."))
+    return render(request, "schools/admin/term_list.html", {
+        "terms": Term.objects.all(), "can_edit": _may_edit_terms(request.user),
+    })
+
+
+@login_required
+def term_edit(request: HttpRequest, term: int | None = None) -> HttpResponse:
+    if not _may_edit_terms(request.user):
+        raise PermissionDenied(_("Only the education bureau sets terms."))
+    instance = None
+    if term is not None:
+        instance = Term.objects.filter(pk=term).first()
+        if instance is None:
+            raise Http404
+    form = TermForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.term_save(by=request.user, term=Term.objects.get(pk=term) if term else None,
+                               **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Term saved."))
+            return redirect("schools:terms")
+    return render(request, "schools/admin/term_edit.html", {"form": form, "term": instance},
+                  status=400 if form.errors else 200)
+
+
