@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": crontab(minute=17)},
     "anonymise-departed-students": {"task": "privacy.tasks.anonymise_departed_students",
                                     "schedule": crontab(hour=3, minute=41)},
+    "safety-overdue-rectification": {"task": "safety.tasks.rectification_flag_overdue",
+                                     "schedule": crontab(hour=7, minute=5)},
 }
 
 # REST framework: https://www.django-rest-framework.org/api-guide/settings/
