@@ -3,7 +3,14 @@ import datetime
 
 import pytest
 
-from clubs.timetable import BOOKING_PROVIDERS, Booking, clashes_with, collect_bookings, find_clashes, register_booking_provider
+from clubs.timetable import (
+    BOOKING_PROVIDERS,
+    Booking,
+    clashes_with,
+    collect_bookings,
+    find_clashes,
+    register_booking_provider,
+)
 
 T = datetime.time
 
