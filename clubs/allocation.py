@@ -306,6 +306,21 @@ def _notify_promoted(choice: ClubChoice) -> None:
            link="/clubs/menu/", dedupe_key=f"clubs.promoted:{choice.pk}")
 
 
+def waitlist_positions(choices) -> dict[int, int]:
+    """Waitlist positions of several choices in one query."""
+    club_ids = {c.club_id for c in choices if c.status == ClubChoice.Status.WAITLISTED}
+    if not club_ids:
+        return {}
+    by_club: dict[int, list[ClubChoice]] = defaultdict(list)
+    for c in ClubChoice.objects.filter(club_id__in=club_ids, status=ClubChoice.Status.WAITLISTED):
+        by_club[c.club_id].append(c)
+    positions = {}
+    for items in by_club.values():
+        for i, c in enumerate(sorted(items, key=_queue_key), start=1):
+            positions[c.pk] = i
+    return positions
+
+
 def waitlist_position(choice: ClubChoice) -> int | None:
     if choice.status != ClubChoice.Status.WAITLISTED:
         return None

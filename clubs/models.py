@@ -169,6 +169,20 @@ class ServicePlan(Reviewable):
                 "after": (getattr(self, f"{p}_after_start"), getattr(self, f"{p}_after_end"))}
 
 
+class ClubQuerySet(SchoolScopedQuerySet):
+    def visible_to(self, user):
+        """Staff of the school, its district and the city see every club; a parent sees the approved
+        clubs of their children's schools (the menu)."""
+        scope = scope_of(user)
+        if scope.sees_city:
+            return self.all()
+        q = Q(school_id__in=scope.staff_school_ids) | Q(school__district_id__in=scope.district_ids)
+        if scope.user_id is not None:
+            q |= Q(status=ReviewStatus.APPROVED, school_id__in=Student.objects.filter(
+                guardianships__guardian_id=scope.user_id, guardianships__active=True).values("school_id"))
+        return self.filter(q)
+
+
 class Club(Reviewable):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="clubs", verbose_name=_("school"))
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="clubs", verbose_name=_("term"))
@@ -185,7 +199,7 @@ class Club(Reviewable):
     description = models.TextField(_("description"), blank=True)
     history = HistoricalRecords()
 
-    objects = SchoolScopedQuerySet.as_manager()
+    objects = ClubQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("club")
