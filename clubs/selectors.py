@@ -16,7 +16,7 @@ from accounts.scoping import get_for_user, scope_of
 from schools.models import School, Student, Venue
 
 from .bookings import resource_labels
-from .models import ClubCategory, Club, ClubChoice, ReviewStatus, ServicePlan
+from .models import Club, ClubCategory, ClubChoice, ReviewStatus, ServicePlan
 from .timetable import Booking, collect_bookings, find_clashes
 
 

@@ -15,3 +15,14 @@ def staff(world):
     give_role(principal_b, Role.PRINCIPAL, school=world.school_b)
     world.academic, world.teacher_a, world.principal_b = academic, teacher_a, principal_b
     return world
+
+
+@pytest.fixture
+def relogin(client, login):
+    """`login` that first signs out, for tests that act as several users in turn."""
+
+    def do(user):
+        client.logout()
+        return login(user)
+
+    return do
