@@ -39,7 +39,7 @@ from schools.models import Guardianship, Student
 from shahe_afterschool.errors import ConflictError, DomainError
 
 from .bookings import bookings_for_club
-from .models import ChoiceWindow, Club, ClubChoice, ReviewStatus
+from .models import ChoiceWindow, Club, ClubChoice, ReviewStatus, reason_text
 from .services import can_edit_school
 from .timetable import Booking, clashes_with, collect_bookings
 
@@ -83,21 +83,19 @@ def _student_commitments(student_id: int, term, school_id: int, *, ignore_source
             if ("student", student_id) in b.resources and b.source not in ignore_sources]
 
 
-def _clash_reason(club: Club, commitments: list[Booking], student_id: int) -> str | None:
+def _clash_reason(club: Club, commitments: list[Booking], student_id: int) -> dict | None:
+    """The parameters of the "clash" reason when the club clashes with the child's commitments."""
     mine = bookings_for_club(club, student_ids=[student_id])
     clashes = [c for c in clashes_with(mine, commitments) if c.resource == ("student", student_id)]
     if not clashes:
         return None
     other = clashes[0].first
-    return _("It clashes with %(other)s (%(day)s %(start)s-%(end)s).") % {
-        "other": other.label, "day": _weekday(other.weekday), "start": f"{other.start:%H:%M}",
-        "end": f"{other.end:%H:%M}"}
+    return {"other": other.label, "weekday": other.weekday, "start": f"{other.start:%H:%M}",
+            "end": f"{other.end:%H:%M}"}
 
 
-def _weekday(day: int) -> str:
-    from .timetable import weekday_label
-
-    return weekday_label(day)
+def _decide(choice: ClubChoice, status: str, code: str, **params) -> None:
+    choice.status, choice.reason, choice.reason_params = status, code, params
 
 
 def choice_window_for(*, school, term) -> ChoiceWindow | None:
@@ -140,8 +138,9 @@ def _ranked_choice(*, user, student, club, rank, now) -> ClubChoice:
     old = ClubChoice.objects.filter(student=student, term=club.term, rank=rank,
                                     status=ClubChoice.Status.PENDING).first()
     if old:  # choosing again at a rank replaces the earlier choice at that rank
-        old.status, old.reason, old.decided_at = ClubChoice.Status.WITHDRAWN, _("Replaced by another choice."), now
-        old.save(update_fields=["status", "reason", "decided_at"])
+        _decide(old, ClubChoice.Status.WITHDRAWN, "replaced")
+        old.decided_at = now
+        old.save(update_fields=["status", "reason", "reason_params", "decided_at"])
     choice = ClubChoice(club=club, student=student, term=club.term, rank=rank, chosen_by=user, chosen_at=now,
                         priority=student.pk in priority_students([student.pk], club.term))
     choice.full_clean()
@@ -153,15 +152,14 @@ def _late_join(*, user, student, club, now) -> ClubChoice:
     club = Club.objects.select_for_update().select_related("venue").get(pk=club.pk)
     choice = ClubChoice(club=club, student=student, term=club.term, rank=None, chosen_by=user, chosen_at=now,
                         priority=student.pk in priority_students([student.pk], club.term))
-    reason = _clash_reason(club, _student_commitments(student.pk, club.term, club.school_id), student.pk)
-    if reason:
-        raise ConflictError(reason)
+    clash = _clash_reason(club, _student_commitments(student.pk, club.term, club.school_id), student.pk)
+    if clash:
+        raise ConflictError(reason_text("clash", clash))
     if _seats_taken(club.pk) < club.capacity:
-        choice.status, choice.decided_at = ClubChoice.Status.ENROLLED, now
-        choice.reason = _("Joined late while a seat was free.")
+        _decide(choice, ClubChoice.Status.ENROLLED, "late_join")
+        choice.decided_at = now
     else:
-        choice.status = ClubChoice.Status.WAITLISTED
-        choice.reason = _("The club was full; the child is on its waitlist.")
+        _decide(choice, ClubChoice.Status.WAITLISTED, "late_full")
     choice.full_clean()
     choice.save()
     return choice
@@ -176,9 +174,9 @@ def choice_withdraw(*, user, choice: ClubChoice) -> ClubChoice:
     if choice.status in (ClubChoice.Status.WITHDRAWN, ClubChoice.Status.RELEASED, ClubChoice.Status.NOT_PLACED):
         raise ConflictError(_("This choice is no longer active."))
     held_seat = choice.status == ClubChoice.Status.ENROLLED
-    choice.status, choice.decided_at = ClubChoice.Status.WITHDRAWN, timezone.now()
-    choice.reason = _("Withdrawn by %(name)s.") % {"name": user.name or user.username}
-    choice.save(update_fields=["status", "decided_at", "reason"])
+    _decide(choice, ClubChoice.Status.WITHDRAWN, "withdrawn", name=user.name or user.username)
+    choice.decided_at = timezone.now()
+    choice.save(update_fields=["status", "decided_at", "reason", "reason_params"])
     if held_seat:
         promote(club_id=choice.club_id)
     return choice
@@ -222,28 +220,21 @@ def allocate(*, school, term, user=None) -> dict:
             club, student = clubs[choice.club_id], students[choice.student_id]
             choice.decided_at = now
             if choice.student_id in granted:
-                choice.status = ClubChoice.Status.NOT_PLACED
-                choice.reason = _("Choice %(rank)d was granted, so this lower choice was not needed.") % {
-                    "rank": granted[choice.student_id]}
+                _decide(choice, ClubChoice.Status.NOT_PLACED, "lower_not_needed", rank=granted[choice.student_id])
             elif club.status != ReviewStatus.APPROVED or not club.open_to_grade(_student_grade(student)):
-                choice.status = ClubChoice.Status.NOT_PLACED
-                choice.reason = _("The club is not open to the child's grade.")
-            elif reason := _clash_reason(club, commitments[choice.student_id], choice.student_id):
-                choice.status = ClubChoice.Status.NOT_PLACED
-                choice.reason = reason
+                _decide(choice, ClubChoice.Status.NOT_PLACED, "grade")
+            elif clash := _clash_reason(club, commitments[choice.student_id], choice.student_id):
+                _decide(choice, ClubChoice.Status.NOT_PLACED, "clash", **clash)
             elif free[club.pk] > 0:
                 free[club.pk] -= 1
                 granted[choice.student_id] = rank
                 commitments[choice.student_id].extend(bookings_for_club(club, student_ids=[choice.student_id]))
-                choice.status = ClubChoice.Status.ENROLLED
-                choice.reason = (_("Granted as choice %(rank)d (priority group).") if choice.priority
-                                 else _("Granted as choice %(rank)d.")) % {"rank": rank}
+                _decide(choice, ClubChoice.Status.ENROLLED, "granted_priority" if choice.priority else "granted",
+                        rank=rank)
             else:
-                choice.status = ClubChoice.Status.WAITLISTED
-                choice.reason = _("The club was full when choice %(rank)d was served; "
-                                  "the child is on its waitlist.") % {"rank": rank}
+                _decide(choice, ClubChoice.Status.WAITLISTED, "full_waitlisted", rank=rank)
             counts[choice.status] += 1
-    ClubChoice.objects.bulk_update(pending, ["status", "reason", "decided_at", "priority"])
+    ClubChoice.objects.bulk_update(pending, ["status", "reason", "reason_params", "decided_at", "priority"])
     window.allocated_at = now
     window.save(update_fields=["allocated_at"])
     guardians = {g.guardian for g in Guardianship.objects.filter(student_id__in=list(students), active=True)
@@ -278,21 +269,21 @@ def promote(*, club_id: int) -> list[ClubChoice]:
             if _clash_reason(club, commitments, choice.student_id):
                 continue  # stays waitlisted; a later seat may suit
             now = timezone.now()
-            choice.status, choice.decided_at = ClubChoice.Status.ENROLLED, now
-            choice.reason = _("Promoted from the waitlist when a seat became free.")
-            choice.save(update_fields=["status", "decided_at", "reason"])
+            _decide(choice, ClubChoice.Status.ENROLLED, "promoted")
+            choice.decided_at = now
+            choice.save(update_fields=["status", "decided_at", "reason", "reason_params"])
             free -= 1
             promoted.append(choice)
             if choice.rank is not None:
                 ClubChoice.objects.filter(
                     Q(rank__gt=choice.rank) & Q(status=ClubChoice.Status.WAITLISTED),
                     student_id=choice.student_id, term_id=choice.term_id,
-                ).update(status=ClubChoice.Status.NOT_PLACED, decided_at=now,
-                         reason=_("A higher choice was granted from the waitlist."))
+                ).update(status=ClubChoice.Status.NOT_PLACED, decided_at=now, reason="higher_granted",
+                         reason_params={})
             if lower:
-                lower.status, lower.decided_at = ClubChoice.Status.RELEASED, now
-                lower.reason = _("Released: the child moved up to choice %(rank)d.") % {"rank": choice.rank}
-                lower.save(update_fields=["status", "decided_at", "reason"])
+                _decide(lower, ClubChoice.Status.RELEASED, "released", rank=choice.rank)
+                lower.decided_at = now
+                lower.save(update_fields=["status", "decided_at", "reason", "reason_params"])
                 queue.append(lower.club_id)
             _notify_promoted(choice)
     return promoted

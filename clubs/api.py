@@ -46,11 +46,13 @@ class ChoiceInSerializer(serializers.Serializer):
 
 class ChoiceSerializer(serializers.ModelSerializer):
     club_name = serializers.CharField(source="club.name", read_only=True)
+    reason = serializers.CharField(source="reason_text", read_only=True)
+    reason_code = serializers.CharField(source="reason", read_only=True)
     waitlist_position = serializers.SerializerMethodField()
 
     class Meta:
         model = ClubChoice
-        fields = ["id", "club", "club_name", "student", "rank", "status", "reason", "waitlist_position",
+        fields = ["id", "club", "club_name", "student", "rank", "status", "reason", "reason_code", "waitlist_position",
                   "chosen_at", "decided_at"]
 
     def get_waitlist_position(self, obj) -> int | None:

@@ -288,11 +288,43 @@ class ClubChoiceQuerySet(models.QuerySet):
         return self.filter(status=ClubChoice.Status.ENROLLED)
 
 
+#: Why the allocation decided as it did: stored as a code with parameters, shown in the reader's language.
+CHOICE_REASONS = {
+    "replaced": _("Replaced by another choice."),
+    "late_join": _("Joined late while a seat was free."),
+    "late_full": _("The club was full; the child is on its waitlist."),
+    "withdrawn": _("Withdrawn by %(name)s."),
+    "lower_not_needed": _("Choice %(rank)d was granted, so this lower choice was not needed."),
+    "grade": _("The club is not open to the child's grade."),
+    "clash": _("It clashes with %(other)s (%(day)s %(start)s-%(end)s)."),
+    "granted_priority": _("Granted as choice %(rank)d (priority group)."),
+    "granted": _("Granted as choice %(rank)d."),
+    "full_waitlisted": _("The club was full when choice %(rank)d was served; the child is on its waitlist."),
+    "promoted": _("Promoted from the waitlist when a seat became free."),
+    "higher_granted": _("A higher choice was granted from the waitlist."),
+    "released": _("Released: the child moved up to choice %(rank)d."),
+}
+
+
+def reason_text(code: str, params: dict | None) -> str:
+    template = CHOICE_REASONS.get(code)
+    if template is None:
+        return code
+    params = dict(params or {})
+    if "weekday" in params:
+        params["day"] = Weekday(params["weekday"]).label if params["weekday"] in Weekday.values else ""
+    try:
+        return str(template) % params if params else str(template)
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
 class ClubChoice(models.Model):
     """A parent's ranked choice of a club for a child, and what became of it.
 
     `rank` is 1-3 for the menu choices made in the choice window and empty for a late join.
-    `reason` says in plain words why the allocation decided as it did.
+    `reason` (a code of `CHOICE_REASONS` with `reason_params`) says why the allocation decided as it
+    did; `reason_text` renders it in the reader's language.
     """
 
     class Status(models.TextChoices):
@@ -311,7 +343,8 @@ class ClubChoice(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING,
                               db_index=True)
     priority = models.BooleanField(_("priority group"), default=False)
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    reason = models.CharField(_("reason"), max_length=32, blank=True)
+    reason_params = models.JSONField(_("reason details"), default=dict, blank=True)
     chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+", verbose_name=_("chosen by"))
     chosen_at = models.DateTimeField(_("chosen at"))
@@ -337,3 +370,7 @@ class ClubChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} → {self.club} ({self.get_status_display()})"
+
+    @property
+    def reason_text(self) -> str:
+        return reason_text(self.reason, self.reason_params) if self.reason else ""

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from clubs import allocation
@@ -56,7 +56,11 @@ def test_first_choices_are_served_before_second_choices(menu):
     assert (status(a1), status(a2), status(b1)) == (S.ENROLLED, S.NOT_PLACED, S.ENROLLED)
     assert counts == {S.ENROLLED: 2, S.NOT_PLACED: 1}
     a2.refresh_from_db()
-    assert "Choice 1 was granted" in a2.reason or "1" in a2.reason
+    assert (a2.reason, a2.reason_params) == ("lower_not_needed", {"rank": 1})
+    with translation.override("en"):
+        assert a2.reason_text == "Choice 1 was granted, so this lower choice was not needed."
+    with translation.override("zh-hans"):
+        assert a2.reason_text == "已录取第1志愿，此较低志愿不再需要。"
 
 
 def test_within_a_round_earlier_choice_wins_and_the_rest_are_waitlisted(menu):
@@ -100,7 +104,9 @@ def test_a_clash_with_the_childs_other_club_is_not_placed(menu):
     close_window(w)
     allocation.allocate(school=w.school_a, term=w.term)
     c.refresh_from_db()
-    assert c.status == S.NOT_PLACED and "围棋" in c.reason
+    assert c.status == S.NOT_PLACED and c.reason == "clash"
+    with translation.override("en"):
+        assert c.reason_text == "It clashes with 围棋 (Monday 16:00-17:00)."
     assert status(r) == S.ENROLLED
 
 
