@@ -22,3 +22,4 @@ class ClubsConfig(AppConfig):
         register_nav(_("Service plans"), "clubs:plan_list", roles={Role.PRINCIPAL, Role.ACADEMIC, Role.DISTRICT,
                                                                     Role.BUREAU, Role.ADMIN}, order=41)
         register_nav(_("Timetable"), "clubs:timetable", roles=staff, order=42)
+        register_nav(_("Club catalogue"), "clubs:catalogue", roles={Role.BUREAU, Role.ADMIN}, order=43)

@@ -85,3 +85,9 @@ class ChoiceWindowForm(forms.Form):
         if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
             self.add_error("closes_at", _("The choice window must close after it opens."))
         return data
+
+
+class ClubTypeForm(forms.ModelForm):
+    class Meta:
+        model = ClubType
+        fields = ["category", "code", "name_zh", "name_en"]

@@ -348,3 +348,18 @@ def choice_window_set(*, user, school, term, opens_at, closes_at) -> ChoiceWindo
         _clean(window)
         window.save()
     return window
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+@transaction.atomic
+def club_type_create(*, user, category, code: str, name_zh: str, name_en: str):
+    """The bureau adds a kind of club to the city's catalogue."""
+    from .models import ClubType
+
+    scope = scope_of(user)
+    if not (scope.is_admin or scope.is_bureau):
+        raise PermissionDenied(_("Only the education bureau may add club types."))
+    club_type = ClubType(category=category, code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip())
+    _clean(club_type)
+    club_type.save()
+    return club_type

@@ -29,4 +29,5 @@ urlpatterns = [
     path("window/", views.window, name="window"),
     path("window/allocate/", views.allocate, name="allocate"),
     path("hours/", views.hours, name="hours"),
+    path("catalogue/", views.catalogue, name="catalogue"),
 ]

@@ -20,8 +20,8 @@ from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
 
 from . import allocation, selectors, services
-from .forms import ChoiceWindowForm, ClubForm, ReturnForm, ServicePlanForm, SlotFormSet
-from .models import ClubChoice, ReviewStatus
+from .forms import ChoiceWindowForm, ClubForm, ClubTypeForm, ReturnForm, ServicePlanForm, SlotFormSet
+from .models import ClubCategory, ClubChoice, ReviewStatus
 
 PER_PAGE_LIMIT = 500
 
@@ -444,3 +444,24 @@ def hours(request: HttpRequest) -> HttpResponse:
     if fmt == "csv":
         return csv_response(f"{filename}.csv", headers, table + term_table)
     return render(request, "clubs/hours.html", {"school": school, "term": term, "rows": rows, "totals": totals})
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    scope = scope_of(request.user)
+    can_add = scope.is_admin or scope.is_bureau
+    form = ClubTypeForm(request.POST or None) if can_add else None
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.club_type_create(user=request.user, **form.cleaned_data)
+                messages.success(request, _("The club type was added."))
+                return redirect("clubs:catalogue")
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+    categories = ClubCategory.objects.prefetch_related("types")
+    return render(request, "clubs/catalogue.html", {"categories": categories, "form": form})

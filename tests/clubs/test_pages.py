@@ -180,3 +180,27 @@ def test_teacher_hours_page_and_exports(setup, relogin):
     text = csv.content.decode("utf-8-sig")
     assert "吴老师" in text and "planned" in text
     assert relogin(setup.teacher_b).get(f"/clubs/hours/?school={setup.school_a.pk}").status_code == 404
+
+
+def test_catalogue_has_five_categories_and_90_plus_types_in_both_languages(setup, relogin):
+    from clubs.models import ClubCategory, ClubType
+
+    assert ClubCategory.objects.count() == 5
+    assert ClubType.objects.count() >= 90
+    for zh in ("诵读", "篮球", "花样跳绳", "衍纸", "篆刻", "扎染"):
+        assert ClubType.objects.filter(name_zh=zh).exclude(name_en="").exists(), zh
+    body = relogin(setup.principal).get("/clubs/catalogue/").content.decode()
+    assert "篆刻" in body
+
+
+def test_bureau_adds_a_club_type_and_a_principal_cannot(setup, relogin):
+    from clubs.models import ClubCategory, ClubType
+
+    data = {"category": ClubCategory.objects.get(code="arts").pk, "code": "shadow-puppetry", "name_zh": "皮影戏",
+            "name_en": "Shadow puppetry"}
+    assert relogin(setup.principal).post("/clubs/catalogue/", data).status_code == 403
+    assert relogin(setup.bureau).post("/clubs/catalogue/", data).status_code == 302
+    assert ClubType.objects.filter(code="shadow-puppetry").exists()
+    r = relogin(setup.bureau).post("/clubs/catalogue/", data)  # duplicate: form error, nothing new
+    assert r.status_code == 200 and ClubType.objects.filter(code="shadow-puppetry").count() == 1
+    assert relogin(setup.parent_a).get("/clubs/catalogue/").status_code == 404
