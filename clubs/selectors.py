@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -42,8 +43,13 @@ def club_list(*, user, school_id=None, category=None, status=None, term=None) ->
     if school_id:
         qs = qs.filter(school_id=school_id)
     if category:
-        qs = qs.filter(club_type__category__code=category) if not str(category).isdigit() \
-            else qs.filter(club_type__category_id=category)
+        category = str(category)
+        if category.isdigit():
+            qs = qs.filter(club_type__category_id=category)
+        elif re.fullmatch(r"[a-z0-9_-]{1,32}", category):
+            qs = qs.filter(club_type__category__code=category)
+        else:  # not a category code (e.g. a NUL byte PostgreSQL would refuse): nothing matches
+            qs = qs.none()
     if status:
         qs = qs.filter(status=status)
     if term:

@@ -49,6 +49,9 @@ def test_menu_filters_by_school_and_category_and_shows_free_seats(clubs, api):
     assert [(c["name"], c["free_seats"], c["category"]) for c in body["results"]] == [("围棋社", 1, "sports")]
     assert client.get("/api/v1/clubs/?category=arts").json()["count"] == 0
     assert client.get("/api/v1/clubs/?school=abc&category=%00&grade=x").status_code == 200
+    assert client.get("/api/v1/clubs/?category=%00").json()["count"] == 0
+    client.force_login(clubs.parent_a)
+    assert client.get("/clubs/menu/?category=%00&child=%00").status_code == 200
 
 
 def test_parent_posts_a_ranked_choice(clubs, api):
