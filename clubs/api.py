@@ -28,6 +28,8 @@ class ClubSerializer(serializers.ModelSerializer):
     slots = SlotSerializer(many=True, read_only=True)
     enrolled = serializers.IntegerField(source="enrolled_count", read_only=True)
     free_seats = serializers.IntegerField(read_only=True)
+    # plain strings: a second "status" enum in the schema would collide with students' (drf-spectacular W001)
+    status = serializers.CharField(read_only=True, help_text="draft | submitted | approved | returned | superseded")
 
     class Meta:
         model = Club
@@ -48,6 +50,8 @@ class ChoiceSerializer(serializers.ModelSerializer):
     club_name = serializers.CharField(source="club.name", read_only=True)
     reason = serializers.CharField(source="reason_text", read_only=True)
     reason_code = serializers.CharField(source="reason", read_only=True)
+    status = serializers.CharField(
+        read_only=True, help_text="pending | enrolled | waitlisted | not_placed | released | withdrawn")
     waitlist_position = serializers.SerializerMethodField()
 
     class Meta:
