@@ -312,6 +312,10 @@ def club_approve(*, user, club: Club) -> Club:
     club = Club.objects.select_for_update().select_related("venue", "term", "school").get(pk=club.pk)
     if club.status != ReviewStatus.SUBMITTED:
         raise ConflictError(_("Only a submitted club can be approved."))
+    problems = club_problems(club)  # the plan or the timetable may have changed since submission
+    if problems:
+        raise DomainError(_("The club cannot be approved: %(problems)s") % {"problems": " ".join(problems)},
+                          extra={"problems": problems})
     club.status, club.decided_at, club.decided_by = ReviewStatus.APPROVED, timezone.now(), user
     club.save(update_fields=["status", "decided_at", "decided_by", "updated_at"])
     return club

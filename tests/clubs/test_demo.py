@@ -76,3 +76,25 @@ def test_demo_end_to_end(demo):
     assert selectors.clash_list(term=window.term, school_ids=[s001.pk]) == []
     export = client.get(f"/clubs/hours/?school={s001.pk}&format=xlsx")
     assert export.status_code == 200 and len(export.content) > 1000
+
+
+@pytest.mark.parametrize("username", ["academic1", "principal1", "teacher1", "district1", "bureau"])
+def test_demo_staff_pages_render(demo, username):
+    from schools.models import Venue
+
+    s001 = School.objects.get(code="S101" if username == "district1" else "S001")  # district1: 桥东学区
+    client = demo(username)
+    club = Club.objects.filter(school=s001).first()
+    teacher = club.teachers.first()
+    venue = Venue.objects.filter(school=s001).first()
+    pages = [f"/clubs/?school={s001.pk}", f"/clubs/{club.pk}/", f"/clubs/plans/?school={s001.pk}",
+             f"/clubs/timetable/?school={s001.pk}", f"/clubs/timetable/teacher/{teacher.pk}/?school={s001.pk}",
+             f"/clubs/timetable/venue/{venue.pk}/"]
+    for page in pages:
+        for lang in ("zh-hans", "en"):
+            assert client.get(page, HTTP_ACCEPT_LANGUAGE=lang).status_code == 200, (username, page)
+    if username in ("academic1", "principal1"):
+        for page in (f"/clubs/window/?school={s001.pk}", f"/clubs/hours/?school={s001.pk}",
+                     f"/clubs/clashes/?school={s001.pk}", f"/clubs/{club.pk}/edit/",
+                     f"/clubs/new/?school={s001.pk}", f"/clubs/plans/new/?school={s001.pk}"):
+            assert client.get(page).status_code in (200, 302), (username, page)
