@@ -108,3 +108,16 @@ def test_club_menu_query_count_is_constant(clubs, api, django_assert_num_queries
     with django_assert_num_queries(6):
         r = client.get(f"/api/v1/clubs/?school={clubs.school_a.pk}&menu=1")
     assert r.status_code == 200 and r.json()["count"] == rows + 1
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_choice_list_query_count_is_constant(clubs, api, django_assert_num_queries, rows):
+    from tests.factories import StudentFactory
+
+    for _ in range(rows):
+        ClubChoice.objects.create(club=clubs.chess, student=StudentFactory(homeroom_class=clubs.class_a),
+                                  term=clubs.term, status="waitlisted", chosen_at=timezone.now())
+    client = api.as_user(clubs.principal)
+    with django_assert_num_queries(5):
+        r = client.get("/api/v1/club-choices/")
+    assert r.status_code == 200 and r.json()["count"] == rows

@@ -204,3 +204,14 @@ def test_bureau_adds_a_club_type_and_a_principal_cannot(setup, relogin):
     r = relogin(setup.bureau).post("/clubs/catalogue/", data)  # duplicate: form error, nothing new
     assert r.status_code == 200 and ClubType.objects.filter(code="shadow-puppetry").count() == 1
     assert relogin(setup.parent_a).get("/clubs/catalogue/").status_code == 404
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_plan_list_query_count_is_constant(setup, relogin, django_assert_num_queries, rows):
+    from tests.factories import SchoolFactory
+
+    for _ in range(rows):
+        ServicePlanFactory(school=SchoolFactory(district=setup.district_a), term=setup.term)
+    client = relogin(setup.district)
+    with django_assert_num_queries(7):
+        assert client.get("/clubs/plans/").status_code == 200
