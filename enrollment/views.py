@@ -293,7 +293,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     teachers = get_user_model().objects.filter(pk__in=services._school_teacher_ids(group.school_id)).order_by("name")
     return render(request, "enrollment/group_detail.html", {
         "group": group, "edit_form": edit, "placements": placements,
-        "move_form": MoveForm(groups=others), "teacher_form": TeacherForm(teachers=teachers,
+        "move_targets": list(others), "teacher_form": TeacherForm(teachers=teachers,
                                                                           initial={"teacher": group.teacher_id}),
         "can_form": scope.is_admin or group.school_id in scope.schools_with(Role.MORAL_ED, Role.PRINCIPAL),
         "can_assign": scope.is_admin or group.school_id in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL),

@@ -34,3 +34,16 @@ def enr(world):
 
     return SimpleNamespace(world=world, moral=moral, academic=academic, teacher_a=teacher_a, letter_a=letter_a,
                            letter_b=letter_b, venue_a=venue_a, group=group, apply=apply, approve=approve)
+
+
+@pytest.fixture
+def login_as():
+    """`login_as(user)`: a fresh signed-in client per user, for tests that switch people."""
+    from django.test import Client
+
+    def do(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return do
