@@ -47,3 +47,13 @@ def login_as():
         return client
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service-level assertions read the English source messages; pages and the API still pick the
+    language per request (Accept-Language), as the i18n tests check."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

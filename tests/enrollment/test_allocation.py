@@ -73,7 +73,7 @@ def test_each_application_explains_its_place(enr, table):
     text = explanation_text(xin, show_priority=False)
     assert "position 4" in text and "(no verified priority claim)" not in text
     assert "(no verified priority claim)" in explanation_text(xin, show_priority=True)
-    assert "08:05" in explanation_text(Application.objects.get(pk=table["乙"].pk), show_priority=True)
+    assert "8:05" in explanation_text(Application.objects.get(pk=table["乙"].pk), show_priority=True)
     assert xin.explanation["ahead_priority"] == 0
 
 

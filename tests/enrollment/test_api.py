@@ -72,7 +72,7 @@ def test_idempotency_key_with_a_different_body_is_a_conflict(enr, api):
     response = client.post("/api/v1/applications/", body(enr, weekdays=[1]), format="json",
                            HTTP_IDEMPOTENCY_KEY="k-2")
     assert response.status_code == 409
-    assert "different request" in response.json()["detail"]
+    assert "不同的请求" in response.json()["detail"]  # zh-hans by default
     assert Application.objects.count() == 1
 
 
