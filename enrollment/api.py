@@ -79,6 +79,8 @@ class ClaimSerializer(serializers.Serializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     student_name = serializers.CharField(source="student.name", read_only=True)
+    # A plain string in the schema: an enum called "status" would collide with Student.status.
+    status = serializers.CharField(read_only=True, help_text=" | ".join(Application.Status.values))
     waitlist_position = serializers.SerializerMethodField()
     explanation = serializers.SerializerMethodField()
     groups = serializers.SerializerMethodField()

@@ -97,6 +97,9 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
     if letter is None:
         messages.error(request, _("The school has not published its letter to parents for this term yet."))
         return redirect("enrollment:parent_home")
+    if Application.objects.filter(student=child, term=term, status__in=Application.OPEN_STATUSES).exists():
+        messages.info(request, _("%(child)s already has an application for this term.") % {"child": child.name})
+        return redirect("enrollment:parent_home")
     if not letter.acknowledgements.filter(guardian=request.user).exists():
         return redirect(reverse("enrollment:letter", args=[letter.pk]) + f"?student={child.pk}")
     form = ApplicationForm(request.POST or None)

@@ -47,6 +47,7 @@ def test_parent_reads_the_letter_acknowledges_and_applies(enr, login_as):
     assert app.claims.get().note == "双职工"
     page = client.get("/enrollment/").content.decode()
     assert "data-confirm" in page and app.get_status_display() in page
+    assert client.get(f"/enrollment/apply/{w.child_a.pk}/")["Location"] == "/enrollment/"  # one per term
 
 
 def test_bad_apply_input_shows_a_message_and_changes_nothing(enr, login_as):
