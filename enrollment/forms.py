@@ -79,3 +79,11 @@ class MoveForm(forms.Form):
     def __init__(self, *args, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_group"].queryset = groups
+
+
+class LetterForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    service_scope = forms.CharField(label=_("Who and what the service covers"), widget=forms.Textarea(attrs={"rows": 3}))
+    times = forms.CharField(label=_("Service times"), widget=forms.Textarea(attrs={"rows": 3}))
+    content = forms.CharField(label=_("Content of the service"), widget=forms.Textarea(attrs={"rows": 3}))
+    safety_measures = forms.CharField(label=_("Safety measures"), widget=forms.Textarea(attrs={"rows": 3}))

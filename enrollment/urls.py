@@ -6,6 +6,7 @@ app_name = "enrollment"
 urlpatterns = [
     path("", views.parent_home, name="parent_home"),
     path("letter/<int:pk>/", views.letter_read, name="letter"),
+    path("letters/new/", views.letter_publish, name="letter_publish"),
     path("apply/<int:student_id>/", views.apply, name="apply"),
     path("applications/<int:pk>/", views.application_detail, name="application"),
     path("applications/<int:pk>/withdraw/", views.withdraw, name="withdraw"),

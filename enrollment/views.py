@@ -23,6 +23,7 @@ from .forms import (
     ApplicationForm,
     GroupEditForm,
     GroupForm,
+    LetterForm,
     MoveForm,
     PickupPersonForm,
     RejectForm,
@@ -247,6 +248,30 @@ def groups(request: HttpRequest) -> HttpResponse:
         "claim_counts": [(label, claim_counts.get(value, {})) for value, label in PriorityGroup.choices],
         "can_form": scope.is_admin or school.pk in scope.schools_with(Role.MORAL_ED, Role.PRINCIPAL),
     })
+
+
+@login_required
+def letter_publish(request: HttpRequest) -> HttpResponse:
+    """The principal or the moral-education office publishes a new version of the letter."""
+    school = _office_school(request)
+    scope = scope_of(request.user)
+    if not (scope.is_admin or school.pk in scope.schools_with(Role.MORAL_ED, Role.PRINCIPAL)):
+        raise PermissionDenied
+    term = Term.current()
+    current = ParentLetter.objects.current_for(school=school, term=term) if term else None
+    initial = {f: getattr(current, f) for f in LetterForm.base_fields} if current else {}
+    form = LetterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            letter = services.letter_publish(school=school, term=term, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("Version %(v)s of the letter is published; parents acknowledge it again.")
+                             % {"v": letter.version})
+            return redirect("enrollment:letter", pk=letter.pk)
+    return render(request, "enrollment/letter_form.html", {"form": form, "school": school, "term": term,
+                                                           "current": current})
 
 
 @login_required

@@ -247,3 +247,34 @@ def test_groups_page_query_count_is_constant(enr, login_as, django_assert_num_qu
     with django_assert_num_queries(11):
         response = client.get("/enrollment/groups/")
     assert response.content.decode().count('data-testid="group-row"') == n + 1
+
+
+def test_moral_office_publishes_a_new_letter_version_parents_acknowledge_again(enr, login_as):
+    w = enr.world
+    services.letter_acknowledge(letter=enr.letter_a, guardian=w.parent_a)
+    client = login_as(enr.moral)
+    page = client.get("/enrollment/letters/new/").content.decode()
+    assert enr.letter_a.safety_measures in page  # the form starts from the current version
+    response = client.post("/enrollment/letters/new/", {
+        "title": "致家长的一封信（修订）", "service_scope": "全体学生", "times": "16:00-18:00", "content": "作业辅导",
+        "safety_measures": ""})
+    assert response.status_code == 200  # a required field is empty: nothing published
+    response = client.post("/enrollment/letters/new/", {
+        "title": "致家长的一封信（修订）", "service_scope": "全体学生", "times": "16:00-18:00", "content": "作业辅导",
+        "safety_measures": "教师全程看护"})
+    assert response.status_code == 302
+    from enrollment.models import ParentLetter
+
+    current = ParentLetter.objects.current_for(school=w.school_a, term=w.term)
+    assert current.version == 2
+    parent = login_as(w.parent_a)
+    assert f"/enrollment/letter/{current.pk}/?student={w.child_a.pk}" in parent.get("/enrollment/").content.decode()
+    assert login_as(enr.academic).get("/enrollment/letters/new/").status_code == 403
+    assert login_as(w.homeroom).get("/enrollment/letters/new/").status_code == 403
+
+
+def test_parent_page_speaks_chinese_by_default(enr, login_as):
+    w = enr.world
+    enr.apply(w.child_a, w.parent_a)
+    page = login_as(w.parent_a).get("/enrollment/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "课后服务" in page and "已提交" in page and "等待班主任审核" in page
