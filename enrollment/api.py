@@ -15,7 +15,7 @@ from schools.models import Student, Term
 
 from . import selectors, services
 from .idempotency import idempotent
-from .models import Application, ParentLetter, PriorityGroup, Session
+from .models import Application, ParentLetter, PriorityGroup, ServiceGroup, Session
 
 
 # --- letters ---------------------------------------------------------------------------------
@@ -269,7 +269,36 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
         return self._respond(app)
 
 
+# --- groups (read-only: head-counts for tablets and other systems) ------------------------------
+class ServiceGroupSerializer(serializers.ModelSerializer):
+    placed = serializers.IntegerField(read_only=True)
+    free_seats = serializers.SerializerMethodField()
+    venue_name = serializers.CharField(source="venue.name", default=None, read_only=True)
+    teacher_name = serializers.CharField(source="teacher.name", default=None, read_only=True)
+    group_status = serializers.CharField(source="status", read_only=True)
+
+    class Meta:
+        model = ServiceGroup
+        fields = ["id", "school", "term", "name", "session", "grade_from", "grade_to", "weekdays", "capacity",
+                  "placed", "free_seats", "venue", "venue_name", "teacher", "teacher_name", "group_status"]
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_free_seats(self, obj) -> int:
+        return max(obj.capacity - obj.placed, 0)
+
+
+class ServiceGroupViewSet(viewsets.ReadOnlyModelViewSet):
+    """After-school groups of the caller's schools with head-counts (staff, district, bureau)."""
+
+    serializer_class = ServiceGroupSerializer
+    filterset_fields = ["school", "term", "session"]
+
+    def get_queryset(self):
+        return selectors.group_list(user=self.request.user)
+
+
 def register_api(router):
+    router.register("service-groups", ServiceGroupViewSet, basename="service-group")
     router.register("letters", LetterViewSet, basename="letter")
     router.register("applications", ApplicationViewSet, basename="application")
     return []

@@ -240,3 +240,38 @@ def test_application_list_query_count_is_constant(enr, api, django_assert_num_qu
     with django_assert_num_queries(9):
         response = client.get("/api/v1/applications/")
     assert response.json()["count"] == n
+
+
+# --- service groups ---------------------------------------------------------------------------
+GROUPS_SEEN = {"parent_a": False, "other_parent": False, "homeroom": True, "teacher_b": False, "principal": True,
+               "district": True, "bureau": True}
+
+
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_service_groups_are_scoped(enr, api, role):
+    data = api.as_user(getattr(enr.world, role)).get("/api/v1/service-groups/").json()
+    assert [g["id"] for g in data["results"]] == ([enr.group.pk] if GROUPS_SEEN[role] else [])
+    status = api.get(f"/api/v1/service-groups/{enr.group.pk}/").status_code
+    assert status == (200 if GROUPS_SEEN[role] else 404)
+
+
+def test_service_group_head_counts(enr, api):
+    w = enr.world
+    app = enr.apply(w.child_a, w.parent_a)
+    enr.approve(app)
+    services.allocation_run(school=w.school_a, term=w.term, by=enr.moral)
+    data = api.as_user(enr.moral).get(f"/api/v1/service-groups/{enr.group.pk}/").json()
+    assert (data["capacity"], data["placed"], data["free_seats"]) == (2, 1, 1)
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_service_group_list_query_count_is_constant(enr, api, django_assert_num_queries, n):
+    from .factories import ServiceGroupFactory
+
+    for _ in range(n):
+        ServiceGroupFactory(school=enr.world.school_a, term=enr.world.term)
+    client = api.as_user(enr.world.principal)
+    client.get("/api/v1/service-groups/")
+    with django_assert_num_queries(4):
+        response = client.get("/api/v1/service-groups/")
+    assert response.json()["count"] == n + 1
