@@ -276,6 +276,8 @@ class ServiceGroupSerializer(serializers.ModelSerializer):
     venue_name = serializers.CharField(source="venue.name", default=None, read_only=True)
     teacher_name = serializers.CharField(source="teacher.name", default=None, read_only=True)
     group_status = serializers.CharField(source="status", read_only=True)
+    # Plain strings in the schema, so the Session choice set keeps one enum name (the request's).
+    session = serializers.CharField(read_only=True, help_text=" | ".join(Session.values))
 
     class Meta:
         model = ServiceGroup
