@@ -324,3 +324,23 @@ def test_a_new_school_staff_member_is_not_a_teacher_of_another_school(enr):
     HomeroomClassFactory(school=w.school_b)
     with pytest.raises(DomainError):
         services.service_group_assign_teacher(group=enr.group, teacher=stranger, by=w.principal)
+
+
+def test_email_copies_go_out_and_a_failing_mail_server_keeps_the_in_app_notice(
+        enr, settings, mailoutbox, django_capture_on_commit_callbacks, monkeypatch):
+    w = enr.world
+    settings.NOTIFICATION_CHANNELS = ["notices.channels.EmailChannel"]
+    w.parent_a.email = "parent_a@example.cn"
+    w.parent_a.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        app = enr.apply(w.child_a, w.parent_a)
+    assert [m.to for m in mailoutbox] == [["parent_a@example.cn"]]
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("notices.channels.send_mail", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        enr.approve(app)
+    assert Notification.objects.filter(recipient=w.parent_a, kind="enrollment.approved").exists()
+    assert len(mailoutbox) == 1
