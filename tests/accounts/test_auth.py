@@ -76,7 +76,7 @@ def test_each_role_lands_on_its_own_home_page(world, login, role):
     response = client.get("/", follow=True)
     assert response.status_code == 200
     expected = {
-        "parent_a": "/schools/my-children/",
+        "parent_a": "/enrollment/",  # enrollment replaces the parent landing page (set_home)
         "homeroom": f"/schools/{world.school_a.pk}/",
         "teacher_b": f"/schools/{world.school_b.pk}/",
         "principal": f"/schools/{world.school_a.pk}/",

@@ -1,0 +1,394 @@
+"""Pages: the parent's (phone-first), the homeroom teacher's queue, the offices' groups."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.privacy import mask_phone
+from accounts.roles import Role
+from accounts.scoping import get_for_user, scope_of
+from accounts.services import audit_read_many
+from schools.models import School, Student, Term, Venue
+from shahe_afterschool.errors import DomainError
+
+from . import selectors, services
+from .forms import (
+    ApplicationForm,
+    GroupEditForm,
+    GroupForm,
+    LetterForm,
+    MoveForm,
+    PickupPersonForm,
+    RejectForm,
+    TeacherForm,
+)
+from .models import Application, AuthorisedPickupPerson, ParentLetter, Placement, PriorityClaim, ServiceGroup
+
+OFFICE_ROLES = (Role.MORAL_ED, Role.ACADEMIC, Role.PRINCIPAL)
+
+
+def _fail(request, exc: DomainError) -> None:
+    """A refused action: 403 when the user may not do it, else the message on the page."""
+    if exc.status_code == 403:
+        raise PermissionDenied(str(exc.message))
+    messages.error(request, str(exc.message))
+
+
+def _own_child(user, student_id) -> Student:
+    child = Student.objects.filter(pk=student_id, guardianships__guardian=user, guardianships__active=True).first()
+    if child is None:
+        raise Http404
+    return child
+
+
+def _audit_claims(request, applications) -> None:
+    claims = [c for a in applications for c in a.claims.all()]
+    if claims:
+        audit_read_many(request=request, objects=claims, object_type="enrollment.priorityclaim",
+                        detail="priority claim details")
+
+
+# --- parent ----------------------------------------------------------------------------------
+@login_required
+def parent_home(request: HttpRequest) -> HttpResponse:
+    term = Term.current()
+    rows = selectors.parent_overview(user=request.user, term=term)
+    apps = [r["application"] for r in rows if r["application"]]
+    _audit_claims(request, apps)
+    for row in rows:
+        app = row["application"]
+        row["explanation"] = selectors.explanation_text(app, show_priority=True) if app else ""
+        row["pickup_masked"] = [(p.name, p.relation, mask_phone(p.phone)) for p in row["child"].active_pickup_persons]
+    return render(request, "enrollment/parent_home.html", {"rows": rows, "term": term})
+
+
+@login_required
+def letter_read(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = get_for_user(ParentLetter.objects.select_related("school", "term"), request.user, pk)
+    current = ParentLetter.objects.current_for(school=letter.school, term=letter.term)
+    student_id = request.GET.get("student") or request.POST.get("student") or ""
+    if request.method == "POST":
+        try:
+            services.letter_acknowledge(letter=letter, guardian=request.user)
+        except DomainError as exc:
+            _fail(request, exc)
+            return redirect("enrollment:letter", pk=current.pk)
+        messages.success(request, _("Thank you: you have acknowledged the letter."))
+        if student_id.isdigit():
+            return redirect("enrollment:apply", student_id=int(student_id))
+        return redirect("enrollment:parent_home")
+    acknowledged = letter.acknowledgements.filter(guardian=request.user).exists()
+    return render(request, "enrollment/letter.html", {
+        "letter": letter, "is_current": current.pk == letter.pk, "current": current,
+        "acknowledged": acknowledged, "student_id": student_id if student_id.isdigit() else ""})
+
+
+@login_required
+def apply(request: HttpRequest, student_id: int) -> HttpResponse:
+    child = _own_child(request.user, student_id)
+    term = Term.current()
+    letter = ParentLetter.objects.current_for(school=child.school, term=term) if term else None
+    if letter is None:
+        messages.error(request, _("The school has not published its letter to parents for this term yet."))
+        return redirect("enrollment:parent_home")
+    if Application.objects.filter(student=child, term=term, status__in=Application.OPEN_STATUSES).exists():
+        messages.info(request, _("%(child)s already has an application for this term.") % {"child": child.name})
+        return redirect("enrollment:parent_home")
+    if not letter.acknowledgements.filter(guardian=request.user).exists():
+        return redirect(reverse("enrollment:letter", args=[letter.pk]) + f"?student={child.pk}")
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        note = data["priority_note"]
+        try:
+            services.application_submit(
+                by=request.user, student=child, term=term, sessions=data["sessions"], weekdays=data["weekdays"],
+                letter=letter, pickup_plan=data["pickup_plan"], departure_time=data["departure_time"],
+                priority_claims=[(g, note) for g in data["priority_groups"]])
+        except DomainError as exc:
+            _fail(request, exc)
+            if exc.field and exc.field in form.fields:
+                form.add_error(exc.field, str(exc.message))
+        else:
+            messages.success(request, _("The application for %(child)s was sent to the homeroom teacher.")
+                             % {"child": child.name})
+            return redirect("enrollment:parent_home")
+    return render(request, "enrollment/apply.html", {"form": form, "child": child, "letter": letter, "term": term})
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    app = selectors.application_get_for_user(user=request.user, pk=pk)
+    show = selectors.claims_visible(user=request.user, application=app)
+    if show:
+        _audit_claims(request, [app])
+    return render(request, "enrollment/application_detail.html", {
+        "app": app, "show_claims": show, "explanation": selectors.explanation_text(app, show_priority=show),
+        "transitions": app.transitions.select_related("by"),
+        "is_guardian": app.student_id in selectors.guarded_student_ids(request.user)})
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    app = selectors.application_get_for_user(user=request.user, pk=pk)
+    try:
+        services.application_withdraw(application=app, by=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("The application was withdrawn."))
+    return redirect("enrollment:parent_home")
+
+
+@login_required
+def pickup_persons(request: HttpRequest, student_id: int) -> HttpResponse:
+    child = _own_child(request.user, student_id)
+    form = PickupPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pickup_person_add(student=child, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(request, exc)
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Added."))
+            return redirect("enrollment:pickup_persons", student_id=child.pk)
+    people = [(p, mask_phone(p.phone)) for p in AuthorisedPickupPerson.objects.active().filter(student=child)]
+    return render(request, "enrollment/pickup_persons.html", {"child": child, "people": people, "form": form})
+
+
+@login_required
+@require_POST
+def pickup_person_end(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_for_user(AuthorisedPickupPerson.objects.select_related("student"), request.user, pk)
+    try:
+        services.pickup_person_end(person=person, by=request.user)
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("enrollment:pickup_persons", student_id=person.student_id)
+
+
+# --- homeroom teacher --------------------------------------------------------------------------
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    if not scope.homeroom_class_ids and not scope.is_admin:
+        raise PermissionDenied
+    apps = list(selectors.homeroom_queue(user=request.user))
+    _audit_claims(request, apps)
+    pending = [a for a in apps if a.status == Application.Status.SUBMITTED]
+    others = [a for a in apps if a.status != Application.Status.SUBMITTED]
+    return render(request, "enrollment/queue.html", {"pending": pending, "others": others,
+                                                     "reject_form": RejectForm()})
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    app = selectors.application_get_for_user(user=request.user, pk=pk)
+    decision = request.POST.get("decision", "")
+    try:
+        services.application_review(application=app, by=request.user, decision=decision,
+                                    reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Approved.") if decision == "approve" else _("Rejected."))
+    return redirect("enrollment:queue")
+
+
+@login_required
+@require_POST
+def claim_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = PriorityClaim.objects.filter(
+        pk=pk, application__in=Application.objects.visible_to(request.user)).select_related(
+        "application__student").first()
+    if claim is None or not selectors.claims_visible(user=request.user, application=claim.application):
+        raise Http404
+    try:
+        services.claim_decide(claim=claim, by=request.user, verified=request.POST.get("verified") == "1")
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("enrollment:queue")
+
+
+# --- offices -----------------------------------------------------------------------------------
+def _office_school(request) -> School:
+    scope = scope_of(request.user)
+    ids = sorted(scope.schools_with(*OFFICE_ROLES))
+    wanted = request.GET.get("school") or request.POST.get("school")
+    if wanted and wanted.isdigit() and (int(wanted) in ids or scope.is_admin):
+        ids = [int(wanted)]
+    if not ids:
+        raise PermissionDenied
+    return School.objects.get(pk=ids[0])
+
+
+@login_required
+def groups(request: HttpRequest) -> HttpResponse:
+    school = _office_school(request)
+    term = Term.current()
+    scope = scope_of(request.user)
+    rows = list(selectors.group_list(user=request.user, school_id=school.pk, term_id=term.pk if term else None))
+    counts = selectors.school_status_counts(school_id=school.pk, term_id=term.pk if term else None)
+    claim_counts = selectors.priority_claim_counts(school_ids=[school.pk], term_id=term.pk if term else None)
+    from .models import PriorityGroup
+
+    return render(request, "enrollment/groups.html", {
+        "school": school, "term": term, "groups": rows,
+        "status_counts": [(label, counts.get(value, 0)) for value, label in Application.Status.choices],
+        "claim_counts": [(label, claim_counts.get(value, {})) for value, label in PriorityGroup.choices],
+        "can_form": scope.is_admin or school.pk in scope.schools_with(Role.MORAL_ED, Role.PRINCIPAL),
+    })
+
+
+@login_required
+def letter_publish(request: HttpRequest) -> HttpResponse:
+    """The principal or the moral-education office publishes a new version of the letter."""
+    school = _office_school(request)
+    scope = scope_of(request.user)
+    if not (scope.is_admin or school.pk in scope.schools_with(Role.MORAL_ED, Role.PRINCIPAL)):
+        raise PermissionDenied
+    term = Term.current()
+    current = ParentLetter.objects.current_for(school=school, term=term) if term else None
+    initial = {f: getattr(current, f) for f in LetterForm.base_fields} if current else {}
+    form = LetterForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            letter = services.letter_publish(school=school, term=term, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("Version %(v)s of the letter is published; parents acknowledge it again.")
+                             % {"v": letter.version})
+            return redirect("enrollment:letter", pk=letter.pk)
+    return render(request, "enrollment/letter_form.html", {"form": form, "school": school, "term": term,
+                                                           "current": current})
+
+
+@login_required
+def group_create(request: HttpRequest) -> HttpResponse:
+    school = _office_school(request)
+    term = Term.current()
+    venues = Venue.objects.filter(school=school, active=True)
+    form = GroupForm(request.POST or None, venues=venues)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            group = services.service_group_create(
+                school=school, term=term, by=request.user, name=d["name"], session=d["session"],
+                grade_from=d["grade_from"], grade_to=d["grade_to"], weekdays=d["weekdays"], capacity=d["capacity"],
+                venue=d["venue"])
+        except DomainError as exc:
+            _fail(request, exc)
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Group %(name)s formed.") % {"name": group.name})
+            return redirect("enrollment:group", pk=group.pk)
+    return render(request, "enrollment/group_form.html", {"form": form, "school": school, "term": term})
+
+
+@login_required
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_user(user=request.user, pk=pk)
+    scope = scope_of(request.user)
+    if not (scope.is_admin or group.school_id in scope.schools_with(*OFFICE_ROLES)):
+        raise PermissionDenied
+    venues = Venue.objects.filter(school_id=group.school_id, active=True)
+    edit = GroupEditForm(request.POST or None, venues=venues,
+                         initial={"name": group.name, "capacity": group.capacity, "venue": group.venue_id})
+    if request.method == "POST" and edit.is_valid():
+        try:
+            services.service_group_update(group=group, by=request.user, name=edit.cleaned_data["name"],
+                                          capacity=edit.cleaned_data["capacity"], venue=edit.cleaned_data["venue"])
+        except DomainError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("enrollment:group", pk=group.pk)
+    placements = list(Placement.objects.filter(group=group, active=True)
+                      .select_related("application__student__homeroom_class").order_by("placed_at", "id"))
+    others = ServiceGroup.objects.filter(school_id=group.school_id, term_id=group.term_id, session=group.session,
+                                         status=ServiceGroup.Status.ACTIVE).exclude(pk=group.pk)
+    teachers = get_user_model().objects.filter(pk__in=services._school_teacher_ids(group.school_id)).order_by("name")
+    return render(request, "enrollment/group_detail.html", {
+        "group": group, "edit_form": edit, "placements": placements,
+        "move_targets": list(others), "teacher_form": TeacherForm(teachers=teachers,
+                                                                          initial={"teacher": group.teacher_id}),
+        "can_form": scope.is_admin or group.school_id in scope.schools_with(Role.MORAL_ED, Role.PRINCIPAL),
+        "can_assign": scope.is_admin or group.school_id in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL),
+    })
+
+
+@login_required
+@require_POST
+def group_close(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_user(user=request.user, pk=pk)
+    try:
+        services.service_group_close(group=group, by=request.user)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Group closed."))
+    return redirect("enrollment:group", pk=group.pk)
+
+
+@login_required
+@require_POST
+def group_teacher(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_get_for_user(user=request.user, pk=pk)
+    teachers = get_user_model().objects.filter(pk__in=services._school_teacher_ids(group.school_id))
+    form = TeacherForm(request.POST, teachers=teachers)
+    if not form.is_valid():
+        messages.error(request, _("Choose a teacher of this school."))
+        return redirect("enrollment:group", pk=group.pk)
+    try:
+        services.service_group_assign_teacher(group=group, teacher=form.cleaned_data["teacher"], by=request.user)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Teacher assigned."))
+    return redirect("enrollment:group", pk=group.pk)
+
+
+@login_required
+@require_POST
+def placement_move(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = Placement.objects.visible_to(request.user).select_related("group").filter(pk=pk).first()
+    if placement is None:
+        raise Http404
+    others = ServiceGroup.objects.filter(school_id=placement.group.school_id, term_id=placement.group.term_id)
+    form = MoveForm(request.POST, groups=others)
+    if not form.is_valid():
+        messages.error(request, _("Choose a group and give a reason."))
+        return redirect("enrollment:group", pk=placement.group_id)
+    try:
+        services.placement_move(placement=placement, to_group=form.cleaned_data["to_group"], by=request.user,
+                                reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Moved."))
+    return redirect("enrollment:group", pk=placement.group_id)
+
+
+@login_required
+@require_POST
+def allocate(request: HttpRequest) -> HttpResponse:
+    school = _office_school(request)
+    term = Term.current()
+    try:
+        result = services.allocation_run(school=school, term=term, by=request.user)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Allocation done: %(placed)s placed, %(waitlisted)s newly waitlisted.") % result)
+    return redirect(reverse("enrollment:groups") + f"?school={school.pk}")

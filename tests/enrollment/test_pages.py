@@ -1,0 +1,280 @@
+"""The pages: the parent's (letter, apply, status, withdraw, pickup persons), the homeroom queue and
+the offices' groups; scoped for every role, with constant query counts."""
+import pytest
+
+from accounts.models import AuditEvent
+from enrollment import services
+from enrollment.models import (
+    Application,
+    AuthorisedPickupPerson,
+    LetterAcknowledgement,
+    Placement,
+    ServiceGroup,
+)
+from tests.conftest import MATRIX_ROLES
+
+from .factories import ServiceGroupFactory, child_with_parent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_parent_landing_page_is_the_enrollment_page(enr, login):
+    client = login(enr.world.parent_a)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/enrollment/"
+    assert enr.world.child_a.name in response.content.decode()
+
+
+def test_parent_reads_the_letter_acknowledges_and_applies(enr, login_as):
+    w = enr.world
+    client = login_as(w.parent_a)
+    page = client.get("/enrollment/").content.decode()
+    assert f"/enrollment/letter/{enr.letter_a.pk}/?student={w.child_a.pk}" in page
+    # applying before acknowledging sends the parent to the letter
+    response = client.get(f"/enrollment/apply/{w.child_a.pk}/")
+    assert response.status_code == 302 and f"/enrollment/letter/{enr.letter_a.pk}/" in response["Location"]
+    assert enr.letter_a.safety_measures in client.get(f"/enrollment/letter/{enr.letter_a.pk}/").content.decode()
+    response = client.post(f"/enrollment/letter/{enr.letter_a.pk}/", {"student": w.child_a.pk})
+    assert response["Location"] == f"/enrollment/apply/{w.child_a.pk}/"
+    assert LetterAcknowledgement.objects.filter(letter=enr.letter_a, guardian=w.parent_a).exists()
+    assert client.get(f"/enrollment/apply/{w.child_a.pk}/").status_code == 200
+    response = client.post(f"/enrollment/apply/{w.child_a.pk}/", {
+        "sessions": ["after_school"], "weekdays": ["1", "3", "5"], "pickup_plan": "flexible",
+        "departure_time": "17:00", "priority_groups": ["dual_working"], "priority_note": "双职工"})
+    assert response.status_code == 302
+    app = Application.objects.get(student=w.child_a)
+    assert app.weekdays == [1, 3, 5] and str(app.departure_time) == "17:00:00"
+    assert app.claims.get().note == "双职工"
+    page = client.get("/enrollment/").content.decode()
+    assert "data-confirm" in page and app.get_status_display() in page
+    assert client.get(f"/enrollment/apply/{w.child_a.pk}/")["Location"] == "/enrollment/"  # one per term
+
+
+def test_bad_apply_input_shows_a_message_and_changes_nothing(enr, login_as):
+    w = enr.world
+    services.letter_acknowledge(letter=enr.letter_a, guardian=w.parent_a)
+    client = login_as(w.parent_a)
+    for data in ({"sessions": [], "weekdays": ["1"], "pickup_plan": "guardian"},
+                 {"sessions": ["noon"], "weekdays": ["9"], "pickup_plan": "guardian"},
+                 {"sessions": ["noon"], "weekdays": ["1"], "pickup_plan": "flexible"},
+                 {"sessions": ["noon"], "weekdays": ["1"], "pickup_plan": "guardian", "departure_time": "3am"}):
+        response = client.post(f"/enrollment/apply/{w.child_a.pk}/", data)
+        assert response.status_code == 200
+        assert "invalid-feedback" in response.content.decode() or "alert-danger" in response.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_parent_cannot_open_another_childs_apply_page(enr, login_as):
+    client = login_as(enr.world.parent_a)
+    assert client.get(f"/enrollment/apply/{enr.world.child_a2.pk}/").status_code == 404
+    assert client.get(f"/enrollment/children/{enr.world.child_a2.pk}/pickup/").status_code == 404
+
+
+def test_withdraw_from_the_page(enr, login_as):
+    w = enr.world
+    app = enr.apply(w.child_a, w.parent_a)
+    assert login_as(w.other_parent).post(f"/enrollment/applications/{app.pk}/withdraw/").status_code == 404
+    client = login_as(w.parent_a)
+    assert client.get(f"/enrollment/applications/{app.pk}/withdraw/").status_code == 405
+    client.post(f"/enrollment/applications/{app.pk}/withdraw/")
+    app.refresh_from_db()
+    assert app.status == "withdrawn"
+    response = client.post(f"/enrollment/applications/{app.pk}/withdraw/", follow=True)
+    assert "alert-danger" in response.content.decode()
+
+
+def test_pickup_persons_page_masks_phones(enr, login_as):
+    w = enr.world
+    client = login_as(w.parent_a)
+    response = client.post(f"/enrollment/children/{w.child_a.pk}/pickup/",
+                           {"name": "张爷爷", "relation": "祖父", "phone": "139-1234-5678"})
+    assert response.status_code == 302
+    page = client.get(f"/enrollment/children/{w.child_a.pk}/pickup/").content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    assert "139****5678" in client.get("/enrollment/").content.decode()
+    response = client.post(f"/enrollment/children/{w.child_a.pk}/pickup/", {"name": "x", "relation": "y",
+                                                                            "phone": "123"})
+    assert response.status_code == 200 and AuthorisedPickupPerson.objects.count() == 1
+    person = AuthorisedPickupPerson.objects.get()
+    assert login_as(w.other_parent).post(f"/enrollment/pickup/{person.pk}/end/").status_code == 404
+    login_as(w.parent_a).post(f"/enrollment/pickup/{person.pk}/end/")
+    person.refresh_from_db()
+    assert person.active is False
+
+
+# --- homeroom ---------------------------------------------------------------------------------
+def test_homeroom_queue_approve_reject_and_claims(enr, login_as):
+    w = enr.world
+    a = enr.apply(w.child_a, w.parent_a, claims=[("migrant", "在本市务工")])
+    b = enr.apply(w.child_a2, w.other_parent)
+    client = login_as(w.homeroom)
+    page = client.get("/enrollment/queue/").content.decode()
+    assert "在本市务工" in page and w.child_a2.name in page
+    assert AuditEvent.objects.filter(user=w.homeroom, object_type="enrollment.priorityclaim").exists()
+    claim = a.claims.get()
+    client.post(f"/enrollment/claims/{claim.pk}/decide/", {"verified": "1"})
+    client.post(f"/enrollment/applications/{a.pk}/review/", {"decision": "approve"})
+    client.post(f"/enrollment/applications/{b.pk}/review/", {"decision": "reject", "reason": ""})
+    b.refresh_from_db()
+    assert b.status == "submitted"  # no reason: refused
+    client.post(f"/enrollment/applications/{b.pk}/review/", {"decision": "reject", "reason": "已报名校外托管"})
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.status, a.has_verified_priority, b.status, b.reject_reason) == (
+        "class_reviewed", True, "rejected", "已报名校外托管")
+    assert "已报名校外托管" in login_as(w.other_parent).get("/enrollment/").content.decode()
+
+
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_homeroom_queue_is_the_homeroom_teachers_only(enr, login_as, role):
+    status = login_as(getattr(enr.world, role)).get("/enrollment/queue/").status_code
+    assert status == (200 if role == "homeroom" else 403)
+
+
+@pytest.mark.parametrize("role", [*MATRIX_ROLES, "moral", "academic"])
+def test_application_page_scoping_and_claims(enr, login_as, role):
+    w = enr.world
+    app = enr.apply(w.child_a, w.parent_a, claims=[("disabled", "听力障碍")])
+    user = getattr(enr, role) if role in ("moral", "academic") else getattr(w, role)
+    response = login_as(user).get(f"/enrollment/applications/{app.pk}/")
+    if role in ("parent_a", "homeroom", "principal"):
+        assert response.status_code == 200 and "听力障碍" in response.content.decode()
+    elif role in ("moral", "academic"):
+        assert response.status_code == 200
+        assert "听力障碍" not in response.content.decode() and "1" in response.content.decode()
+    else:
+        assert response.status_code == 404
+
+
+# --- offices ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("role", [*MATRIX_ROLES, "moral", "academic"])
+def test_groups_page_is_for_the_offices_and_principal(enr, login_as, role):
+    user = getattr(enr, role) if role in ("moral", "academic") else getattr(enr.world, role)
+    response = login_as(user).get("/enrollment/groups/")
+    assert response.status_code == (200 if role in ("moral", "academic", "principal") else 403)
+    if response.status_code == 200:
+        assert enr.group.name in response.content.decode()
+
+
+def test_moral_office_forms_a_group_runs_allocation_and_moves_a_child(enr, login_as):
+    w = enr.world
+    client = login_as(enr.moral)
+    response = client.post("/enrollment/groups/new/", {
+        "name": "三年级阅读组", "session": "after_school", "grade_from": 3, "grade_to": 3, "weekdays": ["1", "2"],
+        "capacity": 50, "venue": enr.venue_a.pk})
+    assert response.status_code == 200 and not ServiceGroup.objects.filter(name="三年级阅读组").exists()  # venue too small
+    response = client.post("/enrollment/groups/new/", {
+        "name": "三年级阅读组", "session": "after_school", "grade_from": 3, "grade_to": 3,
+        "weekdays": ["1", "2", "3", "4", "5"], "capacity": 5, "venue": enr.venue_a.pk})
+    reading = ServiceGroup.objects.get(name="三年级阅读组")
+    assert response["Location"] == f"/enrollment/groups/{reading.pk}/"
+    app = enr.apply(w.child_a, w.parent_a)
+    enr.approve(app)
+    client.post("/enrollment/allocate/")
+    app.refresh_from_db()
+    assert app.status == "placed"
+    placement = Placement.objects.get(application=app, active=True)
+    target = reading if placement.group_id != reading.pk else enr.group
+    page = client.get(f"/enrollment/groups/{placement.group_id}/").content.decode()
+    assert w.child_a.name in page
+    client.post(f"/enrollment/placements/{placement.pk}/move/", {"to_group": target.pk, "reason": "与同伴同组"})
+    assert Placement.objects.get(application=app, active=True).group == target
+    assert login_as(w.homeroom).post("/enrollment/allocate/").status_code == 403
+
+
+def test_academic_office_assigns_a_teacher_and_sees_the_clash(enr, login_as):
+    w = enr.world
+    other = ServiceGroupFactory(school=w.school_a, term=w.term, name="五六年级组", weekdays=[2, 4])
+    client = login_as(enr.academic)
+    client.post(f"/enrollment/groups/{other.pk}/teacher/", {"teacher": enr.teacher_a.pk})
+    response = client.post(f"/enrollment/groups/{enr.group.pk}/teacher/", {"teacher": enr.teacher_a.pk}, follow=True)
+    assert "五六年级组" in response.content.decode()
+    enr.group.refresh_from_db()
+    assert enr.group.teacher is None
+    assert login_as(enr.moral).post(f"/enrollment/groups/{enr.group.pk}/teacher/",
+                                 {"teacher": enr.teacher_a.pk}).status_code == 403
+
+
+def test_group_page_out_of_scope_is_404(enr, login_as):
+    assert login_as(enr.world.teacher_b).get(f"/enrollment/groups/{enr.group.pk}/").status_code == 404
+    assert login_as(enr.world.parent_a).get(f"/enrollment/groups/{enr.group.pk}/").status_code == 404
+
+
+def test_groups_page_shows_claim_counts_not_details(enr, login_as):
+    w = enr.world
+    enr.apply(w.child_a, w.parent_a, claims=[("hardship", "低保户证明")])
+    page = login_as(enr.moral).get("/enrollment/groups/").content.decode()
+    assert "低保户证明" not in page and w.child_a.name not in page
+
+
+# --- query counts -----------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [5, 50])
+def test_parent_page_query_count_is_constant(enr, login_as, django_assert_num_queries, n):
+    w = enr.world
+    for _ in range(n):
+        child, _parent = child_with_parent(w.class_a, parent=w.parent_a)
+        enr.apply(child, w.parent_a, claims=[("migrant", "")])
+        services.pickup_person_add(student=child, by=w.parent_a, name="王阿姨", relation="邻居", phone="13912345678")
+    client = login_as(w.parent_a)
+    client.get("/enrollment/")
+    with django_assert_num_queries(12):
+        response = client.get("/enrollment/")
+    assert response.content.decode().count('data-testid="child-card"') == n + 1
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_homeroom_queue_query_count_is_constant(enr, login_as, django_assert_num_queries, n):
+    w = enr.world
+    for i in range(n):
+        child, parent = child_with_parent(w.class_a)
+        app = enr.apply(child, parent, claims=[("migrant", "")])
+        if i % 2:
+            enr.approve(app)
+    client = login_as(w.homeroom)
+    client.get("/enrollment/queue/")
+    with django_assert_num_queries(11):
+        response = client.get("/enrollment/queue/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_groups_page_query_count_is_constant(enr, login_as, django_assert_num_queries, n):
+    w = enr.world
+    for _ in range(n):
+        ServiceGroupFactory(school=w.school_a, term=w.term)
+    client = login_as(enr.moral)
+    client.get("/enrollment/groups/")
+    with django_assert_num_queries(11):
+        response = client.get("/enrollment/groups/")
+    assert response.content.decode().count('data-testid="group-row"') == n + 1
+
+
+def test_moral_office_publishes_a_new_letter_version_parents_acknowledge_again(enr, login_as):
+    w = enr.world
+    services.letter_acknowledge(letter=enr.letter_a, guardian=w.parent_a)
+    client = login_as(enr.moral)
+    page = client.get("/enrollment/letters/new/").content.decode()
+    assert enr.letter_a.safety_measures in page  # the form starts from the current version
+    response = client.post("/enrollment/letters/new/", {
+        "title": "致家长的一封信（修订）", "service_scope": "全体学生", "times": "16:00-18:00", "content": "作业辅导",
+        "safety_measures": ""})
+    assert response.status_code == 200  # a required field is empty: nothing published
+    response = client.post("/enrollment/letters/new/", {
+        "title": "致家长的一封信（修订）", "service_scope": "全体学生", "times": "16:00-18:00", "content": "作业辅导",
+        "safety_measures": "教师全程看护"})
+    assert response.status_code == 302
+    from enrollment.models import ParentLetter
+
+    current = ParentLetter.objects.current_for(school=w.school_a, term=w.term)
+    assert current.version == 2
+    parent = login_as(w.parent_a)
+    assert f"/enrollment/letter/{current.pk}/?student={w.child_a.pk}" in parent.get("/enrollment/").content.decode()
+    assert login_as(enr.academic).get("/enrollment/letters/new/").status_code == 403
+    assert login_as(w.homeroom).get("/enrollment/letters/new/").status_code == 403
+
+
+def test_parent_page_speaks_chinese_by_default(enr, login_as):
+    w = enr.world
+    enr.apply(w.child_a, w.parent_a)
+    page = login_as(w.parent_a).get("/enrollment/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "课后服务" in page and "已提交" in page and "等待班主任审核" in page
