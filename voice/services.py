@@ -395,7 +395,9 @@ def survey_answer(*, user, questionnaire: Questionnaire, answers: dict, student:
         # Re-check the status inside the transaction: a close that lands first wins.
         if not Questionnaire.objects.filter(pk=questionnaire.pk, status=Questionnaire.Status.OPEN).exists():
             raise ConflictError(gettext_lazy("This questionnaire has closed; answers are no longer accepted."))
-        if not claim.filter(answered_on__isnull=True).update(answered_on=today):
+        # Compare-and-swap: of two concurrent submissions only one sees unanswered rows.
+        already = claim.filter(answered_on__isnull=False).exists()
+        if already or not claim.filter(answered_on__isnull=True).update(answered_on=today):
             raise ConflictError(gettext_lazy("This questionnaire has already been answered."))
         named = not questionnaire.anonymous
         response = SurveyResponse(questionnaire=questionnaire, school_id=invitation.school_id, submitted_on=today,

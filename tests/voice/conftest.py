@@ -3,9 +3,9 @@
 `voice_world` adds to school_a a second grade-3 class (class_a3, child_a3 of parent_a3) and a
 grade-4 class (class_a4, child_a4 of parent_a4), and a moral-education officer of school_a.
 """
-from types import SimpleNamespace
-
 import pytest
+
+from accounts.roles import Role
 
 from tests.factories import (
     GradeFactory,
@@ -15,7 +15,6 @@ from tests.factories import (
     UserFactory,
     give_role,
 )
-from tests.factories import Role
 
 
 @pytest.fixture
@@ -64,5 +63,3 @@ def answers_for(questionnaire, *, single=0, multiple=(0,), rating=5, text=""):
     c1, c2 = list(q1.choices.all()), list(q2.choices.all())
     return {q1.pk: c1[single].pk, q2.pk: [c2[i].pk for i in multiple], q3.pk: rating, q4.pk: text}
 
-
-__all__ = ["SimpleNamespace", "answers_for"]
