@@ -158,6 +158,9 @@ class AnnouncementReceipt(models.Model):
         ]
         indexes = [models.Index(fields=["announcement", "read_at"]), models.Index(fields=["user", "announcement"])]
 
+    def __str__(self) -> str:
+        return f"{self.announcement_id} → {self.user_id}"
+
 
 class QuestionnaireQuerySet(models.QuerySet):
     def visible_to(self, user) -> QuestionnaireQuerySet:
@@ -313,6 +316,9 @@ class SurveyInvitation(models.Model):
         ]
         indexes = [models.Index(fields=["questionnaire", "school"])]
 
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id} → {self.user_id}"
+
 
 class SurveyResponseQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -340,6 +346,9 @@ class SurveyResponse(models.Model):
     class Meta:
         indexes = [models.Index(fields=["questionnaire", "school"])]
 
+    def __str__(self) -> str:
+        return str(self.pk)
+
 
 class Answer(models.Model):
     """One answer to one question; a multiple-choice question has one row per ticked choice."""
@@ -355,3 +364,6 @@ class Answer(models.Model):
             models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                                    name="answer_rating_1_5"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.choice_id or self.rating or self.text[:20]}"

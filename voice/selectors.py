@@ -126,7 +126,7 @@ def questionnaire_list(*, user) -> QuerySet[Questionnaire]:
     qs = Questionnaire.objects.visible_to(user).select_related("school", "term")
     if not scope.is_staff_member:
         qs = qs.exclude(status=Questionnaire.Status.DRAFT)
-    return qs.annotate(response_count=Count("responses", distinct=True))
+    return qs.annotate(response_count=Count("responses", distinct=True)).order_by("-created_at", "-id")
 
 
 def questionnaire_get_for_user(*, user, pk) -> Questionnaire:
@@ -259,7 +259,7 @@ def questionnaire_results(*, user, questionnaire: Questionnaire, school_id=None,
         d["rate"] = round(100 * d["answered"] / d["invited"], 1) if d["invited"] else None
         d["index"] = satisfaction_index(d["rating_sum"] / d["rating_n"]) if d["rating_n"] else None
         district_rows.append(d)
-    total_rating = [r for r in rating_by_school.values()]
+    total_rating = list(rating_by_school.values())
     n = sum(r["n"] for r in total_rating)
     overall_index = satisfaction_index(sum(float(r["mean"]) * r["n"] for r in total_rating) / n) if n else None
     invited = sum(r["invited"] for r in invited_by_school.values())

@@ -168,6 +168,7 @@ def announcement_deliver(*, announcement_id: int) -> int:
     """Put the announcement into every recipient's inbox (and the configured channels). Safe to run
     twice: the dedupe key makes a second run notify nobody."""
     from django.contrib.auth import get_user_model
+
     from notices.services import notify
 
     announcement = Announcement.objects.get(pk=announcement_id)
@@ -296,6 +297,7 @@ def questionnaire_open(*, user, questionnaire: Questionnaire) -> int:
 def questionnaire_notify(*, questionnaire_id: int) -> int:
     """Tell the parents asked; safe to run twice (dedupe key)."""
     from django.contrib.auth import get_user_model
+
     from notices.services import notify
 
     questionnaire = Questionnaire.objects.get(pk=questionnaire_id)

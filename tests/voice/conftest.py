@@ -6,7 +6,6 @@ grade-4 class (class_a4, child_a4 of parent_a4), and a moral-education officer o
 import pytest
 
 from accounts.roles import Role
-
 from tests.factories import (
     GradeFactory,
     GuardianshipFactory,

@@ -253,7 +253,7 @@ def test_xlsx_export_holds_questions_schools_and_written_answers(voice_world, lo
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     assert len(book.sheetnames) == 4
-    schools = [row for row in book.worksheets[1].iter_rows(values_only=True)]
+    schools = list(book.worksheets[1].iter_rows(values_only=True))
     assert any(w.school_a.name in row and 75 in row for row in schools)
     texts = [row[3] for row in book.worksheets[3].iter_rows(min_row=2, values_only=True)]
     assert "'=SUM(A1)" in texts and "很好" in texts  # formula-safe
