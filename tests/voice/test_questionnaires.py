@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from openpyxl import load_workbook
 
 from notices.models import Notification
@@ -21,7 +22,8 @@ def test_a_child_is_answered_once_even_by_a_second_guardian(survey, voice_world)
     services.survey_answer(user=w.parent_a, questionnaire=survey, answers=answers_for(survey), student=w.child_a)
     with pytest.raises(ConflictError) as exc:
         services.survey_answer(user=w.parent_a, questionnaire=survey, answers=answers_for(survey), student=w.child_a)
-    assert "already been answered" in str(exc.value.message)
+    with translation.override("en"):
+        assert "already been answered" in str(exc.value.message)
     father = UserFactory(username="father_a")
     GuardianshipFactory(guardian=father, student=w.child_a)
     SurveyInvitation.objects.create(questionnaire=survey, user=father, student=w.child_a, school=w.school_a)
@@ -93,7 +95,9 @@ def test_closing_stops_answers_with_a_clear_message(survey, voice_world):
     services.questionnaire_close(user=w.principal, questionnaire=survey)
     with pytest.raises(ConflictError) as exc:
         services.survey_answer(user=w.parent_a, questionnaire=survey, answers=answers_for(survey), student=w.child_a)
-    assert str(exc.value.message) == "This questionnaire has closed; answers are no longer accepted."
+    with translation.override("en"):
+        assert str(exc.value.message) == "This questionnaire has closed; answers are no longer accepted."
+    assert str(exc.value.message) == "问卷已结束，不再接受填写。"
     assert not SurveyResponse.objects.exists()
     assert SurveyInvitation.objects.filter(answered_on__isnull=False).count() == 0
 
