@@ -231,6 +231,10 @@ def questionnaire_results(*, user, questionnaire: Questionnaire, school_id=None,
     ).annotate(invited=Count("id"), answered=Count("id", filter=Q(answered_on__isnull=False)))}
     rating_by_school = {row["response__school_id"]: row for row in answers.filter(rating__isnull=False).values(
         "response__school_id").annotate(mean=Avg("rating"), n=Count("id"))}
+    rating_questions = [q for q in questions if q.kind == Question.Kind.RATING]
+    by_school_question = {(row["response__school_id"], row["question_id"]): row["mean"] for row in
+                          answers.filter(rating__isnull=False).values("response__school_id", "question_id")
+                          .annotate(mean=Avg("rating"))}
     responses_by_school = {row["school_id"]: row["n"] for row in
                            responses.values("school_id").annotate(n=Count("pk"))}
     schools = []
@@ -243,6 +247,8 @@ def questionnaire_results(*, user, questionnaire: Questionnaire, school_id=None,
             "responses": responses_by_school.get(school_pk, 0),
             "rate": round(100 * row["answered"] / row["invited"], 1) if row["invited"] else None,
             "index": satisfaction_index(rating["mean"]) if rating else None,
+            "by_question": [satisfaction_index(by_school_question.get((school_pk, q.pk)))
+                            for q in rating_questions],
         }
         schools.append(entry)
         d = districts.setdefault(row["school__district_id"], {
@@ -266,6 +272,7 @@ def questionnaire_results(*, user, questionnaire: Questionnaire, school_id=None,
     answered = sum(r["answered"] for r in invited_by_school.values())
     return {
         "questions": [results[q.pk] for q in questions],
+        "rating_questions": rating_questions,
         "schools": schools,
         "districts": district_rows,
         "responses": sum(responses_by_school.values()),

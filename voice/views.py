@@ -288,14 +288,15 @@ def results_export(request: HttpRequest, pk: int) -> HttpResponse:
             question_rows.append([q.position, q.text, _("Satisfaction index"), result.mean, result.index])
         else:
             question_rows.append([q.position, q.text, _("Written answers"), result.text_count, None])
-    school_rows = [[s["code"], s["name"], s["district"], s["invited"], s["responses"], s["rate"], s["index"]]
-                   for s in data["schools"]]
+    school_rows = [[s["code"], s["name"], s["district"], s["invited"], s["responses"], s["rate"], s["index"],
+                    *s["by_question"]] for s in data["schools"]]
+    per_question = [_("Index, question %(n)s") % {"n": q.position} for q in data["rating_questions"]]
     district_rows = [[d["name"] or _("City-direct"), d["invited"], d["responses"], d["rate"], d["index"]]
                      for d in data["districts"]]
     sheets = [
         (_("Questions"), [_("No."), _("Question"), _("Answer"), _("Count"), _("Percent")], question_rows),
         (_("Schools"), [_("Code"), _("School"), _("District"), _("Asked"), _("Responses"), _("Response rate %"),
-                        _("Satisfaction index")], school_rows),
+                        _("Satisfaction index"), *per_question], school_rows),
         (_("Districts"), [_("District"), _("Asked"), _("Responses"), _("Response rate %"),
                           _("Satisfaction index")], district_rows),
     ]

@@ -257,7 +257,7 @@ def test_results_page_query_count_does_not_grow_with_answers(voice_world, login,
                                answers=answers_for(q, single=i % 2, multiple=(0, 1), rating=1 + i % 5, text=f"意见{i}"))
     assert SurveyResponse.objects.count() == rows
     client = login(w.bureau)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         assert client.get(f"/voice/questionnaires/{q.pk}/results/").status_code == 200
     with django_assert_num_queries(9):
         assert client.get(f"/voice/questionnaires/{q.pk}/written-answers/").status_code == 200

@@ -56,3 +56,28 @@ def test_parent_answers_at_375px(live_server, browser_page, voice_world):
     if os.environ.get("VOICE_SCREENSHOT"):
         page.screenshot(path=os.environ["VOICE_SCREENSHOT"], full_page=True)
     assert SurveyResponse.objects.filter(questionnaire=q).count() == 1
+
+
+def test_bureau_reads_results_on_a_desktop_screen(live_server, browser_page, voice_world):
+    from voice import services
+
+    w = voice_world
+    survey = services.term_survey_launch(user=w.bureau, term=w.term)
+    codes = {q.code: q.pk for q in survey.questions.all()}
+    for parent, child, rating in ((w.parent_a, w.child_a, 5), (w.other_parent, w.child_a2, 4),
+                                  (w.parent_b, w.child_b, 3)):
+        answers = {pk: rating for code, pk in codes.items() if code != "suggestions"}
+        services.survey_answer(user=parent, questionnaire=survey, answers=answers, student=child)
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", w.bureau.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/voice/questionnaires/{survey.pk}/results/")
+    schools = page.locator("[data-testid=schools] tbody tr")
+    assert schools.count() == 2
+    assert "87.5" in schools.nth(0).inner_text() or "87.5" in schools.nth(1).inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    if os.environ.get("VOICE_SCREENSHOT"):
+        page.screenshot(path=os.environ["VOICE_SCREENSHOT"] + ".results.png", full_page=True)

@@ -199,6 +199,7 @@ def test_result_figures_on_a_hand_built_set(voice_world):
     assert by_school[w.school_a.name]["index"] == 75.0 and by_school[w.school_a.name]["responses"] == 4
     assert by_school[w.school_b.name]["index"] == 12.5 and by_school[w.school_b.name]["responses"] == 2
     # school_a: 4 invited of class_a + parent_a3, parent_a4 = 6 asked, 4 answered
+    assert by_school[w.school_b.name]["by_question"] == [12.5]
     assert by_school[w.school_a.name]["invited"] == 6 and by_school[w.school_a.name]["rate"] == 66.7
     by_district = {d["name"]: d for d in r["districts"]}
     assert by_district[w.district_a.name]["index"] == 75.0 and by_district[w.district_b.name]["index"] == 12.5
