@@ -50,6 +50,8 @@ class ChoiceSerializer(serializers.ModelSerializer):
 
 class QuestionSerializer(serializers.ModelSerializer):
     choices = ChoiceSerializer(many=True, read_only=True)
+    # Plain strings in the schema: shared enum names ("kind", "status") would collide across apps.
+    kind = serializers.CharField(read_only=True, help_text="single | multiple | rating | text")
 
     class Meta:
         model = Question
@@ -58,6 +60,9 @@ class QuestionSerializer(serializers.ModelSerializer):
 
 class QuestionnaireSerializer(serializers.ModelSerializer):
     school_name = serializers.CharField(source="school.name", default=None, read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="custom | term_satisfaction")
+    status = serializers.CharField(read_only=True, help_text="draft | open | closed")
+    per = serializers.CharField(read_only=True, help_text="child | family")
 
     class Meta:
         model = Questionnaire
