@@ -285,3 +285,43 @@ def test_questionnaire_list_query_count_does_not_grow(voice_world, login, django
     client = login(w.principal)
     with django_assert_num_queries(9):
         assert client.get("/voice/questionnaires/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_bureau_and_school_offices_may_build_questionnaires(voice_world, login, role):
+    assert status_of(login, getattr(voice_world, role), "/voice/questionnaires/new/") == (
+        200 if role in PUBLISHERS else 403)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_owner_opens_a_draft(voice_world, login, role):
+    w = voice_world
+    draft = services.questionnaire_create(author=w.principal, title="草稿问卷", rules=[services.Rule("school", (w.school_a.pk,))])
+    services.question_add(user=w.principal, questionnaire=draft, kind="rating", text="满意度")
+    # A draft has no invitations yet: only its school's offices (and the bureau, read-only) see it.
+    expected = {"principal": 302, "moral": 302, "bureau": 403}.get(role, 404)
+    assert status_of(login, getattr(w, role), f"/voice/questionnaires/{draft.pk}/open/", "post") == expected
+    draft.refresh_from_db()
+    assert (draft.status == "open") == (expected == 302)
+
+
+@pytest.mark.parametrize("data", [
+    {"title": "", "targets": ["class:{a}"], "per": "child"},
+    {"title": "t", "targets": [], "per": "child"},
+    {"title": "t", "targets": ["class:{a}"], "per": "weekly"},
+    {"title": "t", "targets": ["class:{b}"], "per": "child"},
+])
+def test_bad_questionnaire_input_gets_a_message_and_changes_nothing(voice_world, login, data):
+    w = voice_world
+    data = {**data, "targets": [t.format(a=w.class_a.pk, b=w.class_b.pk) for t in data["targets"]]}
+    response = login(w.principal).post("/voice/questionnaires/new/", data)
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+    assert not Questionnaire.objects.exists()
+
+
+def test_malformed_ids_and_filters_are_404_or_ignored(voice_world, survey, login):
+    client = login(voice_world.bureau)
+    assert client.get("/voice/questionnaires/999999/results/").status_code == 404
+    assert client.get("/voice/announcements/999999/").status_code == 404
+    assert client.get(f"/voice/questionnaires/{survey.pk}/results/?school=abc&district=-1&page=zz").status_code == 200
+    assert client.get("/voice/announcements/?page=zz").status_code == 200
