@@ -42,3 +42,9 @@ def test_demo_survey_flow(client):
         assert school.name in body
     export = client.get(f"/voice/questionnaires/{survey.pk}/results.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    client.post("/accounts/logout/")
+
+    notice = Announcement.objects.get(school__code="S001", must_read=True)
+    assert client.post("/accounts/login/", {"username": "homeroom1", "password": "shahe-demo-2026"}).status_code == 302
+    body = client.get(f"/voice/announcements/{notice.pk}/").content.decode()
+    assert 'data-testid="unread"' in body and parent1.name in body
