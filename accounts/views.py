@@ -41,11 +41,3 @@ def profile(request: HttpRequest) -> HttpResponse:
     assignments = request.user.role_assignments.active().select_related("school", "district")
     return render(request, "accounts/profile.html", {"assignments": assignments})
 
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness and database check for the load balancer."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
