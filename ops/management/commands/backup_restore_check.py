@@ -22,13 +22,17 @@ class Command(BaseCommand):
         parser.add_argument("--target", help="name of the database to restore into (default <db>_restore_check)")
         parser.add_argument("--migrate", action="store_true", help="apply this code's migrations to the copy first")
         parser.add_argument("--keep", action="store_true", help="keep the restored database")
+        parser.add_argument("--no-migration-check", action="store_true",
+                            help="only compare row counts (skip migrate --check and makemigrations --check)")
 
-    def handle(self, *args, dump=None, target=None, migrate=False, keep=False, **options):
+    def handle(self, *args, dump=None, target=None, migrate=False, keep=False, no_migration_check=False,
+               **options):
         try:
             settings_dict = backup.database_settings()
             with tempfile.TemporaryDirectory(prefix="shahe-restore-check-") as workdir:
                 report = backup.restore_check(settings_dict, dump_path=Path(dump) if dump else None,
-                                              workdir=Path(workdir), target=target, migrate=migrate, keep=keep)
+                                              workdir=Path(workdir), target=target, migrate=migrate, keep=keep,
+                                              migration_checks=not no_migration_check)
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
         width = max((len(name) for name in report.expected | report.restored), default=10)
