@@ -192,6 +192,11 @@ def _task_failure(sender=None, task_id=None, exception=None, einfo=None, **kwarg
     task_logger.error("task failed", exc_info=exc_info, extra={"event": "task_failed"})
 
 
+def _keep_django_logging(**kwargs):
+    """A receiver of Celery's setup_logging: its presence tells a worker or beat not to configure
+    logging itself (not to reset the root level to its --loglevel), so LOGGING applies there too."""
+
+
 def connect_celery_signals() -> None:
     from celery import signals
 
@@ -199,6 +204,14 @@ def connect_celery_signals() -> None:
     signals.task_prerun.connect(_task_prerun, dispatch_uid="shahe_logs_prerun")
     signals.task_postrun.connect(_task_postrun, dispatch_uid="shahe_logs_postrun")
     signals.task_failure.connect(_task_failure, dispatch_uid="shahe_logs_failure")
+
+
+try:  # at import (the settings import this module), before a Celery worker sets up its logging
+    from celery import signals as _celery_signals
+
+    _celery_signals.setup_logging.connect(_keep_django_logging, weak=False, dispatch_uid="shahe_logs_setup")
+except ImportError:  # pragma: no cover - celery is a dependency
+    pass
 
 
 # --- Sentry -------------------------------------------------------------------------------------
