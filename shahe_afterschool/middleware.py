@@ -55,3 +55,18 @@ class RequestLogMiddleware:
             logs.request_var.reset(request_token)
             logs.user_id_var.reset(user_token)
             logs.request_id_var.reset(id_token)
+
+
+def client_ip(request) -> str | None:
+    """The client's address for django-axes (AXES_CLIENT_IP_CALLABLE). Behind nginx every request comes
+    from nginx's address, so failed sign-ins would be counted per load balancer: when the direct peer
+    is one of TRUSTED_PROXY_IPS, the address nginx puts in X-Real-IP is used instead. A client cannot
+    forge it: the header is believed only from a trusted proxy, and nginx overwrites it."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR")
+    if remote and remote in getattr(settings, "TRUSTED_PROXY_IPS", ()):
+        forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+        if forwarded:
+            return forwarded
+    return remote

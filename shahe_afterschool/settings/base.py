@@ -235,6 +235,10 @@ REDIS_URL = env.REDIS_URL
 HEALTH_CHECK_TIMEOUT = float(env.env_str("HEALTH_CHECK_TIMEOUT", "2"))
 HEALTH_CHECK_CELERY = env.env_bool("HEALTH_CHECK_CELERY", False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+# Behind nginx: the addresses of the load balancers, whose X-Real-IP header names the client, so that
+# django-axes counts failed sign-ins per client and not per load balancer.
+TRUSTED_PROXY_IPS = env.env_list("TRUSTED_PROXY_IPS")
+AXES_CLIENT_IP_CALLABLE = "shahe_afterschool.middleware.client_ip"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

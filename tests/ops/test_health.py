@@ -93,3 +93,13 @@ def test_readiness_with_redis(client, settings):
     settings.REDIS_URL = os.environ["REDIS_URL"]
     body = client.get("/readyz").json()
     assert body["status"] == "ok" and body["checks"]["redis"]["ok"] is True
+
+
+def test_client_address_comes_from_x_real_ip_only_behind_a_trusted_proxy(rf, settings):
+    from shahe_afterschool.middleware import client_ip
+
+    settings.TRUSTED_PROXY_IPS = ["10.0.0.2"]
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="203.0.113.9")) == "203.0.113.9"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
+    # a client talking to gunicorn directly cannot choose its address
+    assert client_ip(rf.get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_REAL_IP="203.0.113.9")) == "198.51.100.7"
