@@ -217,6 +217,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env.EMAIL_URL_HOST or "localhost"  # the SMTP relay of production's SMTP backend
 DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
 
 # Production refuses demo data; seed_demo checks this flag.
