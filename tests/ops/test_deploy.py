@@ -1,13 +1,18 @@
 """The deployment files: nginx accepts the sample configuration, the systemd units run exactly one
 beat and any number of workers, and every environment variable the settings read is documented."""
+import json
+import os
 import re
+import signal
 import subprocess
+import sys
+import time
 
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES
 
-from .cluster import ROOT, find_nginx
+from .cluster import ROOT, find_nginx, free_port, http_get
 
 DEPLOY = ROOT / "deploy"
 
@@ -65,6 +70,35 @@ def test_gunicorn_configuration_loads(monkeypatch):
     exec(compile((DEPLOY / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)  # noqa: S102
     assert namespace["bind"] == "10.0.0.11:8000" and namespace["workers"] == 3
     assert namespace["accesslog"] is None and namespace["graceful_timeout"] > 0
+    assert namespace["logconfig_dict"]["formatters"]["json"]["()"] == "shahe_afterschool.logs.JsonFormatter"
+
+
+def test_gunicorn_starts_with_the_deployment_configuration(tmp_path):
+    """The real file, as the systemd unit uses it: gunicorn's own lines come out as JSON."""
+    port = free_port()
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1", "LOG_FORMAT": "json",
+           "DJANGO_SETTINGS_MODULE": "shahe_afterschool.settings.test"}
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py"),
+                                 "shahe_afterschool.wsgi"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if http_get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert any(r["logger"] == "gunicorn.error" and "Listening at" in r["message"] for r in records), log.read_text()
 
 
 def settings_environment_variables() -> set[str]:
