@@ -101,3 +101,12 @@ def test_without_sentry_sdk_a_dsn_is_harmless(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "sentry_sdk", None)  # import fails
     assert logs.init_sentry("https://key@sentry.example/1") is False
     assert "sentry-sdk is not installed" in capsys.readouterr().err
+
+
+def test_api_request_line_has_the_token_users_id(world, api, json_log):
+    stream = json_log("shahe.request")
+    client = api.as_user(world.principal)
+    assert client.get("/api/v1/schools/", HTTP_X_REQUEST_ID="api-request-01").status_code == 200
+    (line,) = json_lines(stream)
+    assert line["path"] == "/api/v1/schools/" and line["user_id"] == world.principal.pk
+    assert line["request_id"] == "api-request-01"
