@@ -143,6 +143,8 @@ def _before_task_publish(sender=None, headers=None, **kwargs):
     if headers is None:
         return
     request_id, user_id = request_id_var.get(), user_id_var.get()
+    if user_id is None and request_var.get() is not None:
+        user_id = user_id_of(request_var.get())
     if request_id:
         headers.setdefault(TASK_HEADER, request_id)
     if user_id is not None:
@@ -160,6 +162,10 @@ def _task_header(task, name: str):
     return value
 
 
+#: task id -> (start time, context tokens) of the tasks running in this process (thread pools too).
+_running: dict[str, tuple] = {}
+
+
 def _task_prerun(sender=None, task_id=None, task=None, **kwargs):
     # A task run in process (CELERY_TASK_ALWAYS_EAGER) keeps the caller's request id.
     request_id = _task_header(task, TASK_HEADER) or request_id_var.get() or new_request_id()
@@ -169,12 +175,12 @@ def _task_prerun(sender=None, task_id=None, task=None, **kwargs):
         task_var.set((task_id, getattr(task, "name", str(sender)))),
         user_id_var.set(user_id if user_id is not None else user_id_var.get()),
     )
-    task._shahe_log_state = (time.monotonic(), tokens)
+    _running[task_id] = (time.monotonic(), tokens)
     task_logger.info("task started", extra={"event": "task_started"})
 
 
 def _task_postrun(sender=None, task_id=None, task=None, state=None, **kwargs):
-    started, tokens = getattr(task, "_shahe_log_state", (None, None))
+    started, tokens = _running.pop(task_id, (None, None))
     duration_ms = round((time.monotonic() - started) * 1000, 1) if started else None
     task_logger.info(
         "task finished", extra={"event": "task_finished", "state": state, "duration_ms": duration_ms}
@@ -184,7 +190,6 @@ def _task_postrun(sender=None, task_id=None, task=None, state=None, **kwargs):
         user_id_var.reset(user_token)
         task_var.reset(task_token)
         request_id_var.reset(request_tokens)
-        task._shahe_log_state = None
 
 
 def _task_failure(sender=None, task_id=None, exception=None, einfo=None, **kwargs):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -52,12 +53,14 @@ def records(log):
 
 def test_task_logs_carry_the_request_id_into_the_worker(worker):
     queue, log = worker
-    request_token, user_token = logs.request_id_var.set("worker-req-0001"), logs.user_id_var.set(4242)
+    # as RequestLogMiddleware leaves it during a request by user 4242
+    request = SimpleNamespace(user=SimpleNamespace(pk=4242, is_authenticated=True))
+    id_token, request_token = logs.request_id_var.set("worker-req-0001"), logs.request_var.set(request)
     try:
         note_request_id.apply_async(queue=queue)
     finally:
-        logs.request_id_var.reset(request_token)
-        logs.user_id_var.reset(user_token)
+        logs.request_var.reset(request_token)
+        logs.request_id_var.reset(id_token)
     deadline = time.monotonic() + 20
     while not any(r.get("event") == "task_finished" for r in records(log)):
         assert time.monotonic() < deadline, log.read_text()[-3000:]

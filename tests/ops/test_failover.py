@@ -26,7 +26,7 @@ from .cluster import Client, Cluster, find_nginx, upstream_ports
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 CLIENTS = 3
-NOTICES_PER_CLIENT = 2000  # more than the clients can mark in the test's time
+NOTICES_PER_CLIENT = 1000  # more than a client marks in the test's time (about 200)
 
 
 @pytest.fixture

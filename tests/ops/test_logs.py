@@ -57,6 +57,7 @@ def test_a_task_started_by_a_request_logs_under_its_request_id(world, login, jso
     assert client.get("/ops-test/task/", HTTP_X_REQUEST_ID="task-request-1").status_code == 200
     inner = json_lines(inner_stream)
     assert inner[0]["request_id"] == "task-request-1" and inner[0]["task_name"] == "tests.ops.note_request_id"
+    assert inner[0]["user_id"] == world.homeroom.pk
     events = json_lines(task_stream)
     assert [r["event"] for r in events] == ["task_started", "task_finished"]
     assert all(r["request_id"] == "task-request-1" for r in events)
@@ -75,6 +76,20 @@ def test_publishing_a_task_puts_the_request_and_user_ids_in_its_headers():
     empty = {}
     logs._before_task_publish(headers=empty)  # outside a request: nothing added
     assert empty == {}
+
+
+def test_a_task_published_during_a_request_gets_the_signed_in_users_id(world, rf):
+    """During a request only the request is in context (the user id is set at its end)."""
+    request = rf.get("/")
+    request.user = world.parent_a
+    headers = {}
+    token, request_token = logs.request_id_var.set("abcdef123456"), logs.request_var.set(request)
+    try:
+        logs._before_task_publish(headers=headers)
+    finally:
+        logs.request_var.reset(request_token)
+        logs.request_id_var.reset(token)
+    assert headers == {logs.TASK_HEADER: "abcdef123456", logs.TASK_USER_HEADER: world.parent_a.pk}
 
 
 def test_sentry_is_set_up_only_with_a_dsn_and_never_with_personal_data(monkeypatch):
