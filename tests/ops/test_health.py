@@ -103,3 +103,22 @@ def test_client_address_comes_from_x_real_ip_only_behind_a_trusted_proxy(rf, set
     assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
     # a client talking to gunicorn directly cannot choose its address
     assert client_ip(rf.get("/", REMOTE_ADDR="198.51.100.7", HTTP_X_REAL_IP="203.0.113.9")) == "198.51.100.7"
+
+
+def test_readiness_is_503_when_the_database_does_not_answer(rf, settings, monkeypatch):
+    from django.db import connections
+
+    settings.REDIS_URL = ""
+    settings_dict = connections["default"].settings_dict
+    if "postgresql" in settings_dict["ENGINE"]:
+        monkeypatch.setitem(settings_dict, "HOST", "127.0.0.1")
+        monkeypatch.setitem(settings_dict, "PORT", "1")  # nothing listens there
+    else:
+        monkeypatch.setitem(settings_dict, "NAME", "/nonexistent-dir/db.sqlite3")
+    started = time.monotonic()
+    response = health.readyz(rf.get("/readyz"))
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["checks"]["database"] == {"ok": False, "ms": body["checks"]["database"]["ms"], "error": "OperationalError"}
+    assert "nonexistent" not in response.content.decode()
