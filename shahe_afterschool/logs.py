@@ -70,11 +70,14 @@ class RequestContextFilter(logging.Filter):
     """Adds request_id, user_id, task_id and task_name to every record (None outside a request/task)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # Django logs some lines (e.g. "Not Found") after the middleware returned, with the request
+        # on the record: take the ids from it.
+        record_request = getattr(record, "request", None)
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            record.request_id = request_id_var.get() or getattr(record_request, "request_id", None)
         if not hasattr(record, "user_id"):
             user_id = user_id_var.get()
-            request = request_var.get()
+            request = request_var.get() or record_request
             if user_id is None and request is not None:
                 user_id = user_id_of(request)
             record.user_id = user_id
@@ -98,6 +101,11 @@ class JsonFormatter(_BaseJsonFormatter):
 
     def add_fields(self, log_data, record, message_dict):
         super().add_fields(log_data, record, message_dict)
+        # django.request puts the request on the record; its repr has the query string, which may
+        # hold names or phone numbers: only the method and path are logged.
+        request = log_data.get("request")
+        if request is not None and not isinstance(request, str | int | float | bool):
+            log_data["request"] = f"{getattr(request, 'method', '')} {getattr(request, 'path', '')}".strip()
         # Drop empty context fields so that a line outside any request stays short.
         for key in ("request_id", "user_id", "task_id", "task_name"):
             if log_data.get(key) is None:

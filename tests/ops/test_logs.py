@@ -50,6 +50,20 @@ def test_an_error_is_logged_with_its_stack_trace_and_request_id(world, login, js
 
 
 @pytest.mark.urls("tests.ops.urls_boom")
+def test_django_request_lines_carry_the_ids_but_never_the_query_string(world, login, json_log):
+    stream = json_log("django.request")
+    client = login(world.parent_a)
+    client.raise_request_exception = False
+    client.get("/ops-test/boom/?phone=13800000001", HTTP_X_REQUEST_ID="boom-request-2")
+    client.get("/no-such-page/?name=张家长", HTTP_X_REQUEST_ID="missing-page-1")  # logged after the middleware
+    error, not_found = json_lines(stream)
+    assert error["request"] == "GET /ops-test/boom/" and error["request_id"] == "boom-request-2"
+    assert not_found["level"] == "WARNING" and not_found["request"] == "GET /no-such-page/"
+    assert not_found["request_id"] == "missing-page-1"
+    assert "13800000001" not in stream.getvalue() and "张家长" not in stream.getvalue()
+
+
+@pytest.mark.urls("tests.ops.urls_boom")
 def test_a_task_started_by_a_request_logs_under_its_request_id(world, login, json_log):
     """In process (CELERY_TASK_ALWAYS_EAGER); tests/ops/test_celery_worker.py does it with a worker."""
     task_stream, inner_stream = json_log("shahe.task"), json_log("shahe.test_task")
