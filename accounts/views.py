@@ -42,15 +42,6 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"assignments": assignments})
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness and database check for the load balancer."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
-
-
 def join(request: HttpRequest) -> HttpResponse:
     """A guardian (or new member of staff) sets a password with the one-time code from their letter.
     Wrong codes are counted per address and per signed-in user; after too many, the form refuses

@@ -5,12 +5,13 @@ import importlib.util
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 
+from . import health
 from .api_urls import urlpatterns as api_v1
 
 urlpatterns = [
@@ -21,7 +22,9 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
-    path("healthz/", account_views.healthz, name="healthz"),
+    # exactly /healthz and /readyz, with or without the trailing slash (no redirect for a probe)
+    re_path(r"^healthz/?$", health.healthz, name="healthz"),
+    re_path(r"^readyz/?$", health.readyz, name="readyz"),
 ]
 for app in settings.PROJECT_APPS:
     if importlib.util.find_spec(f"{app}.urls"):

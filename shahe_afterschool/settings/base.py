@@ -7,6 +7,8 @@ from datetime import timedelta
 import dj_database_url
 from celery.schedules import crontab
 
+from shahe_afterschool.logs import init_sentry, logging_config
+
 from . import env
 
 BASE_DIR = env.BASE_DIR
@@ -40,8 +42,12 @@ INSTALLED_APPS = [
 # each one's api.py to register its endpoints.
 PROJECT_APPS = ["accounts", "schools", "notices", "enrollment", "clubs", "attendance", "safety", "reports", "voice", "privacy"]
 INSTALLED_APPS += PROJECT_APPS
+# Operations: health and backup commands, request ids carried into Celery tasks (docs/deployment.md).
+INSTALLED_APPS += ["ops"]
 
 MIDDLEWARE = [
+    # first: every later middleware and the view log under the request's id
+    "shahe_afterschool.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -230,23 +236,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env.EMAIL_URL_HOST or "localhost"  # the SMTP relay of production's SMTP backend
 DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
 
 # Production refuses demo data; seed_demo checks this flag.
 ALLOW_DEMO_DATA = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-        "shahe.security": {"level": "INFO"},
-    },
-}
+# Logs: JSON lines on stderr (LOG_FORMAT=plain for a terminal), with request and task ids
+# (shahe_afterschool.logs). Errors also go to Sentry when SENTRY_DSN is set and sentry-sdk is installed.
+LOGGING = logging_config(fmt=env.env_str("LOG_FORMAT", "json"), level=env.env_str("LOG_LEVEL", "INFO"))
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+init_sentry(env.env_str("SENTRY_DSN"), environment=env.env_str("SENTRY_ENVIRONMENT"),
+            release=env.env_str("SENTRY_RELEASE"))
+
+# Health checks (/healthz, /readyz, manage.py health). HTTP health probes are exempt from the
+# HTTPS redirect, so a load balancer may probe a web process over the private network.
+REDIS_URL = env.REDIS_URL
+HEALTH_CHECK_TIMEOUT = float(env.env_str("HEALTH_CHECK_TIMEOUT", "2"))
+HEALTH_CHECK_CELERY = env.env_bool("HEALTH_CHECK_CELERY", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+# Behind nginx: the addresses of the load balancers, whose X-Real-IP header names the client, so that
+# django-axes counts failed sign-ins per client and not per load balancer.
+TRUSTED_PROXY_IPS = env.env_list("TRUSTED_PROXY_IPS")
+AXES_CLIENT_IP_CALLABLE = "shahe_afterschool.middleware.client_ip"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
