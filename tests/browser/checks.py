@@ -38,7 +38,7 @@ VISIBLE_TEXT_JS = """
 """
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{?[^}]*\}?\}")
 #: Three or more English words in a row, in a page that should be Chinese.
-ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]{2,}){2,}\b")
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]+){2,}\b")
 
 
 @functools.cache
