@@ -36,6 +36,17 @@ VISIBLE_TEXT_JS = """
   return out;
 }
 """
+# Controls a finger must hit on phones and tablets (STYLE.md: touch targets of at least 44 px).
+# Links inside running text are exempt (WCAG 2.5.5), so are check boxes (their label is the target).
+SMALL_TARGETS_JS = """
+() => [...document.querySelectorAll(
+    "button, .btn, select, .nav-link, .page-link, .navbar-toggler, "
+    + "input:not([type=hidden]):not([type=checkbox]):not([type=radio])")]
+  .filter(el => el.checkVisibility({visibilityProperty: true}))
+  .filter(el => { const r = el.getBoundingClientRect(); return r.height < 43.5; })
+  .slice(0, 5)
+  .map(el => `${el.outerHTML.slice(0, 100)} is ${Math.round(el.getBoundingClientRect().height)}px high`)
+"""
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{?[^}]*\}?\}")
 #: Three or more English words in a row, in a page that should be Chinese.
 ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]+){2,}\b")
@@ -166,7 +177,7 @@ def check_page(page, name: str, *, expect_status: tuple[int, ...] = (), axe: boo
     Saves a full-page screenshot to test-artifacts/screenshots/<name>.<viewport>.<lang>.png first
     (so a failing page can be looked at), then fails on: console errors or script errors, failed
     requests or error responses (a CDN asset would fail here), a horizontal scrollbar at the
-    viewport, the wrong <html lang>, and English source text visible in a Chinese page.
+    viewport, controls under 44 px high on a phone or tablet, the wrong <html lang>, and English source text visible in a Chinese page.
     HTML served since the last check (pages and htmx fragments) must hold no inline script, event
     handler or style attribute (the CSP would block them). With `axe=True`, axe-core runs too and
     serious or critical violations fail (every result is kept in test-artifacts/axe/).
@@ -198,6 +209,8 @@ def check_page(page, name: str, *, expect_status: tuple[int, ...] = (), axe: boo
             client_width,
         )
         problems.append(f"horizontal scrollbar: content {scroll_width}px wide in {client_width}px: {wide}")
+    if page.viewport_name in {"phone", "tablet"} and (small := page.evaluate(SMALL_TARGETS_JS)):
+        problems.append(f"touch targets under 44px: {small}")
     html_lang = page.evaluate("() => document.documentElement.lang")
     if html_lang != lang:
         problems.append(f'<html lang="{html_lang}"> where "{lang}" was expected')

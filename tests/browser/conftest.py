@@ -8,7 +8,7 @@ How the pieces fit (see tests/browser/README.md to add a scenario):
   and its usual flush after every test would wipe the demo city. Here it only opens database
   access for the test; scenarios must therefore leave the city usable for the next test (create
   what they change, or change what no other test reads).
-- `browser` (session) is Debian's chromium; `phone`, `tablet` and `desktop` are pages in fresh
+- `browser` (package scope) is Debian's chromium; `phone`, `tablet` and `desktop` are pages in fresh
   contexts at 375×812, 1024×768 and 1440×900, in the language of the `lang` fixture (Chinese by
   default; parametrize `lang` indirectly with "en" to run a scenario in English).
 - `sign_in(page, username)` signs in through the real login form; `check_page(page, name)` runs the
@@ -25,12 +25,6 @@ from django.core.management import call_command
 from .checks import PageWatcher
 from .checks import check_page as _check_page
 
-# The Playwright sync API runs an asyncio loop in this thread; Django's ORM refuses to run in a
-# thread with a running loop unless told it is safe (the test thread makes no concurrent queries).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-# An IPv4 literal: chromium may resolve "localhost" to ::1 where the server does not listen.
-os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
-
 DEMO_PASSWORD = "shahe-demo-2026"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -43,6 +37,22 @@ VIEWPORTS = {
     "desktop": {"width": 1440, "height": 900},   # principals, the bureau
 }
 LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}
+
+
+# An IPv4 literal for pytest-django's (session-scoped) live server: chromium may try "localhost" as
+# ::1 first, where the server does not listen.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _browser_environment():
+    """Set for the browser tests only (set first, undone last): later tests must not inherit it
+    (`manage.py check --deploy` in a subprocess rightly refuses DJANGO_ALLOW_ASYNC_UNSAFE)."""
+    with pytest.MonkeyPatch.context() as patch:
+        # The Playwright sync API runs an asyncio loop in this thread; Django's ORM refuses to run in
+        # a thread with a running loop unless told it is safe (the test thread queries alone).
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="package")
@@ -76,7 +86,7 @@ def _reset_axes(request, django_db_blocker):
         reset()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
