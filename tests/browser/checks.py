@@ -147,7 +147,7 @@ def inline_code(html: str) -> list[str]:
 AXE_RESULTS = ROOT / "test-artifacts" / "axe"
 
 
-def run_axe(page, name: str) -> list[dict]:
+def run_axe(page, name: str | None) -> list[dict]:
     """Run axe-core (shipped inside axe-playwright-python) on the page; returns its violations.
 
     Every violation is written to test-artifacts/axe/<name>.json for the record; the caller decides
@@ -163,6 +163,8 @@ def run_axe(page, name: str) -> list[dict]:
          "nodes": [n["target"] for n in v["nodes"]][:10]}
         for v in results["violations"]
     ]
+    if name is None:
+        return violations
     AXE_RESULTS.mkdir(parents=True, exist_ok=True)
     (AXE_RESULTS / f"{name}.json").write_text(
         json.dumps({"url": page.url, "axe": results["testEngine"]["version"], "violations": violations},

@@ -83,3 +83,15 @@ def test_api_docs_load_without_a_cdn(desktop, sign_in, site, check_page):
     # (a failed asset, a script error) still fails here.
     problems = [p for p in desktop.watcher.take() if "Applying inline style violates" not in p]
     assert problems == []
+
+
+def test_axe_finds_what_it_should(make_page):
+    """The axe check is live: a page with an unlabelled field and an image without text fails it."""
+    from .checks import run_axe
+
+    page = make_page("phone")
+    page.set_content('<html lang="zh-hans"><head><title>t</title></head><body><main>'
+                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                     '<input type="text" name="q"></main></body></html>')
+    found = {(v["id"], v["impact"]) for v in run_axe(page, None)}
+    assert {("image-alt", "critical"), ("label", "critical")} <= found
