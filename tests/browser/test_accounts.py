@@ -152,3 +152,30 @@ def test_the_content_security_policy_is_sent_and_enforced(desktop, sign_in, chec
     sign_in(desktop, "principal1")
     assert desktop.locator("script:not([src])").count() == 0
     check_page(desktop, "csp-principal-home")
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"], indirect=True)
+def test_revoking_api_tokens_asks_first(tablet, sign_in, site, demo_user, check_page):
+    """The confirmation comes from static/js/app.js (data-confirm): no inline script needed."""
+    from rest_framework.authtoken.models import Token
+
+    teacher = demo_user("homeroom1")
+    Token.objects.get_or_create(user=teacher)
+    sign_in(tablet, "homeroom1")
+    tablet.goto("/accounts/profile/")
+    expect(tablet.locator("main h1")).to_have_text(site.t("My account"))
+    revoke = tablet.get_by_role("button", name=site.t("Revoke my API tokens"))
+
+    questions = []
+    tablet.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    revoke.click()
+    expect(tablet.locator("main h1")).to_have_text(site.t("My account"))
+    assert questions == [site.t("Sign out every app that uses your API token?")]
+    assert Token.objects.filter(user=teacher).exists()  # said no: nothing happened
+
+    tablet.once("dialog", lambda dialog: dialog.accept())
+    with tablet.expect_navigation():
+        revoke.click()
+    expect(tablet.get_by_role("alert")).to_contain_text(site.t("API tokens revoked: %(count)d.") % {"count": 1})
+    assert not Token.objects.filter(user=teacher).exists()
+    check_page(tablet, "profile-tokens-revoked", axe=True)
