@@ -93,10 +93,17 @@ def browser():
     executable = shutil.which("chromium")
     if not executable:  # tests/conftest.py skips (or fails with REQUIRE_BROWSER=1) before we get here
         pytest.skip("needs Debian's chromium")
+    from django.db import connections
+
+    # Once Playwright's loop runs, the ORM in this thread works in another context (asgiref's Local)
+    # with its own connection. Close each side's connection before switching: a forgotten one would
+    # keep PostgreSQL from dropping the test database at the end of the run.
+    connections.close_all()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        connections.close_all()
 
 
 @pytest.fixture

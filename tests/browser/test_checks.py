@@ -1,5 +1,7 @@
-"""The page checks themselves, without a browser: they must catch what they claim to catch."""
-from .checks import english_sources, inline_code, untranslated
+"""The page checks themselves: they must catch what they claim to catch."""
+import pytest
+
+from .checks import SCREENSHOTS, check_page, english_sources, inline_code, untranslated
 
 
 def test_catalogue_source_strings_are_found_in_a_chinese_page():
@@ -26,3 +28,28 @@ def test_inline_code_the_csp_would_block_is_found():
         "<script>", '<div style="color:red">', '<button onclick="x()">',
     ]
     assert inline_code('<a href="javascript:void(0)">') == ['<a href="javascript:void(0)">']
+
+
+@pytest.mark.browser
+def test_check_page_fails_a_page_with_each_problem(make_page, site):
+    page = make_page("phone", bypass_csp=True)  # the test's own inline style below
+    page.goto("/accounts/login/")
+    page.watcher.take()
+    missing = site.url("/static/no-such-image.png")
+    page.set_content(
+        '<html lang="zh-hans"><head><title>测试</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
+        '<main><h1>我的孩子</h1><p>Sign out</p><div class="wide"></div>'
+        '<button class="small">好</button><img src="' + missing + '" alt="缺"></main></body></html>'
+    )
+    page.add_style_tag(content=".wide { width: 600px; height: 10px; } .small { height: 30px; }")
+    page.evaluate("() => console.error('boom')")
+    with pytest.raises(AssertionError) as failure:
+        check_page(page, "self-test-broken")
+    message = str(failure.value)
+    (SCREENSHOTS / "self-test-broken.phone.zh-hans.png").unlink()
+    assert "horizontal scrollbar" in message
+    assert "untranslated text in the Chinese page: ['Sign out']" in message
+    assert "touch targets under 44px" in message and "small" in message
+    assert "console error: boom" in message
+    assert f"404 for image {missing}" in message
