@@ -98,6 +98,7 @@ class PageWatcher:
         self.html_responses: list = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append((None, f"script error: {error}")))
+        page.on("request", self._request)
         page.on("requestfailed", self._failed)
         page.on("response", self._response)
 
@@ -107,6 +108,14 @@ class PageWatcher:
             url = message.location.get("url", "")
             self.problems.append((int(status.group(1)) if status and url == message.page.url else None,
                                   f"console error: {message.text} ({url})"))
+
+    def _request(self, request):
+        # Everything comes from the site itself: a CDN is unreachable from schools' networks here,
+        # and the CSP forbids it anyway.
+        if request.url.split(":", 1)[0] in {"http", "https", "ws", "wss"} and not (
+            request.url.startswith(self.site.base + "/")
+        ):
+            self.problems.append((None, f"request outside the site: {request.url}"))
 
     def _failed(self, request):
         # ERR_ABORTED: the page navigated away while this was loading (a lazy favicon during a

@@ -40,7 +40,8 @@ def test_check_page_fails_a_page_with_each_problem(make_page, site):
         '<html lang="zh-hans"><head><title>测试</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
         '<main><h1>我的孩子</h1><p>Sign out</p><div class="wide"></div>'
-        '<button class="small">好</button><img src="' + missing + '" alt="缺"></main></body></html>'
+        '<button class="small">好</button><img src="' + missing + '" alt="缺">'
+        '<img src="https://cdn.example.invalid/logo.png" alt="标志"></main></body></html>'
     )
     page.add_style_tag(content=".wide { width: 600px; height: 10px; } .small { height: 30px; }")
     page.evaluate("() => console.error('boom')")
@@ -53,3 +54,4 @@ def test_check_page_fails_a_page_with_each_problem(make_page, site):
     assert "touch targets under 44px" in message and "small" in message
     assert "console error: boom" in message
     assert f"404 for image {missing}" in message
+    assert "request outside the site: https://cdn.example.invalid/logo.png" in message
