@@ -9,7 +9,7 @@ How the pieces fit (see tests/browser/README.md to add a scenario):
   access for the test; scenarios must therefore leave the city usable for the next test (create
   what they change, or change what no other test reads).
 - `browser` (package scope) is Debian's chromium; `phone`, `tablet` and `desktop` are pages in fresh
-  contexts at 375×812, 1024×768 and 1440×900, in the language of the `lang` fixture (Chinese by
+  contexts at 375×812 (touch, WeChat's user agent), 1024×768 (touch) and 1440×900, in the language of the `lang` fixture (Chinese by
   default; parametrize `lang` indirectly with "en" to run a scenario in English).
 - `sign_in(page, username)` signs in through the real login form; `check_page(page, name)` runs the
   checks every visited page must pass and saves a screenshot.
@@ -37,6 +37,11 @@ VIEWPORTS = {
     "desktop": {"width": 1440, "height": 900},   # principals, the bureau
 }
 LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}
+#: Parents open the portal from WeChat: its in-app browser on Android says so in its user agent.
+WECHAT_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 13; V2219A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20240301 MicroMessenger/8.0.48.2580"
+)
 
 
 # An IPv4 literal for pytest-django's (session-scoped) live server: chromium may try "localhost" as
@@ -139,6 +144,7 @@ def _new_page(browser, site, viewport_name, *, bypass_csp=False):
     context = browser.new_context(
         viewport=VIEWPORTS[viewport_name], locale=LOCALES[site.lang], base_url=site.base,
         bypass_csp=bypass_csp, is_mobile=viewport_name == "phone", has_touch=viewport_name != "desktop",
+        user_agent=WECHAT_USER_AGENT if viewport_name == "phone" else None,
     )
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -53,7 +53,18 @@ def test_teacher_marks_all_notices_read(tablet, sign_in, site, demo_user, check_
 
 
 def test_an_empty_inbox_says_so(desktop, sign_in, site, check_page):
-    sign_in(desktop, "district1")
+    """A new member of a district office, whom no demo app has told anything yet."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.roles import Role
+    from accounts.services import role_assign
+    from schools.models import District
+
+    user, _ = get_user_model().objects.get_or_create(username="browser_new_district", defaults={"name": "新主任"})
+    user.set_password("shahe-demo-2026")
+    user.save()
+    role_assign(user=user, role=Role.DISTRICT, district=District.objects.get(code="D02"))
+    sign_in(desktop, "browser_new_district")
     desktop.goto("/notices/")
     expect(desktop.locator("main")).to_contain_text(site.t("No messages."))
     check_page(desktop, "inbox-empty", axe=True)
