@@ -15,6 +15,8 @@ def test_parent_sees_their_child_on_my_children(phone, sign_in, site, demo_user,
     others = Student.objects.filter(homeroom_class=children[0].homeroom_class).exclude(pk__in=[c.pk for c in children])
 
     sign_in(phone, "parent1")
+    # Parents land on the after-school service page; "my children" is one tap away in the menu.
+    phone.goto(site.url("/schools/my-children/"))
 
     expect(phone.locator("main h1")).to_have_text(site.t("My children"))
     cards = phone.get_by_test_id("child-card")
