@@ -169,7 +169,12 @@ class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         v = incoming.validated_data
         student = get_for_user(Student.objects.all(), request.user, v["student"])
         day = v.get("date") or timezone.localdate()
-        roll = get_for_user(Roll.objects.all(), request.user, v["roll"]) if v.get("roll") else None
+        roll = None
+        if v.get("roll"):
+            # Any roll of the child's school (the receiving teacher's, not necessarily the caller's).
+            roll = Roll.objects.filter(pk=v["roll"], school_id=student.school_id).select_related("teacher").first()
+            if roll is None:
+                raise ValidationError({"roll": [_("No such roll at the child's school.")]})
         to_user = None
         if v.get("to_user"):
             to_user = get_user_model().objects.filter(pk=v["to_user"]).first()
