@@ -101,7 +101,7 @@ def test_only_the_teacher_of_the_roll_marks_it(att, api):
     assert Mark.objects.count() == 0
 
 
-def test_submit_needs_every_child_marked_and_tells_guardians_of_absences(att, api):
+def test_submit_needs_every_child_marked_and_tells_guardians_of_absences(att, api, django_capture_on_commit_callbacks):
     w = att
     Leave.objects.create(student=w.child_a2, date=w.today, reported_by=w.other_parent, reason="发烧")
     client = api.as_user(w.teacher_a)
@@ -109,8 +109,9 @@ def test_submit_needs_every_child_marked_and_tells_guardians_of_absences(att, ap
     refused = client.post(f"/api/v1/rolls/{w.roll.pk}/submit/")
     assert refused.status_code == 400 and "1 children have no mark" in refused.json()["detail"]
     post_marks(api, w.teacher_a, w.roll, [{"student": w.child_a2.pk, "status": "absent", "client_id": "2"}])
-    assert client.post(f"/api/v1/rolls/{w.roll.pk}/submit/").status_code == 200
-    assert client.post(f"/api/v1/rolls/{w.roll.pk}/submit/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/api/v1/rolls/{w.roll.pk}/submit/").status_code == 200
+        assert client.post(f"/api/v1/rolls/{w.roll.pk}/submit/").status_code == 200
     # child_a absent without leave: parent_a told once; child_a2 had leave: nobody told
     assert Notification.objects.filter(kind="attendance.absent", recipient=w.parent_a).count() == 1
     assert not Notification.objects.filter(kind="attendance.absent", recipient=w.other_parent).exists()
