@@ -53,3 +53,16 @@ def att(world):
 
 def post_marks(api, user, roll, marks, **headers):
     return api.as_user(user).post(f"/api/v1/rolls/{roll.pk}/marks/", marks, format="json", **headers)
+
+
+@pytest.fixture
+def api(api):
+    """The API client, asking for English (the assertions read the English messages)."""
+    api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return api
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
