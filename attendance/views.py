@@ -120,6 +120,8 @@ def _console_school(request, school_id, day):
 
 @login_required
 def my_console(request):
+    if not scope_of(request.user).is_staff_member:
+        raise PermissionDenied
     day = timezone.localdate()
     school_id = selectors.leader_today(user=request.user, date=day)
     if school_id is None:
