@@ -37,3 +37,10 @@ class AttendanceConfig(AppConfig):
                             Role.DUTY_LEADER}, order=10)
         register_nav(_("Duty console"), "attendance:my_console", roles={Role.DUTY_LEADER, Role.PRINCIPAL}, order=11)
         register_nav(_("Leave"), "attendance:leave", roles={Role.PARENT}, order=6)
+
+        from privacy.registry import register_provider, register_scrubber
+
+        from .selectors import child_data, child_scrub
+
+        register_provider("attendance", _("Attendance and handovers"), child_data)
+        register_scrubber("attendance", child_scrub)

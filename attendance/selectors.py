@@ -344,3 +344,44 @@ def staff_of_school(school: School, *roles: str):
 
     ids = RoleAssignment.objects.active().filter(school=school, role__in=roles or (Role.TEACHER,)).values("user_id")
     return get_user_model().objects.filter(pk__in=ids).order_by("name", "pk")
+
+
+# --- sessions held (for teacher hours) and a child's data (PIPL download) ----------------------
+def held_hours(*, school_id: int, date_from: datetime.date, date_to: datetime.date) -> list[dict]:
+    """Service hours per teacher per month from the rolls actually held (submitted) between two
+    dates: the basis clubs' `teacher_hours` can switch to from its planned figures. One query."""
+    rows: dict[tuple[int, str], dict] = {}
+    rolls = (Roll.objects.filter(school_id=school_id, date__gte=date_from, date__lte=date_to,
+                                 status=Roll.Status.SUBMITTED, teacher__isnull=False,
+                                 starts_at__isnull=False, ends_at__isnull=False)
+             .select_related("teacher").order_by("date", "pk"))
+    for r in rolls:
+        minutes = (r.ends_at.hour * 60 + r.ends_at.minute) - (r.starts_at.hour * 60 + r.starts_at.minute)
+        key = (r.teacher_id, f"{r.date:%Y-%m}")
+        row = rows.setdefault(key, {"teacher_id": r.teacher_id, "teacher": r.teacher.name or r.teacher.username,
+                                    "month": key[1], "sessions": 0, "minutes": 0, "basis": "held"})
+        row["sessions"] += 1
+        row["minutes"] += max(minutes, 0)
+    out = sorted(rows.values(), key=lambda r: (r["teacher"], r["teacher_id"], r["month"]))
+    for row in out:
+        row["hours"] = round(row["minutes"] / 60, 2)
+    return out
+
+
+def child_data(student: Student) -> dict:
+    """What attendance holds about a child, for the guardian's data download (privacy registry)."""
+    return {
+        "marks": [{"date": m.roll.date.isoformat(), "session": m.roll.name, "status": m.status,
+                   "marked_at": m.marked_at.isoformat()}
+                  for m in Mark.objects.filter(student=student).select_related("roll").order_by("roll__date")],
+        "leave": [{"date": lv.date.isoformat(), "reason": lv.reason, "cancelled": lv.cancelled_at is not None}
+                  for lv in Leave.objects.filter(student=student).order_by("date")],
+        "handovers": [{"date": e.date.isoformat(), "kind": e.kind, "to": e.to_name, "relation": e.relation,
+                       "at": e.at.isoformat()}
+                      for e in CustodyEvent.objects.filter(student=student).order_by("at")],
+    }
+
+
+def child_scrub(student: Student) -> None:
+    """Retention: a departed child's leave reasons (free text a guardian wrote) are cleared."""
+    Leave.objects.filter(student=student).exclude(reason="").update(reason="")

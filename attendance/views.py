@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
+from accounts.services import audit_read_many
 from schools.models import Student, Venue
 from shahe_afterschool.errors import DomainError
 
@@ -141,6 +142,10 @@ def console(request, school_id):
     held_ids = [c.student.pk for c in state.held]
     options = selectors.pickup_options(school=school, date=day, student_ids=held_ids)
     late = [(c, selectors.guardian_phones(c, full=is_leader)) for c in state.late_pickups]
+    if is_leader and late:
+        # Guardians' phone numbers are sensitive: the duty leader's reads are audited (one INSERT).
+        audit_read_many(request=request, objects=[c.student for c, _phones in late], object_type="schools.student",
+                        detail="guardian phones (late pickup)")
     return render(request, "attendance/console.html", {
         "school": school, "day": day, "state": state, "is_leader": is_leader, "late": late,
         "held": [(c, options.get(c.student.pk, [])) for c in sorted(state.held, key=lambda c: c.student.name_pinyin)],

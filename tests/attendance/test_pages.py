@@ -153,3 +153,31 @@ def test_demo_accounts_can_do_the_demo(db):
     assert DutyRota.objects.get(school__code="S001", date=today).leader.username == "duty1"
     importlib.import_module("attendance.demo").seed(ctx)
     assert Roll.objects.filter(teacher__username="teacher1", date=today, kind="group").count() == 1
+
+
+def test_held_hours_and_the_childs_data(att, api):
+    from accounts.models import AuditEvent
+    from attendance import selectors
+
+    from .conftest import post_marks
+
+    w = att
+    post_marks(api, w.teacher_a, w.roll, [{"student": w.child_a.pk, "status": "present", "client_id": "1"},
+                                          {"student": w.child_a2.pk, "status": "present", "client_id": "2"}])
+    assert selectors.held_hours(school_id=w.school_a.pk, date_from=w.today, date_to=w.today) == []
+    api.as_user(w.teacher_a).post(f"/api/v1/rolls/{w.roll.pk}/submit/")
+    rows = selectors.held_hours(school_id=w.school_a.pk, date_from=w.today, date_to=w.today)
+    assert [(r["teacher_id"], r["sessions"], r["hours"], r["basis"]) for r in rows] == [
+        (w.teacher_a.pk, 1, 2.0, "held")]
+    data = selectors.child_data(w.child_a)
+    assert data["marks"][0]["status"] == "present"
+    # the duty leader's read of guardians' phones is audited
+    from attendance.models import Roll
+
+    Roll.objects.filter(pk=w.roll.pk).update(starts_at=datetime.time(0, 0), ends_at=datetime.time(0, 1))
+    from django.test import Client
+
+    client = Client()
+    client.force_login(w.duty)
+    client.get(f"/attendance/console/{w.school_a.pk}/")
+    assert AuditEvent.objects.filter(user=w.duty, detail="guardian phones (late pickup)").count() == 2
