@@ -34,7 +34,14 @@ def _date_param(value, name="date") -> datetime.date:
         raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
 
 
+STATUS_HELP = "present, absent, late or leave"
+KIND_HELP = "class_to_group, group_to_club, teacher_to_teacher, pickup or flexible_departure"
+
+
 class MarkSerializer(serializers.ModelSerializer):
+    # Plain strings (not enums): the OpenAPI schema keeps one enum name per choice set.
+    status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
+
     class Meta:
         model = Mark
         fields = ["student", "status", "client_id", "marked_at", "marked_by", "received_at"]
@@ -44,6 +51,8 @@ class RollSerializer(serializers.ModelSerializer):
     venue_name = serializers.CharField(source="venue.name", default=None, read_only=True)
     teacher_name = serializers.CharField(source="teacher.name", default=None, read_only=True)
     roll_status = serializers.CharField(source="status", read_only=True, help_text="open or submitted")
+    kind = serializers.CharField(read_only=True, help_text="group or club")
+    session = serializers.CharField(read_only=True, help_text="noon, after_school or club")
     counts = serializers.SerializerMethodField()
 
     class Meta:
@@ -70,7 +79,7 @@ class RollDetailSerializer(RollSerializer):
 
 
 MARK_ITEM = inline_serializer("MarkItem", fields={
-    "student": serializers.IntegerField(), "status": serializers.ChoiceField(choices=Mark.Status.choices),
+    "student": serializers.IntegerField(), "status": serializers.CharField(help_text=STATUS_HELP),
     "client_id": serializers.CharField(max_length=64), "marked_at": serializers.DateTimeField(required=False)})
 
 
@@ -131,7 +140,7 @@ class RollViewSet(viewsets.ReadOnlyModelViewSet):
 class CustodyEventInSerializer(serializers.Serializer):
     student = serializers.IntegerField()
     date = serializers.DateField(required=False)
-    kind = serializers.ChoiceField(choices=CustodyEvent.Kind.choices)
+    kind = serializers.CharField(max_length=24, help_text=KIND_HELP)
     to_person = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                       help_text="pickup: the name or phone of the adult collecting the child")
     guardian = serializers.IntegerField(required=False, help_text="pickup: the guardian's user id")
