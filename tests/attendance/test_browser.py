@@ -34,7 +34,10 @@ def _unsent(page) -> str:
 
 
 def test_roll_survives_a_dropped_connection(live_server, tablet, att):
+    from .factories import children_in_group
+
     w = att
+    (third,) = children_in_group(w.group, w.class_a, 1)
     page = tablet.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", w.teacher_a.username)
@@ -64,7 +67,7 @@ def test_roll_survives_a_dropped_connection(live_server, tablet, att):
     # Offline, the page still opens (service worker) and the unsent marks are still there.
     page.reload()
     assert _unsent(page) == "2"
-    assert page.locator("[data-count=unmarked]").inner_text() == "0"
+    assert page.locator("[data-count=unmarked]").inner_text() == "1"
     assert Mark.objects.get(student=w.child_a).status == "present"
     assert not Mark.objects.filter(student=w.child_a2).exists()
 
@@ -75,8 +78,11 @@ def test_roll_survives_a_dropped_connection(live_server, tablet, att):
     # Each tap arrived once: child_a created then changed once, child_a2 created once.
     assert Mark.history.filter(student_id=w.child_a.pk).count() == 2
     assert Mark.history.filter(student_id=w.child_a2.pk).count() == 1
-    # "All present" and submit, online again.
-    page.reload()
+    # "All present" marks the one child left in one tap and keeps the others' marks; then submit.
+    page.locator("[data-all-present]").click()
+    expect(page.locator("[data-testid=unsent]")).to_have_text("0")
+    assert Mark.objects.get(student=third).status == "present"
+    assert Mark.objects.get(student=w.child_a).status == "absent"
     page.locator("[data-submit-form] button").click()
     page.wait_for_load_state()
     w.roll.refresh_from_db()

@@ -1,5 +1,5 @@
 // Service worker of the attendance pages (scope /attendance/). It caches the page shell: the
-// static assets at install, and each attendance page when it loads, so that a roll page opens
+// static assets at install, and each roll page when it loads, so that a roll page opens
 // from the cache while the Wi-Fi is down. The API is never cached: marks go through roll.js's outbox.
 var CACHE = "shahe-attendance-{{ version }}";
 var ASSETS = [{% for a in assets %}"{{ a|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
@@ -21,7 +21,8 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) { return; }
-  if (request.mode === "navigate") {
+  if (request.mode === "navigate" && url.pathname.indexOf("/attendance/rolls/") === 0) {
+    // Roll pages only (the console shows guardians' phones: never kept on a tablet).
     // Network first, so the marks shown are the server's; the cached page when offline.
     event.respondWith(fetch(request).then(function (response) {
       if (response.ok) {
