@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,7 +146,7 @@ class Gunicorn:
         self.cmd = [sys.executable, "-m", "gunicorn", "shahe_afterschool.wsgi", "--workers", str(args.workers),
                     "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--max-requests", "0"]
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env_for(args, db), stdout=subprocess.DEVNULL,
-                                     stderr=open("/tmp/shahe-bench-gunicorn.log", "w"))
+                                     stderr=open("/tmp/shahe-bench-gunicorn.log", "w"))  # noqa: SIM115 - lives as long as gunicorn
         self.peak_kb: dict[int, int] = {}
         self._stop = threading.Event()
 
@@ -262,8 +262,8 @@ def main(argv=None) -> int:
                 continue
             floor_clients = [(k, floor_t.url(a)) for k, a in sessions["parent"]] or [(k, "/bench/floor/") for k, _ in pool]
             clients = [(k, t.url(a)) for k, a in pool]
-            kw = dict(cookie_name=settings.SESSION_COOKIE_NAME, concurrency=args.users, duration=args.duration,
-                      max_requests=args.max_requests)
+            kw = {"cookie_name": settings.SESSION_COOKIE_NAME, "concurrency": args.users, "duration": args.duration,
+                      "max_requests": args.max_requests}
             run_load(g.base, clients[:1], **{**kw, "concurrency": 1, "max_requests": 3})  # warm up
             fl = run_load(g.base, floor_clients, **kw)
             pg = run_load(g.base, clients, **kw)
@@ -291,7 +291,7 @@ def main(argv=None) -> int:
 
 
 def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rush, missing, seconds) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seed_line = next((ln for ln in seed_out.splitlines() if "rows/s" in ln), "(not recorded)")
     cmd = (f"python -m bench --scale {args.scale} --workers {args.workers} --users {args.users} "
            f"--duration {args.duration:g} --max-requests {args.max_requests} --rush-parents {args.rush_parents} "

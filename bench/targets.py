@@ -1,8 +1,8 @@
 """The pages and endpoints measured, with who requests them (see bench.users.actors)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 
 from accounts.models import RoleAssignment, User
 from accounts.roles import Role
-from enrollment.models import Application, ParentLetter
+from enrollment.models import Application, LetterAcknowledgement, ParentLetter
 from schools.models import Guardianship, HomeroomClass, Student, Term
 
 
@@ -26,12 +26,15 @@ def pick_parents(n: int) -> list[tuple[User, Student]]:
     letter = ParentLetter.objects.filter(school=OuterRef("student__school"), term=term)
     links = (Guardianship.objects.filter(active=True, student__status=Student.Status.ENROLLED)
              .filter(~Exists(open_app), Exists(letter))
-             .select_related("guardian", "student").order_by("student__school__code", "student_id", "pk"))
+             .select_related("guardian", "student__school").order_by("student__school__code", "student_id", "pk"))
     out, seen = [], set()
     for g in links[: n * 3]:
         if g.guardian_id in seen:
             continue
         seen.add(g.guardian_id)
+        # The apply form shows once the current letter is acknowledged (else it redirects to it).
+        letter = ParentLetter.objects.current_for(school=g.student.school, term=term)
+        LetterAcknowledgement.objects.get_or_create(letter=letter, guardian=g.guardian)
         out.append((g.guardian, g.student))
         if len(out) == n:
             break

@@ -20,7 +20,8 @@ import random
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -37,11 +38,23 @@ from enrollment.models import (
     LetterAcknowledgement,
     ParentLetter,
     Placement,
+    PriorityClaim,
+    PriorityGroup,
     ServiceGroup,
     Session,
 )
 from safety.models import Drill, EmergencyPlan, Incident, IncidentType, Inspection, RectificationItem
-from schools.models import District, Grade, Guardianship, HomeroomClass, School, Student, Term, Venue, pinyin_key
+from schools.models import (
+    District,
+    Grade,
+    Guardianship,
+    HomeroomClass,
+    School,
+    Student,
+    Term,
+    Venue,
+    pinyin_key,
+)
 
 BENCH_PASSWORD = "shahe-bench-2026"
 BATCH = 5000
@@ -377,6 +390,10 @@ class CityGenerator:
                 reviewed_by=self.class_homeroom(st) if reviewed else None,
                 reviewed_at=submitted + timedelta(days=1) if reviewed else None)
             app._grade = grade_of[st.homeroom_class_id]
+            # About one family in eight claims a priority group; reviewed claims are verified.
+            if rng.random() < 0.12:
+                app._claim = rng.choice(PriorityGroup.values)
+                app.has_verified_priority = reviewed
             apps.append(app)
             acks[(st.school_id, guardian.pk)] = LetterAcknowledgement(
                 letter=letters[st.school_id], guardian=guardian)
@@ -406,6 +423,12 @@ class CityGenerator:
             open_groups[(grp.school_id, grp.session, grp.grade_from)].append(grp)
             group_cap[grp.pk] = grp.capacity
         self.bulk(Application, apps)
+        self.bulk(PriorityClaim, [
+            PriorityClaim(application=a, group=a._claim, note="",
+                          status=PriorityClaim.Status.VERIFIED if a.has_verified_priority else PriorityClaim.Status.CLAIMED,
+                          decided_by=a.reviewed_by if a.has_verified_priority else None,
+                          decided_at=a.reviewed_at if a.has_verified_priority else None)
+            for a in apps if getattr(a, "_claim", None)])
         taken = Counter()
         placements, transitions = [], []
         waitpos = Counter()
@@ -461,7 +484,7 @@ class CityGenerator:
         for p in plans:
             plans_by_school[p.school_id].append(p)
         tz = timezone.get_current_timezone()
-        types = [t for t in IncidentType.values]
+        types = list(IncidentType.values)
         for school in self.school_list:
             office = self.principals[school.pk]
             for k, plan in enumerate(plans_by_school[school.pk]):
