@@ -11,11 +11,8 @@ import os
 import sys
 
 
-def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    import django
-
-    django.setup()
+def count_queries() -> dict:
+    """{target key: {"queries", "status", "user", "url"}} in the current database (urlconf bench.urls)."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -40,7 +37,15 @@ def main() -> int:
             resp = client.get(url)
         out[t.key] = {"queries": len(ctx.captured_queries), "status": resp.status_code,
                       "user": user_of(actor).username, "url": url}
-    json.dump(out, sys.stdout)
+    return out
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+    json.dump(count_queries(), sys.stdout)
     return 0
 
 

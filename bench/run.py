@@ -50,7 +50,7 @@ def parse(argv):
 
 
 def log(msg: str) -> None:
-    print(f"[bench {datetime.now():%H:%M:%S}] {msg}", flush=True)
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}Z] {msg}", flush=True)
 
 
 def env_for(args, db: str) -> dict:

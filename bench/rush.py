@@ -153,7 +153,27 @@ def _floor_one(i):
     return time.perf_counter() - t0
 
 
-def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout: float = 600) -> RushResult:
+def _thread_task(fn, arg):
+    from django.db import connection
+
+    try:
+        return fn(arg)
+    finally:
+        connection.close()
+
+
+def _rush_in_thread(task):
+    return _thread_task(_rush_one, task)
+
+
+def _floor_in_thread(i):
+    return _thread_task(_floor_one, i)
+
+
+def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout: float = 600,
+        threads: bool = False) -> RushResult:
+    """`threads=True` runs the same work in threads of this process (for tests, where the test
+    database exists only for this process); the benchmark uses processes."""
     from django.db import connection, connections
     from django.db.models import Count, Q
 
@@ -165,15 +185,21 @@ def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout
                     "at timestamptz NOT NULL DEFAULT now())")
     res = RushResult(parents=len(tasks), seats=sum(g.capacity for g in groups), concurrency=concurrency,
                      schools=len(groups))
-    connections.close_all()  # the children open their own connections
-    ctx = mp.get_context("fork")
-    with ctx.Pool(concurrency, initializer=_init_worker) as pool:
+    if threads:
+        from multiprocessing.pool import ThreadPool
+
+        pool_cm, floor_fn, rush_fn = ThreadPool(concurrency), _floor_in_thread, _rush_in_thread
+    else:
+        connections.close_all()  # the children open their own connections
+        pool_cm = mp.get_context("fork").Pool(concurrency, initializer=_init_worker)
+        floor_fn, rush_fn = _floor_one, _rush_one
+    with pool_cm as pool:
         # Floor first: plain single-row inserts at the same concurrency.
         t0 = time.monotonic()
-        res.floor_latencies = pool.map_async(_floor_one, range(len(tasks)), chunksize=1).get(timeout)
+        res.floor_latencies = pool.map_async(floor_fn, range(len(tasks)), chunksize=1).get(timeout)
         res.floor_seconds = time.monotonic() - t0
         t0 = time.monotonic()
-        out = pool.map_async(_rush_one, tasks, chunksize=1).get(timeout)
+        out = pool.map_async(rush_fn, tasks, chunksize=1).get(timeout)
         res.seconds = time.monotonic() - t0
     for took, status, err in out:
         res.statuses[status] = res.statuses.get(status, 0) + 1
