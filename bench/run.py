@@ -44,6 +44,8 @@ def parse(argv):
     p.add_argument("--rush-parents", type=int, default=2000)
     p.add_argument("--rush-seats", type=int, default=500)
     p.add_argument("--rush-concurrency", type=int, default=16)
+    p.add_argument("--rush-modes", default="each,batch",
+                   help="each: allocate every application once approved; batch: allocate per school at the end")
     p.add_argument("--skip-rush", action="store_true")
     p.add_argument("--out", default=str(ROOT / "docs" / "performance.md"), help="'-' to write nothing")
     return p.parse_args(argv)
@@ -272,16 +274,19 @@ def main(argv=None) -> int:
                 f"(floor {ms(fl.pct(95))}), {pg.count} ok, {pg.errors} errors {pg.statuses}")
     finally:
         g.stop()
-    rush = None
+    rushes = []
     if not args.skip_rush:
         from bench import rush as rush_mod
 
-        log(f"enrollment rush: {args.rush_parents} parents, {args.rush_seats} seats, "
-            f"{args.rush_concurrency} processes")
-        rush = rush_mod.run(parents=args.rush_parents, seats=args.rush_seats, concurrency=args.rush_concurrency)
-        log(f"rush: {rush.per_second:.1f} applications/s, p95 {ms(rush.p(95))} ms, oversold {rush.oversold}, "
-            f"floor {rush.floor_per_second:.0f} inserts/s, statuses {rush.statuses}")
-    report = render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rush, MISSING,
+        for mode in [m.strip() for m in args.rush_modes.split(",") if m.strip()]:
+            log(f"enrollment rush ({mode}): {args.rush_parents} parents, {args.rush_seats} seats, "
+                f"{args.rush_concurrency} processes")
+            r = rush_mod.run(parents=args.rush_parents, seats=args.rush_seats, concurrency=args.rush_concurrency,
+                             batch=mode == "batch")
+            rushes.append(r)
+            log(f"rush ({mode}): {r.per_second:.1f} applications/s, p95 {ms(r.p(95))} ms, oversold {r.oversold}, "
+                f"floor {r.floor_per_second:.0f} inserts/s, statuses {r.statuses}")
+    report = render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, MISSING,
                     time.monotonic() - started)
     print(report)
     if args.out != "-":
@@ -290,7 +295,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rush, missing, seconds) -> str:
+def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, missing, seconds) -> str:
     now = datetime.now(UTC)
     seed_line = next((ln for ln in seed_out.splitlines() if "rows/s" in ln), "(not recorded)")
     cmd = (f"python -m bench --scale {args.scale} --workers {args.workers} --users {args.users} "
@@ -374,18 +379,29 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rush, mis
         out.append(f"| {t.label} | {a.get('queries')} (HTTP {a.get('status')}) | {b.get('queries')} "
                    f"(HTTP {b.get('status')}) | {eq} |")
     out += ["", "## Enrollment rush", ""]
-    if rush is None:
+    if not rushes:
         out.append("Not run (`--skip-rush`).")
-    else:
+    for rush in rushes:
+        if rush.batch:
+            how = (f"submitted and approved by the homeroom teacher at once (`application_submit` → "
+                   f"`application_review`), then the allocation run once per school (`allocation_run`, "
+                   f"the schools in parallel; {rush.apply_seconds:.1f} s applying, "
+                   f"{rush.seconds - rush.apply_seconds:.1f} s allocating)")
+            title, lat = "### Allocation when the window closes (batch)", "submit + review"
+        else:
+            how = ("each approved by the homeroom teacher and allocated at once, first come first served "
+                   "(`application_submit` → `application_review` → `application_allocate`)")
+            title, lat = "### Allocation as each application arrives (first come)", "submit + review + allocate"
         out += [
-            f"{rush.parents:,} parents at {rush.schools} schools apply for one term, each application approved by the "
-            f"homeroom teacher and allocated at once (`application_submit` → `application_review` → "
-            f"`application_allocate`), from {rush.concurrency} processes; {rush.seats} seats in all.",
+            title,
+            "",
+            f"{rush.parents:,} parents at {rush.schools} schools apply for a new term, {how}, from "
+            f"{rush.concurrency} processes; {rush.seats} seats in all.",
             "",
             "| figure | value |",
             "|---|---|",
             f"| applications | {rush.parents:,} in {rush.seconds:.1f} s = **{rush.per_second:.1f} /s** |",
-            f"| latency p50 / p95 (submit + review + allocate) | {ms(rush.p(50))} / {ms(rush.p(95))} ms |",
+            f"| latency p50 / p95 ({lat}) | {ms(rush.p(50))} / {ms(rush.p(95))} ms |",
             f"| outcome | {', '.join(f'{k}: {v}' for k, v in sorted(rush.statuses.items()))} |",
             f"| seats taken / seats | {rush.placed} / {rush.seats} |",
             f"| **oversold seats** | **{rush.oversold}** |",
@@ -393,9 +409,10 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rush, mis
             f"| floor: single-row insert transactions | {rush.parents:,} in {rush.floor_seconds:.1f} s = "
             f"{rush.floor_per_second:.0f} /s, p95 {ms(rush.floor_p(95))} ms |",
             f"| ratio floor / rush throughput | {ratio(rush.floor_per_second, rush.per_second)} |",
+            "",
         ]
         if rush.errors:
-            out += ["", "Errors (first 5):", ""] + [f"- `{e}`" for e in rush.errors[:5]]
+            out += ["Errors (first 5):", ""] + [f"- `{e}`" for e in rush.errors[:5]] + [""]
     out += [
         "",
         "## Not measured in this run",

@@ -32,6 +32,9 @@ class RushResult:
     floor_seconds: float = 0.0
     floor_latencies: list = field(default_factory=list)
     schools: int = 0
+    batch: bool = False
+    apply_seconds: float = 0.0
+    allocations: list = field(default_factory=list)  # (seconds, {"placed", "waitlisted"}) per school
 
     @staticmethod
     def _pct(xs, p):
@@ -120,7 +123,29 @@ def _init_worker():
     django.setup()
 
 
-def _rush_one(task):
+def _apply_one(task):
+    return _rush_one(task, allocate=False)
+
+
+def _allocate_school(args):
+    """The moral-education office (or the principal) runs the allocation for one school."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import RoleAssignment
+    from accounts.roles import Role
+    from enrollment import services
+    from schools.models import School, Term
+
+    school_id, term_id = args
+    t0 = time.perf_counter()
+    by_id = (RoleAssignment.objects.filter(school_id=school_id, role__in=[Role.MORAL_ED, Role.PRINCIPAL], active=True)
+             .order_by("role").values_list("user_id", flat=True).first())
+    out = services.allocation_run(school=School.objects.get(pk=school_id), term=Term.objects.get(pk=term_id),
+                                  by=get_user_model().objects.get(pk=by_id))
+    return time.perf_counter() - t0, out
+
+
+def _rush_one(task, allocate=True):
     from django.contrib.auth import get_user_model
 
     from enrollment import services
@@ -138,7 +163,8 @@ def _rush_one(task):
                                           sessions=["after_school"], weekdays=[1, 2, 3, 4, 5], letter=letter,
                                           letter_acknowledged=True)
         app = services.application_review(application=app, by=User.objects.get(pk=homeroom_id), decision="approve")
-        app = services.application_allocate(application=app)
+        if allocate:
+            app = services.application_allocate(application=app)
         return time.perf_counter() - t0, app.status, ""
     except Exception as exc:  # reported, never hidden
         return time.perf_counter() - t0, "error", f"{type(exc).__name__}: {exc}"[:200]
@@ -162,6 +188,14 @@ def _thread_task(fn, arg):
         connection.close()
 
 
+def _apply_in_thread(task):
+    return _thread_task(_apply_one, task)
+
+
+def _allocate_in_thread(args):
+    return _thread_task(_allocate_school, args)
+
+
 def _rush_in_thread(task):
     return _thread_task(_rush_one, task)
 
@@ -171,8 +205,13 @@ def _floor_in_thread(i):
 
 
 def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout: float = 600,
-        threads: bool = False) -> RushResult:
-    """`threads=True` runs the same work in threads of this process (for tests, where the test
+        threads: bool = False, batch: bool = False) -> RushResult:
+    """`batch=False`: each application is allocated as soon as it is approved (first come, first
+    served: `application_allocate`). `batch=True`: applications are submitted and approved at
+    once, then the allocation runs once per school (`allocation_run`, as the moral-education
+    office does when the window closes), the schools in parallel.
+
+    `threads=True` runs the same work in threads of this process (for tests, where the test
     database exists only for this process); the benchmark uses processes."""
     from django.db import connection, connections
     from django.db.models import Count, Q
@@ -184,15 +223,16 @@ def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout
         cur.execute(f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial PRIMARY KEY, n integer NOT NULL, "
                     "at timestamptz NOT NULL DEFAULT now())")
     res = RushResult(parents=len(tasks), seats=sum(g.capacity for g in groups), concurrency=concurrency,
-                     schools=len(groups))
+                     schools=len(groups), batch=batch)
     if threads:
         from multiprocessing.pool import ThreadPool
 
-        pool_cm, floor_fn, rush_fn = ThreadPool(concurrency), _floor_in_thread, _rush_in_thread
+        pool_cm, floor_fn = ThreadPool(concurrency), _floor_in_thread
+        rush_fn, alloc_fn = (_apply_in_thread if batch else _rush_in_thread), _allocate_in_thread
     else:
         connections.close_all()  # the children open their own connections
         pool_cm = mp.get_context("fork").Pool(concurrency, initializer=_init_worker)
-        floor_fn, rush_fn = _floor_one, _rush_one
+        floor_fn, rush_fn, alloc_fn = _floor_one, (_apply_one if batch else _rush_one), _allocate_school
     with pool_cm as pool:
         # Floor first: plain single-row inserts at the same concurrency.
         t0 = time.monotonic()
@@ -200,7 +240,15 @@ def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout
         res.floor_seconds = time.monotonic() - t0
         t0 = time.monotonic()
         out = pool.map_async(rush_fn, tasks, chunksize=1).get(timeout)
+        if batch:
+            res.apply_seconds = time.monotonic() - t0
+            res.allocations = pool.map_async(alloc_fn, [(g.school_id, term.pk) for g in groups],
+                                             chunksize=1).get(timeout)
         res.seconds = time.monotonic() - t0
+    if batch:  # the applications' final status after the allocation
+        final = dict(Application.objects.filter(term=term).values_list("student_id", "status"))
+        out = [(took, final.get(task[0], status) if status != "error" else status, err)
+               for (took, status, err), task in zip(out, tasks, strict=True)]
     for took, status, err in out:
         res.statuses[status] = res.statuses.get(status, 0) + 1
         if status == "error":
