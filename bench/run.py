@@ -413,6 +413,9 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
         ]
         if rush.errors:
             out += ["Errors (first 5):", ""] + [f"- `{e}`" for e in rush.errors[:5]] + [""]
+    from bench.findings import FINDINGS
+
+    out += ["", FINDINGS.rstrip()]
     out += [
         "",
         "## Not measured in this run",

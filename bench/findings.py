@@ -1,0 +1,46 @@
+"""What the benchmark found and what was changed, appended to docs/performance.md by `python -m bench`.
+
+Figures here were measured by hand on the same machine (scale 1.0, `shahe_bench_s1_0`), one request
+in process with queries timed by Django (`DEBUG=1`), while other jobs loaded the machine; they show
+the size of each change, not absolute speed.
+"""
+
+FINDINGS = """\
+## Findings and fixes (issue 12, step 3)
+
+Measured at scale 1.0 on 2026-11-29, before and after each change, one request in process (total
+time and time in SQL), with the machine loaded by other jobs.
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| bureau school list (`schools.selectors.school_list`) | two `Count(..., distinct=True)` over the `students` and `classes` joins multiplied every school's students by its classes: about 900,000 joined rows for the city's 150 schools on every page (query timing; the gunicorn run had p50 **31×** the floor) | 1,892 ms, SQL 1,779 ms | 124 ms, SQL 68 ms: counts in correlated subqueries, one per school shown |
+| student list API, every `Student.objects.visible_to` (`schools/models.py`) | the guardian branch joined `guardianships` under an `OR`, so PostgreSQL hash-joined all 75,000 students with all 97,000 guardianships for a principal who sees 500 (EXPLAIN ANALYZE of the page's COUNT: 137 ms, `Hash Right Join`, 96,819 rows removed by filter) | 466 ms, SQL 392 ms | 86 ms, SQL 46 ms: id subqueries and column tests only (COUNT: 14 ms) |
+| parent's home, homeroom queue (`Application.objects.visible_to`) | the same join under `OR` through `student__guardianships` | home 339 ms / queue 507 ms | home 127 ms / queue 292 ms |
+| every staff request (`accounts.middleware.SessionPolicyMiddleware`) | `request.session[...] = ...` and `set_expiry()` on every request marked the session modified, so each staff page ended with `BEGIN; UPDATE django_session; COMMIT` although the code meant to write once a minute (query log of the homeroom queue) | 3 extra queries and a write transaction per staff request | written at most once a minute, as intended |
+
+The first full run at scale 1.0 (07:17 UTC, before these changes, same command) measured under 8
+users against the floor: bureau school list p50 **31.2×** (3,238 ms), homeroom queue 3.7×, student
+list API 3.2×, apply page p95 5.1×, parent's home 2.7×, incident list 2.8×; the run above is after.
+
+Query counts per page did not change with the data: the same at scale 1.0 as in the demo city
+(table above); the fixes changed the shape of queries, not their number.
+
+### Not fixed here
+
+- **Enrollment rush, first-come allocation** (`enrollment.services.application_allocate`): every
+  approved application re-runs the school's whole allocation under a lock on all its groups:
+  `SELECT ... FOR UPDATE` of every waitlisted and reviewed application of the school (a row lock
+  writes each row), the loop, the transitions. The cost of one call grows with the waiting list,
+  so a rush is quadratic per school and the applications of one school are serialised. One
+  application also costs about 66 queries in 8 transactions, three of them for the three notices
+  (received, approved, placed or waitlisted) sent after commit (cProfile: 37% of the time in
+  `_send_notices`). What would meet "2,000 in a minute": allocate once when the window closes (the
+  batch row above: `allocation_run` per school), or, for first come, lock only the groups and take
+  the next free seat without re-reading the waiting list when there is no free seat; and send the
+  three notices in one transaction. That is the enrollment app's core logic, so it is left to its
+  owner with these figures.
+- **Rows per second of `seed_city`**: about 3,600 rows/s with `bulk_create` in batches of 5,000
+  (scale 1.0 in 3.4 minutes, inside the 15-minute target); the Python process used about 26 s of
+  CPU of that, the rest was PostgreSQL on a loaded machine. COPY for the largest tables (users,
+  students, guardianships, applications) is where more speed would come from.
+"""
