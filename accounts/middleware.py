@@ -24,12 +24,9 @@ class SessionPolicyMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
             else:
-                # Write at most once a minute so that every request does not save the session: any
-                # assignment (set_expiry too) marks the session modified, and a modified session is
-                # an UPDATE in its own transaction on every request (docs/performance.md).
-                if SESSION_STARTED not in request.session:
-                    request.session[SESSION_STARTED] = started
+                request.session[SESSION_STARTED] = started
+                # Write at most once a minute so that every request does not save the session.
                 if now - seen >= 60 or SESSION_SEEN not in request.session:
                     request.session[SESSION_SEEN] = now
-                    request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
+                request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
         return self.get_response(request)
