@@ -17,8 +17,8 @@ time and time in SQL), with the machine loaded by other jobs.
 | student list API, every `Student.objects.visible_to` (`schools/models.py`) | the guardian branch joined `guardianships` under an `OR`, so PostgreSQL hash-joined all 75,000 students with all 97,000 guardianships for a principal who sees 500 (EXPLAIN ANALYZE of the page's COUNT: 137 ms, `Hash Right Join`, 96,819 rows removed by filter) | 466 ms, SQL 392 ms | 86 ms, SQL 46 ms: id subqueries and column tests only (COUNT: 14 ms) |
 | parent's home, homeroom queue (`Application.objects.visible_to`) | the same join under `OR` through `student__guardianships` | home 339 ms / queue 507 ms | home 127 ms / queue 292 ms |
 
-The first full run at scale 1.0 (07:17 UTC, before these changes, same command) measured under 8
-users against the floor: bureau school list p50 **31.2×** (3,238 ms), homeroom queue 3.7×, student
+The first full run at scale 1.0 (07:17 UTC, same command, before the changes in this table but with
+the session-middleware change below applied) measured under 8 users against the floor: bureau school list p50 **31.2×** (3,238 ms), homeroom queue 3.7×, student
 list API 3.2×, apply page p95 5.1×, parent's home 2.7×, incident list 2.8×; the run above is after.
 
 Query counts per page did not change with the data: the same at scale 1.0 as in the demo city
