@@ -60,7 +60,7 @@ class RushResult:
 
 def prepare(*, parents: int, seats: int):
     """A new future term with a letter and one after-school group per school (seats shared out by
-    head-count), and `parents` children (one guardian each) at the first schools by code."""
+    head-count), and `parents` children (one guardian each) at the last schools by code (pages are measured at the first ones)."""
     from django.db.models import Count
     from django.utils import timezone
 
@@ -76,7 +76,7 @@ def prepare(*, parents: int, seats: int):
     picked: list[tuple[int, int, int, int]] = []  # student, guardian, homeroom, school
     per_school: dict[int, int] = defaultdict(int)
     used_guardians: set[int] = set()
-    for school in School.objects.annotate(n=Count("students")).filter(n__gt=0).order_by("code"):
+    for school in School.objects.annotate(n=Count("students")).filter(n__gt=0).order_by("-code"):
         homeroom_ok = set(RoleAssignment.objects.filter(school=school, role=Role.HOMEROOM, active=True)
                           .values_list("user_id", flat=True))
         links = (Guardianship.objects.filter(student__school=school, active=True,

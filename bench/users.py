@@ -17,6 +17,13 @@ def current_term() -> Term:
     return Term.current()
 
 
+def rush_school_ids() -> set[int]:
+    """Schools an earlier enrollment rush (bench.rush, terms named "Rush ...") wrote to: nobody is
+    picked there, so that a rerun measures the same pages as the first run."""
+    return set(Application.objects.filter(term__name__startswith="Rush ").values_list("school_id", flat=True)
+               .distinct())
+
+
 def pick_parents(n: int) -> list[tuple[User, Student]]:
     """Guardians of enrolled children with no open application this term, at schools with a letter:
     their home page and the apply page show the letter and the form."""
@@ -25,6 +32,7 @@ def pick_parents(n: int) -> list[tuple[User, Student]]:
                                           status__in=Application.OPEN_STATUSES)
     letter = ParentLetter.objects.filter(school=OuterRef("student__school"), term=term)
     links = (Guardianship.objects.filter(active=True, student__status=Student.Status.ENROLLED)
+             .exclude(student__school_id__in=rush_school_ids())
              .filter(~Exists(open_app), Exists(letter))
              .select_related("guardian", "student__school").order_by("student__school__code", "student_id", "pk"))
     out, seen = [], set()
@@ -45,6 +53,7 @@ def pick_homerooms(n: int) -> list[User]:
     """Homeroom teachers of classes with applications waiting for review, busiest classes first."""
     term = current_term()
     classes = (HomeroomClass.objects.filter(homeroom_teacher__isnull=False, active=True)
+               .exclude(school_id__in=rush_school_ids())
                .filter(Exists(Application.objects.filter(student__homeroom_class=OuterRef("pk"), term=term,
                                                          status=Application.Status.SUBMITTED)))
                .select_related("homeroom_teacher").order_by("school__code", "pk"))
@@ -57,6 +66,7 @@ def pick_homerooms(n: int) -> list[User]:
 
 def pick_role(role: str, n: int) -> list[User]:
     ids = (RoleAssignment.objects.filter(role=role, active=True, user__is_active=True)
+           .exclude(school_id__in=rush_school_ids())
            .order_by("pk").values_list("user_id", flat=True))
     users = list(User.objects.filter(pk__in=list(ids[: n * 2])).order_by("pk")[:n])
     return users
