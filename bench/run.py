@@ -421,7 +421,7 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
         "## Not measured in this run",
         "",
         "- The 16:00 roll-call peak and the weekly report: attendance and reports are not merged into this "
-        "branch (attendance reached main at 07:53 UTC on 2026-11-29, after this run); "
+        "branch; "
         "`scale.generator.EXTENSIONS` is where a term of rolls, marks and custody events plugs in.",
     ]
     return "\n".join(out) + "\n"
