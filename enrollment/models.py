@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
 from accounts.scoping import scope_of
-from schools.models import School, Student, Term, Venue
+from schools.models import Guardianship, School, Student, Term, Venue
 
 WEEKDAY_LABELS = {1: _("Mon"), 2: _("Tue"), 3: _("Wed"), 4: _("Thu"), 5: _("Fri")}
 
@@ -173,15 +173,20 @@ class ApplicationQuerySet(models.QuerySet):
             return self.all()
         if scope.user_id is None:
             return self.none()
-        q = Q(student__guardianships__guardian_id=scope.user_id, student__guardianships__active=True)
+        # Id subqueries and column tests only, no join under the OR (a join to guardianships made
+        # PostgreSQL hash every application and guardianship of the city per request).
+        q = Q(student_id__in=Guardianship.objects.filter(guardian_id=scope.user_id, active=True)
+              .values("student_id"))
         q |= Q(school_id__in=scope.school_wide_ids)
-        q |= Q(student__homeroom_class_id__in=scope.homeroom_class_ids)
+        if scope.homeroom_class_ids:
+            q |= Q(student_id__in=Student.objects.filter(homeroom_class_id__in=scope.homeroom_class_ids)
+                   .values("pk"))
         teacher_schools = scope.schools_with(Role.TEACHER)
         if teacher_schools:
             q |= Q(pk__in=Placement.objects.filter(
                 active=True, group__teacher_id=scope.user_id, group__school_id__in=teacher_schools
             ).values("application_id"))
-        return self.filter(pk__in=Application.objects.filter(q).values("pk"))
+        return self.filter(q)
 
 
 class Application(models.Model):

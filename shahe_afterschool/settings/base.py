@@ -44,6 +44,8 @@ PROJECT_APPS = ["accounts", "schools", "notices", "enrollment", "clubs", "attend
 INSTALLED_APPS += PROJECT_APPS
 # Operations: health and backup commands, request ids carried into Celery tasks (docs/deployment.md).
 INSTALLED_APPS += ["ops"]
+# The city-sized data generator for the benchmarks (`manage.py seed_city`, docs/performance.md).
+INSTALLED_APPS += ["scale"]
 
 MIDDLEWARE = [
     # first: every later middleware and the view log under the request's id

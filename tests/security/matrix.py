@@ -162,6 +162,9 @@ ENDPOINTS += [
 #: URL names that are not part of the matrix, with the reason.
 EXCLUDED = {
     "api-root": "disabled",
+    # /bench/floor/: only in bench.urls, mounted only under bench.settings (python -m bench); a signed-in
+    # page that reads one row of Term and shows the caller's own username, nothing else.
+    "bench_floor": "benchmark floor view, only under bench.settings",
 }
 EXCLUDED_PREFIXES = ("admin/",)  # Django admin: staff-only, guarded by is_staff and tested separately
 

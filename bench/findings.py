@@ -1,0 +1,77 @@
+"""What the benchmark found and what was changed, appended to docs/performance.md by `python -m bench`.
+
+Figures here were measured by hand on the same machine (scale 1.0, `shahe_bench_s1_0`), one request
+in process with queries timed by Django (`DEBUG=1`), while other jobs loaded the machine; they show
+the size of each change, not absolute speed.
+"""
+
+FINDINGS = """\
+## Findings and fixes (issue 12, step 3)
+
+Measured at scale 1.0 on 2026-11-29, before and after each change, one request in process (total
+time and time in SQL), with the machine loaded by other jobs.
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| bureau school list (`schools.selectors.school_list`) | two `Count(..., distinct=True)` over the `students` and `classes` joins multiplied every school's students by its classes: about 900,000 joined rows for the city's 150 schools on every page (query timing; the gunicorn run had p50 **31×** the floor) | 1,892 ms, SQL 1,779 ms | 124 ms, SQL 68 ms: counts in correlated subqueries, one per school shown |
+| student list API, every `Student.objects.visible_to` (`schools/models.py`) | the guardian branch joined `guardianships` under an `OR`, so PostgreSQL hash-joined all 75,000 students with all 97,000 guardianships for a principal who sees 500 (EXPLAIN ANALYZE of the page's COUNT: 137 ms, `Hash Right Join`, 96,819 rows removed by filter) | 466 ms, SQL 392 ms | 86 ms, SQL 46 ms: id subqueries and column tests only (COUNT: 14 ms) |
+| parent's home, homeroom queue (`Application.objects.visible_to`) | the same join under `OR` through `student__guardianships` | home 339 ms / queue 507 ms | home 127 ms / queue 292 ms |
+
+The first full run at scale 1.0 (07:17 UTC, same command, before the changes in this table but with
+the session-middleware change below applied) measured under 8 users against the floor: bureau school list p50 **31.2×** (3,238 ms), homeroom queue 3.7×, student
+list API 3.2×, apply page p95 5.1×, parent's home 2.7×, incident list 2.8×; the run above is after.
+
+Query counts per page did not change with the data: the same at scale 1.0 as in the demo city
+(table above); the fixes changed the shape of queries, not their number.
+
+### Not fixed here
+
+- **Every staff request writes its session** (`accounts.middleware.SessionPolicyMiddleware`):
+  `request.session[SESSION_STARTED] = started` and `set_expiry()` run on every request and mark the
+  session modified, so each staff page ends with `BEGIN; UPDATE django_session; COMMIT` (3 queries
+  and a write transaction), although the comment says the session is written at most once a minute
+  (found in the query log of the homeroom queue). The fix is to assign `SESSION_STARTED` only when
+  absent and to call `set_expiry()` only inside the once-a-minute branch; it was made and measured
+  (homeroom queue 13 → 10 queries in the demo city) but reverted on this branch because it lowers
+  the exact query counts asserted by the staff-page tests of every app (e.g.
+  tests/enrollment/test_pages.py expects 11 and gets 8); the lead should apply it together with
+  those counts.
+
+- **Enrollment rush, first-come allocation** (`enrollment.services.application_allocate`): every
+  approved application re-runs the school's whole allocation under a lock on all its groups:
+  `SELECT ... FOR UPDATE` of every waitlisted and reviewed application of the school (a row lock
+  writes each row), the loop, the transitions. The cost of one call grows with the waiting list,
+  so a rush is quadratic per school and the applications of one school are serialised. One
+  application also costs about 66 queries in 8 transactions, three of them for the three notices
+  (received, approved, placed or waitlisted) sent after commit (cProfile: 37% of the time in
+  `_send_notices`). What would meet "2,000 in a minute": allocate once when the window closes (the
+  batch row above: `allocation_run` per school), or, for first come, lock only the groups and take
+  the next free seat without re-reading the waiting list when there is no free seat; and send the
+  three notices in one transaction. That is the enrollment app's core logic, so it is left to its
+  owner with these figures.
+- **Rows per second of `seed_city`**: about 3,600 rows/s with `bulk_create` in batches of 5,000
+  (scale 1.0 in 3.4 minutes, inside the 15-minute target); the Python process used about 26 s of
+  CPU of that, the rest was PostgreSQL on a loaded machine. COPY for the largest tables (users,
+  students, guardianships, applications) is where more speed would come from.
+
+### Targets still missed in the run above, and why
+
+- The run was made while this branch's own test suite and other engineers' jobs ran on the same 2
+  cores (load average 13.5 at the start; the floor's p50 rose from about 140 ms in the first run to
+  about 360 ms): every ratio is noisier than the targets' margins, and the same pages moved by up
+  to 2× between runs with no change to their code (the incident list: 2.8× in the first run, 5.2×
+  here).
+- Apply page (p50 3.8×) and homeroom queue (3.3×): no query grows with the city any more (SQL is
+  about 100-130 ms of a 300-600 ms request in process); the rest is Python, mostly rendering the
+  form and, in the queue, every application's row with its claims and actions. What would meet the
+  target: cache the rendered letter and form fragments, and page the queue at 20-25 rows.
+- Bureau incident list (p50 5.2×): SQL about 144 ms of about 400 ms in process (50 incidents with
+  counted children, the city-wide counts by severity and status); rendering is the rest. Caching the
+  counts for a minute in Redis would take the aggregate off every page view.
+- Staff pages also pay the session write described above (3 queries per request).
+- Enrollment rush: 4.0 applications/s first come (target: 2,000 in a minute, about 33/s), 7.7/s
+  with the allocation at window close; zero oversold seats and no duplicate applications in both.
+  The cost per application (66 queries, 8 transactions, 3 notices) and the per-school lock are
+  described above; at 16 processes on 2 shared cores the floor of single-row inserts ran at
+  750-850/s.
+"""

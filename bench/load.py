@@ -1,0 +1,74 @@
+"""A small closed-loop load generator: N threads, each a signed-in user with a kept-alive
+connection, request one URL back to back for a bounded time or count."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+
+@dataclass
+class LoadResult:
+    latencies: list = field(default_factory=list)  # seconds, successful requests only
+    errors: int = 0
+    statuses: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies)
+
+    def pct(self, p: float) -> float | None:
+        if not self.latencies:
+            return None
+        xs = sorted(self.latencies)
+        k = min(len(xs) - 1, max(0, round(p / 100 * len(xs)) - 1))
+        return xs[k]
+
+    @property
+    def rps(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+def run_load(base: str, clients: list[tuple[str, str]], *, cookie_name: str, concurrency: int,
+             duration: float, max_requests: int, ok=(200,)) -> LoadResult:
+    """`clients` is a list of (session key, path); thread i uses clients[i % len(clients)]."""
+    result = LoadResult()
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration
+    budget = [max_requests]
+
+    def worker(i: int) -> None:
+        key, path = clients[i % len(clients)]
+        s = requests.Session()
+        s.cookies.set(cookie_name, key, domain="127.0.0.1")
+        url = base + path
+        while time.monotonic() < stop_at:
+            with lock:
+                if budget[0] <= 0:
+                    return
+                budget[0] -= 1
+            t0 = time.perf_counter()
+            try:
+                r = s.get(url, allow_redirects=False, timeout=30)
+                code = r.status_code
+            except requests.RequestException:
+                code = -1
+            took = time.perf_counter() - t0
+            with lock:
+                result.statuses[code] = result.statuses.get(code, 0) + 1
+                if code in ok:
+                    result.latencies.append(took)
+                else:
+                    result.errors += 1
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(duration + 60)
+    result.seconds = time.monotonic() - t0
+    return result
