@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.privacy import mask_phone
 
 REMOVED = "[removed by retention]"
+TIMETABLE_LABELS = {False: _("winter timetable"), True: _("summer timetable")}
 
 
 # --- privacy -------------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def service_group_bookings(*, term, school_ids: Iterable[int]) -> list:
         for (start, end), summer in windows:
             label = group.name
             if len(windows) > 1:
-                label = f"{group.name} ({_('summer timetable') if summer else _('winter timetable')})"
+                label = f"{group.name} ({TIMETABLE_LABELS[summer]})"
             for day in days:
                 bookings.append(Booking(source=f"service:{group.pk}", label=label, school_id=group.school_id,
                                         weekday=day, start=start, end=end, resources=frozenset(resources),
