@@ -4,7 +4,7 @@
   guardian's data download; a retention scrubber for the free text naming the child; priority-claim
   reads (audited as `enrollment.priorityclaim`) findable on the audit pages;
 - clubs: verified priority claims give priority in the club allocation; service groups are
-  bookings on the clubs timetable (teacher and venue), so a teacher in a group and in a club at the
+  bookings on the clubs timetable (their teacher), so a teacher in a group and in a club at the
   same time is a clash;
 - voice: the audience kind "group" (the children placed in after-school groups).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
@@ -108,8 +108,10 @@ def service_group_bookings(*, term, school_ids: Iterable[int]) -> list:
     """Active service groups as bookings on the clubs timetable: on the group's weekdays (those of
     the plan's school days), during the window of the group's session in the school's approved
     service plan (一校一策), winter and summer timetable. A school without an approved plan has no
-    times for its groups, so they are not booked. Resources: the group's teacher and venue (not the
-    placed children: clubs run within the after-school time they are placed in). Two queries."""
+    times for its groups, so they are not booked. Resource: the group's teacher. Not the placed
+    children (clubs run within the after-school time they are placed in), and not yet the venue: a
+    group keeps its room for the whole window while the schools' clubs use the same rooms, so venue
+    clashes between groups and clubs are left to the teaching office for now. Two queries."""
     from clubs.models import ReviewStatus, ServicePlan
     from clubs.timetable import Booking
 
@@ -125,8 +127,8 @@ def service_group_bookings(*, term, school_ids: Iterable[int]) -> list:
     if not plans:
         return []
     bookings = []
-    groups = ServiceGroup.objects.active().filter(term=term, school_id__in=list(plans)).filter(
-        Q(teacher__isnull=False) | Q(venue__isnull=False)).order_by("pk")
+    groups = ServiceGroup.objects.active().filter(term=term, school_id__in=list(plans), teacher__isnull=False
+                                                  ).order_by("pk")
     for group in groups:
         plan = plans[group.school_id]
         key = "noon" if group.session == Session.NOON else "after"
@@ -136,11 +138,7 @@ def service_group_bookings(*, term, school_ids: Iterable[int]) -> list:
             if window and window not in [w for w, _s in windows]:
                 windows.append((window, summer))
         days = [d for d in group.weekdays or [] if not plan.school_days or d in plan.school_days]
-        resources = {("group", f"service:{group.pk}")}
-        if group.teacher_id:
-            resources.add(("teacher", group.teacher_id))
-        if group.venue_id:
-            resources.add(("venue", group.venue_id))
+        resources = {("group", f"service:{group.pk}"), ("teacher", group.teacher_id)}
         for (start, end), summer in windows:
             label = group.name
             if len(windows) > 1:

@@ -185,14 +185,17 @@ def test_group_bookings_follow_the_plan_windows_session_and_days(enr, plan_and_t
     enr.group.weekdays = [1, 3]
     enr.group.save()
     noon = ServiceGroupFactory(school=w.school_a, term=w.term, session=Session.NOON, weekdays=[2],
-                               venue=enr.venue_a)
+                               teacher=w.homeroom)
+    ServiceGroupFactory(school=w.school_a, term=w.term, venue=enr.venue_a)  # no teacher: nothing to book
     bookings = hooks.service_group_bookings(term=w.term, school_ids=[w.school_a.pk])
     after = sorted((b.weekday, b.start, b.end) for b in bookings if b.source == f"service:{enr.group.pk}")
     T = datetime.time
     assert after == [(1, T(16), T(18)), (1, T(16, 30), T(18)), (3, T(16), T(18)), (3, T(16, 30), T(18))]
     noon_times = {(b.weekday, b.start, b.end) for b in bookings if b.source == f"service:{noon.pk}"}
     assert noon_times == {(2, T(13), T(14)), (2, T(14), T(14, 30))}
-    assert all(("teacher", enr.teacher_a.pk) in b.resources for b in bookings if b.source == f"service:{enr.group.pk}")
+    assert {b.source for b in bookings} == {f"service:{enr.group.pk}", f"service:{noon.pk}"}
+    assert all(b.resources == {("teacher", enr.teacher_a.pk), ("group", f"service:{enr.group.pk}")}
+               for b in bookings if b.source == f"service:{enr.group.pk}")
     # touching the window does not clash; a club on a day the group does not meet does not either
     ClubFactory(school=w.school_a, term=w.term, teachers=[enr.teacher_a], slots=[(1, "18:00", "18:30"),
                                                                                   (2, "16:00", "17:00")])
