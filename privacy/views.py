@@ -159,8 +159,9 @@ def audit_access(request: HttpRequest) -> HttpResponse:
     events = selectors.access_log(user=request.user, **filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     subjects = selectors.describe_subjects(events=page.object_list, audit=audit)
-    rows = [(e, subjects.get((e.object_type, e.object_id), ""), object_type_label(e.object_type) if e.object_type
-             else "") for e in page.object_list]
+    for e in page.object_list:
+        e.kind_label = object_type_label(e.object_type) if e.object_type else ""  # "priority claim"
+    rows = [(e, subjects.get((e.object_type, e.object_id), "")) for e in page.object_list]
     return render(request, "privacy/audit_access.html", {
         "form": form, "page": page, "rows": rows, "audit": audit, "query": _query_without_page(request),
     })
