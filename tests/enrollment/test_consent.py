@@ -61,7 +61,8 @@ def test_apply_page_links_to_consent_and_refuses_without_it(enr, login_as):
     page = client.get(f"/enrollment/apply/{w.child_a.pk}/").content.decode()
     assert 'data-testid="consent-missing"' in page and 'href="/privacy/consent/"' in page
     response = client.post(f"/enrollment/apply/{w.child_a.pk}/", {
-        "sessions": ["after_school"], "weekdays": ["1"], "pickup_plan": "guardian"}, follow=True)
+        "sessions": ["after_school"], "weekdays": ["1"], "pickup_plan": "guardian"}, follow=True,
+        HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "give your consent" in response.content.decode()
     assert not Application.objects.exists()
