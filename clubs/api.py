@@ -1,6 +1,6 @@
 """API: the club menu and parents' choices (API.md: GET /api/v1/clubs/, POST /api/v1/clubs/{id}/choices/)."""
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -46,6 +46,7 @@ class ChoiceInSerializer(serializers.Serializer):
     rank = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3)
 
 
+@extend_schema_serializer(component_name="ClubChoice")  # "Choice" is both a club choice and a question's choice
 class ChoiceSerializer(serializers.ModelSerializer):
     club_name = serializers.CharField(source="club.name", read_only=True)
     reason = serializers.CharField(source="reason_text", read_only=True)

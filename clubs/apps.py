@@ -11,9 +11,13 @@ class ClubsConfig(AppConfig):
         from accounts.roles import Role
         from schools.models import TEACHER_STUDENT_FILTERS
 
-        from . import bookings  # noqa: F401  registers the clubs booking provider
+        from . import (
+            bookings,  # noqa: F401  registers the clubs booking provider
+            hooks,
+        )
         from .selectors import club_teacher_student_filter
 
+        hooks.register()  # privacy and voice registries
         if club_teacher_student_filter not in TEACHER_STUDENT_FILTERS:
             TEACHER_STUDENT_FILTERS.append(club_teacher_student_filter)
         staff = {Role.PRINCIPAL, Role.ACADEMIC, Role.MORAL_ED, Role.DUTY_LEADER, Role.TEACHER, Role.HOMEROOM}

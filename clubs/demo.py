@@ -1,7 +1,8 @@
 """Demo clubs (run by `manage.py seed_demo` after schools and enrollment).
 
 Every school gets an approved service plan and clubs across the five categories (13 at S001, fewer
-at the small schools), with clash-free teachers and venues: each club has its own teacher, and two
+at the small schools), with clash-free teachers and venues: each club has its own teacher (not one already teaching an
+after-school group at that time), and two
 clubs sharing a venue meet at touching times (16:00-17:00 and 17:00-18:00). At S001 one club is
 left `submitted` for principal1 to approve, a draft revision of the plan breaks the time rules (the
 plan page lists the reasons and submitting it is refused), and the choice window is open so that
@@ -44,9 +45,15 @@ def _plan_values() -> dict:
     }
 
 
-def _teachers(school) -> list:
+def _teachers(school, term) -> list:
+    """The school's teachers free for a club: not those already on the timetable through another
+    provider (enrollment's after-school groups), so the demo stays clash-free."""
+    from .timetable import collect_bookings
+
+    busy = {key for b in collect_bookings(term=term, school_ids=[school.pk]) if not b.source.startswith("club:")
+            for kind, key in b.resources if kind == "teacher"}
     users = {a.user for a in RoleAssignment.objects.active().filter(school=school, role=Role.TEACHER)
-             .select_related("user")}
+             .exclude(user_id__in=busy).select_related("user")}
     return sorted(users, key=lambda u: (u.username != "teacher1", not u.username.startswith("teacher"), u.username))
 
 
@@ -88,7 +95,7 @@ def _ensure_catalogue() -> None:
 
 def _seed_clubs(ctx, code, school, term) -> None:
     venues = list(Venue.objects.filter(school=school, active=True).order_by("pk"))
-    teachers = _teachers(school)
+    teachers = _teachers(school, term)
     grades = list(school.grade_range)
     count = min(CLUBS_PER_SCHOOL.get(code, DEFAULT_CLUBS), len(teachers), len(CLUBS))
     _ensure_catalogue()

@@ -25,6 +25,9 @@ class EnrollmentConfig(AppConfig):
         from accounts.roles import Role
         from schools.models import TEACHER_STUDENT_FILTERS
 
+        from . import hooks
+
+        hooks.register()  # privacy, clubs and voice registries
         if _teacher_sees_placed_children not in TEACHER_STUDENT_FILTERS:
             TEACHER_STUDENT_FILTERS.append(_teacher_sees_placed_children)
         set_home(Role.PARENT, lambda scope: reverse("enrollment:parent_home"))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from accounts.privacy import normalise_phone, validate_phone
 from accounts.roles import Role
 from accounts.scoping import scope_of
+from privacy.services import consent_given
 from schools.models import Guardianship, School, Student, Term, Venue
 from shahe_afterschool.errors import ConflictError, DomainError
 
@@ -176,6 +177,11 @@ def _clean_choice_list(values, allowed, *, field: str, message) -> list:
     return out
 
 
+CONSENT_MISSING = gettext_lazy(
+    "Before applying for %(child)s, read the privacy notice and give your consent on the “Privacy and "
+    "consent” page. Without your consent the school cannot enroll your child.")
+
+
 def application_submit(*, by, student: Student, term: Term, sessions, weekdays, letter: ParentLetter | None,
                        letter_acknowledged: bool = False, pickup_plan: str = Application.Pickup.GUARDIAN,
                        departure_time: datetime.time | None = None,
@@ -183,6 +189,9 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
     """A guardian applies for their child for the term (after acknowledging the current letter)."""
     if not _is_guardian(by, student):
         raise PermissionDenied(gettext_lazy("You can apply only for your own children."), field="student")
+    if not consent_given(student, by):
+        # PIPL: no enrollment without the guardian's consent to the current privacy notice.
+        raise ConflictError(CONSENT_MISSING % {"child": student.name}, field="consent")
     sessions = _clean_choice_list(sessions, Session.values, field="sessions",
                                   message=gettext_lazy("Choose the noon service, the after-school service or both."))
     weekdays = sorted(_clean_choice_list(weekdays, [1, 2, 3, 4, 5], field="weekdays",

@@ -15,6 +15,7 @@ from accounts.privacy import mask_phone
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
 from accounts.services import audit_read_many
+from privacy.services import consent_given
 from schools.models import School, Student, Term, Venue
 from shahe_afterschool.errors import DomainError
 
@@ -120,7 +121,8 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
             messages.success(request, _("The application for %(child)s was sent to the homeroom teacher.")
                              % {"child": child.name})
             return redirect("enrollment:parent_home")
-    return render(request, "enrollment/apply.html", {"form": form, "child": child, "letter": letter, "term": term})
+    return render(request, "enrollment/apply.html", {"form": form, "child": child, "letter": letter, "term": term,
+                                                     "consent_ok": consent_given(child, request.user)})
 
 
 @login_required

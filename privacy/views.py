@@ -23,6 +23,7 @@ from shahe_afterschool.errors import DomainError
 from . import notice, selectors, services
 from .forms import AuditSearchForm, ConsentForm, CorrectionDoneForm, CorrectionRequestForm, HistorySearchForm
 from .models import CorrectionRequest
+from .registry import object_type_label
 
 PAGE_SIZE = 50
 
@@ -158,6 +159,8 @@ def audit_access(request: HttpRequest) -> HttpResponse:
     events = selectors.access_log(user=request.user, **filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     subjects = selectors.describe_subjects(events=page.object_list, audit=audit)
+    for e in page.object_list:
+        e.kind_label = object_type_label(e.object_type) if e.object_type else ""  # "priority claim"
     rows = [(e, subjects.get((e.object_type, e.object_id), "")) for e in page.object_list]
     return render(request, "privacy/audit_access.html", {
         "form": form, "page": page, "rows": rows, "audit": audit, "query": _query_without_page(request),

@@ -10,6 +10,9 @@ class SafetyConfig(AppConfig):
         from accounts.nav import register_nav
         from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES, Role
 
+        from . import hooks
+
+        hooks.register()  # privacy registries
         register_nav(_("Incidents"), "safety:incidents", roles=SCHOOL_ROLES | {Role.PARENT}, order=60)
         register_nav(_("School safety"), "safety:school", roles=SCHOOL_WIDE_ROLES, order=61)
         register_nav(_("Escalations"), "safety:escalations", roles={Role.BUREAU, Role.DISTRICT, Role.ADMIN},

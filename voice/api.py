@@ -3,7 +3,7 @@
 Same services and scoping as the pages: out of scope is 404, a visible but forbidden action 403.
 """
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -42,6 +42,7 @@ class AnnouncementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response(self.get_serializer(announcement).data)
 
 
+@extend_schema_serializer(component_name="QuestionChoice")  # "Choice" is both a club choice and a question's choice
 class ChoiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Choice

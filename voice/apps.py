@@ -9,7 +9,12 @@ class VoiceConfig(AppConfig):
     def ready(self) -> None:
         from accounts.nav import register_nav
 
-        from . import audiences  # noqa: F401 - registers the built-in audience kinds
+        from . import (
+            audiences,  # noqa: F401 - registers the built-in audience kinds
+            hooks,
+        )
+
+        hooks.register()  # privacy registries
 
         register_nav(_("Announcements"), "voice:announcements", order=80)
         register_nav(_("Questionnaires"), "voice:questionnaires", order=81)

@@ -40,7 +40,10 @@ INSTALLED_APPS = [
 ]
 # Our apps, in dependency order. urls.py mounts each one's urls.py at /<app>/ and api_urls.py asks
 # each one's api.py to register its endpoints.
-PROJECT_APPS = ["accounts", "schools", "notices", "enrollment", "clubs", "attendance", "safety", "reports", "voice", "privacy"]
+# privacy comes before the apps that use it: its demo records the guardians' consent, which
+# enrollment's demo needs before it submits applications (seed_demo runs in this order).
+PROJECT_APPS = ["accounts", "schools", "notices", "privacy", "enrollment", "clubs", "attendance", "safety", "reports",
+                "voice"]
 INSTALLED_APPS += PROJECT_APPS
 # Operations: health and backup commands, request ids carried into Celery tasks (docs/deployment.md).
 INSTALLED_APPS += ["ops"]

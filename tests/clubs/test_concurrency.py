@@ -26,6 +26,7 @@ CAPACITY = 5
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("clubs_catalogue")
 def test_concurrent_late_joins_never_oversell():
     term = TermFactory()
     school = SchoolFactory()

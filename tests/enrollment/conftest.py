@@ -57,3 +57,29 @@ def english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def guardians_consent():
+    """Enrollment refuses an application without the guardian's consent to the privacy notice
+    (`privacy.services.consent_given`). In these tests every guardianship created gets that consent,
+    as in the demo; the tests of the refusal withdraw it (tests/enrollment/test_consent.py)."""
+    from django.db.models.signals import post_save
+    from django.utils import timezone
+
+    from schools.models import Guardianship
+
+    def consent(sender, instance, created, raw=False, **kwargs):
+        if created and instance.active and not raw:
+            from privacy import notice
+            from privacy.models import GuardianConsent
+
+            GuardianConsent.objects.get_or_create(
+                student_id=instance.student_id, guardian_id=instance.guardian_id,
+                notice_version=notice.current().version, defaults={"decision": GuardianConsent.Decision.GIVEN, "decided_at": timezone.now()})
+
+    post_save.connect(consent, sender=Guardianship, dispatch_uid="tests.enrollment.consent")
+    try:
+        yield
+    finally:
+        post_save.disconnect(sender=Guardianship, dispatch_uid="tests.enrollment.consent")

@@ -11,6 +11,17 @@ from voice.models import Announcement, Questionnaire, SurveyInvitation, SurveyRe
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def clubs_catalogue(transactional_db):
+    """A transactional test run before this one on the same worker flushes every table, the clubs
+    catalogue (loaded by a data migration) included; the demo's clubs need it. Idempotent."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("clubs.migrations.0002_catalogue").load(apps, None)
+
+
 def test_demo_survey_flow(client):
     call_command("seed_demo", verbosity=0)
     User = get_user_model()
