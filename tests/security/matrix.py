@@ -50,7 +50,8 @@ def roles(status: int, names) -> dict:
 
 # --- what each role must never see, anywhere -------------------------------------------------
 def leak_markers(world) -> dict[str, dict[str, str]]:
-    """marker name -> text, per role: the names and phones of children and parents out of scope."""
+    """marker name -> text, per role: the names, phones, health notes and priority-claim notes of
+    children and parents out of the role's scope (objects.sensitive / enrollment_objects plant them)."""
     kids = {"child_a": world.child_a.name, "child_a2": world.child_a2.name, "child_b": world.child_b.name}
     phones = {"phone_parent_a": world.parent_a.phone, "phone_other_parent": world.other_parent.phone,
               "phone_parent_b": world.parent_b.phone}
@@ -65,7 +66,15 @@ def leak_markers(world) -> dict[str, dict[str, str]]:
         "district": set(),
         "bureau": set(),
     }
-    everything = {**kids, **phones}
+    from .objects import CLAIM, HEALTH
+
+    health = {f"health_{k}": v for k, v in HEALTH.items()}
+    claims = {f"claim_{k}": v for k, v in CLAIM.items()}
+    # health notes and priority claims: the child's guardians, the homeroom teacher, the principal
+    for role, seen in sees.items():
+        seen |= {f"health_{k}" for k in ("child_a", "child_a2", "child_b") if k in seen}
+        seen |= {f"claim_{k}" for k in ("child_a", "child_a2", "child_b") if k in seen}
+    everything = {**kids, **phones, **health, **claims}
     return {role: {m: t for m, t in everything.items() if m not in seen} for role, seen in sees.items()}
 
 
@@ -164,3 +173,171 @@ EXCLUDED = {
     "api-root": "disabled",
 }
 EXCLUDED_PREFIXES = ("admin/",)  # Django admin: staff-only, guarded by is_staff and tested separately
+
+
+# --- enrollment ------------------------------------------------------------------------------
+from . import objects as o  # noqa: E402
+
+ANON_WEB = {"anonymous": 302}
+ANON_API = {"anonymous": 401}
+NOT_SIGNED_IN_WEB = 302
+PRINCIPAL_ONLY_WEB = {"anonymous": 302, "principal": 200}
+#: the staff of school_a and the district/bureau see school_a's groups; parents and school_b do not
+SEES_GROUP_A = ["homeroom", "principal", "district", "bureau"]
+
+ENDPOINTS += [
+    Endpoint("enrollment:parent_home", setup=o.enrollment_objects, default=200, expect=ANON_WEB),
+    Endpoint("enrollment:letter", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.letter_a.pk}, default=200,
+             expect=ANON_WEB, note="a published letter to parents is a public document for anyone signed in"),
+    Endpoint("enrollment:letter_publish", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB),
+    Endpoint("enrollment:apply", setup=o.enrollment_objects, kwargs=lambda w: {"student_id": w.child_a.pk},
+             expect={"anonymous": 302, "parent_a": 302},
+             note="parent_a is sent back home: child_a already has an application this term"),
+    Endpoint("enrollment:application", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             expect={"anonymous": 302, **roles(200, ["parent_a", "homeroom", "principal"])},
+             may_show={}),
+    Endpoint("enrollment:withdraw", method="POST", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             data=lambda w: {"reason": "matrix"},
+             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 403}),
+    Endpoint("enrollment:pickup_persons", setup=o.enrollment_objects, kwargs=lambda w: {"student_id": w.child_a.pk},
+             expect={"anonymous": 302, "parent_a": 200}),
+    Endpoint("enrollment:pickup_person_end", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.pickup_a.pk}, expect={"anonymous": 302, "parent_a": 302, "homeroom": 403,
+                                                             "principal": 403}),
+    Endpoint("enrollment:queue", setup=o.enrollment_objects, default=403, expect={"anonymous": 302, "homeroom": 200}),
+    Endpoint("enrollment:review", method="POST", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             data=lambda w: {"decision": "approve"},
+             expect={"anonymous": 302, "parent_a": 403, "homeroom": 302, "principal": 302}),
+    Endpoint("enrollment:claim_decide", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.claim_a.pk}, data=lambda w: {"verified": "1"},
+             expect={"anonymous": 302, "parent_a": 403, "homeroom": 302, "principal": 302}),
+    Endpoint("enrollment:groups", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB,
+             variants=[lambda w: {"school": w.school_b.pk}]),
+    Endpoint("enrollment:group_create", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB),
+    Endpoint("enrollment:group", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.group_a.pk},
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 200}),
+    Endpoint("enrollment:group_close", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.group_a_other.pk},
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 302}),
+    Endpoint("enrollment:group_teacher", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.group_a.pk}, data=lambda w: {"teacher": w.homeroom.pk},
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 302}),
+    Endpoint("enrollment:placement_move", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.placement_a2.pk},
+             data=lambda w: {"to_group": w.group_a_other.pk, "reason": "matrix"},
+             expect={"anonymous": 302, "other_parent": 403, "homeroom": 403, "principal": 302}),
+    Endpoint("enrollment:allocate", method="POST", setup=o.enrollment_objects, default=403,
+             expect={"anonymous": 302, "principal": 302}),
+    # API
+    Endpoint("api:letter-list", api=True, setup=o.enrollment_objects, default=200, expect=ANON_API),
+    Endpoint("api:letter-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.letter_a.pk},
+             default=200, expect=ANON_API),
+    Endpoint("api:letter-acknowledge", method="POST", api=True, setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.letter_a.pk}, default=403,
+             expect={"anonymous": 401, "parent_a": 200, "other_parent": 200},
+             note="only a guardian of a child of the letter's school acknowledges it (was 200 for anyone signed"
+                  " in: fixed in enrollment.services.letter_acknowledge)"),
+    Endpoint("api:application-list", api=True, setup=o.enrollment_objects, default=200, expect=ANON_API,
+             variants=[lambda w: {"school": w.school_b.pk}, lambda w: {"status": "submitted"}]),
+    Endpoint("api:application-list", method="POST", api=True, setup=o.enrollment_objects,
+             data=lambda w: {"student": w.child_a.pk, "sessions": ["after_school"], "weekdays": [1, 2],
+                             "letter": w.letter_a.pk, "letter_acknowledged": True},
+             default=400, expect={"anonymous": 401, "parent_a": 409, "homeroom": 403, "principal": 403},
+             note="child_a already has an open application (409); a child out of scope is 'unknown' (400)"),
+    Endpoint("api:application-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+    Endpoint("api:application-withdraw", method="POST", api=True, setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"reason": "matrix"},
+             expect={"anonymous": 401, "parent_a": 200, "homeroom": 403, "principal": 403}),
+    Endpoint("api:application-review", method="POST", api=True, setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"decision": "approve"},
+             expect={"anonymous": 401, "parent_a": 403, "homeroom": 200, "principal": 409},
+             note="principal comes after homeroom in the role order: the application is then already reviewed"),
+    Endpoint("api:application-decide-claim", method="POST", api=True, setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"claim": w.claim_a.pk, "verified": True},
+             expect={"anonymous": 401, "parent_a": 403, "homeroom": 200, "principal": 200}),
+    Endpoint("api:service-group-list", api=True, setup=o.enrollment_objects, default=200, expect=ANON_API),
+    Endpoint("api:service-group-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.group_a.pk},
+             expect={"anonymous": 401, **roles(200, SEES_GROUP_A)}),
+]
+
+# --- clubs -----------------------------------------------------------------------------------
+#: staff pages of clubs answer 404 to people who are not staff (parents)
+STAFF_ALL = ["homeroom", "teacher_b", "principal", "district", "bureau"]
+SEES_SCHOOL_A_STAFFWISE = ["homeroom", "principal", "district", "bureau"]
+EDITOR_A_WEB = {"anonymous": 302, **roles(403, SEES_SCHOOL_A_STAFFWISE)}
+
+ENDPOINTS += [
+    Endpoint("clubs:list", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)},
+             variants=[lambda w: {"category": "sports"}]),
+    Endpoint("clubs:create", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+    Endpoint("clubs:detail", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a.pk},
+             expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", *SEES_SCHOOL_A_STAFFWISE])}),
+    Endpoint("clubs:edit", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a_draft.pk},
+             expect={**EDITOR_A_WEB, "principal": 200}),
+    Endpoint("clubs:submit", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a_draft.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:approve", method="POST", setup=o.clubs_submitted_club, kwargs=lambda w: {"pk": w.club_a_draft.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:return", method="POST", setup=o.clubs_submitted_club, kwargs=lambda w: {"pk": w.club_a_draft.pk},
+             data=lambda w: {"comment": "matrix"}, expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:plan_list", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
+    Endpoint("clubs:plan_create", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+    Endpoint("clubs:plan_detail", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
+    Endpoint("clubs:plan_edit", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={**EDITOR_A_WEB, "principal": 200}),
+    Endpoint("clubs:plan_submit", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:plan_approve", method="POST", setup=o.clubs_submitted_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:plan_return", method="POST", setup=o.clubs_submitted_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
+             data=lambda w: {"comment": "matrix"}, expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:plan_revise", method="POST", setup=o.clubs_approved_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:timetable", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
+    Endpoint("clubs:timetable_teacher", setup=o.clubs_objects, kwargs=lambda w: {"user_id": w.homeroom.pk},
+             expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
+    Endpoint("clubs:timetable_venue", setup=o.clubs_objects, kwargs=lambda w: {"venue_id": w.club_venue_a.pk},
+             expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
+    Endpoint("clubs:clashes", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+    Endpoint("clubs:menu", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", "parent_b"])},
+             note="the parents' menu: 404 for people without children"),
+    Endpoint("clubs:choose", method="POST", setup=o.clubs_objects,
+             data=lambda w: {"student": w.child_a.pk, "club": w.club_a.pk, "rank": "2"}, default=302,
+             expect={"homeroom": 403, "principal": 403},
+             note="a child the user cannot see is 'choose a child' on the menu page (a redirect, nothing"
+                  " written); staff who see the child are refused (403)"),
+    Endpoint("clubs:withdraw", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.choice_a.pk},
+             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 302}),
+    Endpoint("clubs:window", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+    Endpoint("clubs:allocate", method="POST", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 302}),
+    Endpoint("clubs:hours", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(200, ["homeroom", "teacher_b", "principal"]), "district": 403,
+                     "bureau": 403},
+             variants=[lambda w: {"format": "xlsx"}, lambda w: {"format": "csv"}]),
+    Endpoint("clubs:catalogue", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
+    # API
+    Endpoint("api:club-list", api=True, setup=o.clubs_objects, default=200, expect=ANON_API,
+             variants=[lambda w: {"school": w.school_b.pk}, lambda w: {"menu": "1"}]),
+    Endpoint("api:club-detail", api=True, setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "other_parent", *SEES_SCHOOL_A_STAFFWISE])}),
+    Endpoint("api:club-choices", method="POST", api=True, setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a.pk},
+             data=lambda w: {"student": w.child_a.pk, "rank": 2},
+             expect={"anonymous": 401, "parent_a": 409, "other_parent": 400, "homeroom": 403, "principal": 403,
+                     "district": 400, "bureau": 400},
+             note="a child the caller cannot see is 'no such child' (400), like a missing one"),
+    Endpoint("api:club-choice-list", api=True, setup=o.clubs_objects, default=200, expect=ANON_API),
+    Endpoint("api:club-choice-detail", api=True, setup=o.clubs_objects, kwargs=lambda w: {"pk": w.choice_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+    Endpoint("api:club-choice-withdraw", method="POST", api=True, setup=o.clubs_objects,
+             kwargs=lambda w: {"pk": w.choice_a.pk},
+             expect={"anonymous": 401, "parent_a": 200, "homeroom": 403, "principal": 409},
+             note="the principal comes after parent_a: the choice is already withdrawn (409)"),
+]
