@@ -99,3 +99,84 @@ def clubs_approved_plan(world):
 
     if world.plan_a.status == "submitted":
         world.plan_a = services.plan_approve(user=world.principal, plan=world.plan_a)
+
+
+# --- safety ------------------------------------------------------------------------------------
+def safety_objects(world):
+    """school_a: an escalated incident involving child_a (reported by the homeroom teacher), a
+    general one involving child_a2, an emergency plan, an inspection by the bureau with a
+    rectification item; school_b: an escalated incident involving child_b."""
+    if hasattr(world, "incident_a"):
+        return
+    import datetime
+
+    from django.utils import timezone
+
+    from safety import services
+    from safety.models import IncidentType, PlanType, Severity
+    from tests.safety.factories import add_item, inspect, report
+
+    world.incident_a = report(world, severity=Severity.SERIOUS, children=[world.child_a],
+                              description="INCIDENT-A 摔伤")
+    world.incident_a_general = report(world, children=[world.child_a2], description="INCIDENT-A2 擦伤")
+    world.incident_b = report(world, user=world.teacher_b, school=world.school_b, type=IncidentType.MISSING_CHILD,
+                              severity=Severity.SERIOUS, children=[world.child_b], description="INCIDENT-B 走失")
+    world.emergency_plan_a = services.emergency_plan_save(
+        user=world.principal, school=world.school_a, plan_type=PlanType.FIRE, text="疏散路线",
+        last_reviewed_on=timezone.localdate() - datetime.timedelta(days=30))
+    world.inspection_a = inspect(world)
+    world.item_a = add_item(world, world.inspection_a)
+
+
+def safety_item_responded(world):
+    safety_objects(world)
+    from safety import services
+
+    if world.item_a.status == "open":
+        world.item_a = services.rectification_item_respond(item=world.item_a, user=world.principal, response="已整改")
+
+
+# --- voice -------------------------------------------------------------------------------------
+def voice_objects(world):
+    """school_a: a must-read announcement of the principal to class_a's parents; an open, named,
+    per-child questionnaire to class_a that parent_a answered (with a written answer); a draft
+    questionnaire. school_b: nothing of voice (its parents are never addressed)."""
+    if hasattr(world, "announcement_a"):
+        return
+    from voice import services
+    from voice.models import Question
+
+    rules = [services.Rule("class", (world.class_a.pk,))]
+    world.announcement_a = services.announcement_publish(author=world.principal, title="期末通知", body="放假安排",
+                                                         rules=rules, must_read=True)
+    q = services.questionnaire_create(author=world.principal, title="课后服务满意度", rules=rules, per="child",
+                                      anonymous=False)
+    rating = services.question_add(user=world.principal, questionnaire=q, kind=Question.Kind.RATING, text="总体满意度")
+    text = services.question_add(user=world.principal, questionnaire=q, kind=Question.Kind.TEXT, text="建议",
+                                 required=False)
+    services.questionnaire_open(user=world.principal, questionnaire=q)
+    services.survey_answer(user=world.parent_a, questionnaire=q, answers={rating.pk: 4, text.pk: "希望多开体育社团"},
+                           student=world.child_a)
+    world.questionnaire_a, world.question_rating, world.question_text = q, rating, text
+    world.questionnaire_draft = services.questionnaire_create(author=world.principal, title="草稿问卷", rules=rules)
+
+
+# --- school administration ---------------------------------------------------------------------
+def school_admin_objects(world):
+    """school_a: a roster upload waiting for confirmation, a venue, and three members of staff the
+    principal manages (one to end a role of, one to deactivate, one to invite)."""
+    if hasattr(world, "batch_a"):
+        return
+    from accounts.roles import Role
+    from schools import services
+    from tests.factories import UserFactory, VenueFactory, give_role
+    from tests.schools.conftest import xlsx_file
+
+    row = ["S-M-0001", "孙小明", "男", "2017-05-01", world.class_a.name, "孙建国", "父亲", "13912340000", "", "", ""]
+    world.batch_a = services.import_preview(school=world.school_a, user=world.principal, kind="roster",
+                                            file_name="roster.xlsx", data=xlsx_file([row]), create_classes=False)
+    world.admin_venue_a = VenueFactory(school=world.school_a, name="计算机房", capacity=30)
+    world.staff_x, world.staff_y, world.staff_z = (UserFactory(name=f"教师{n}") for n in "XYZ")
+    for user in (world.staff_x, world.staff_y, world.staff_z):
+        give_role(user, Role.TEACHER, school=world.school_a)
+    world.staff_x_role = world.staff_x.role_assignments.get()
