@@ -71,7 +71,7 @@ def leak_markers(world) -> dict[str, dict[str, str]]:
     health = {f"health_{k}": v for k, v in HEALTH.items()}
     claims = {f"claim_{k}": v for k, v in CLAIM.items()}
     # health notes and priority claims: the child's guardians, the homeroom teacher, the principal
-    for role, seen in sees.items():
+    for seen in sees.values():
         seen |= {f"health_{k}" for k in ("child_a", "child_a2", "child_b") if k in seen}
         seen |= {f"claim_{k}" for k in ("child_a", "child_a2", "child_b") if k in seen}
     everything = {**kids, **phones, **health, **claims}

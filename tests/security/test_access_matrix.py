@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD
 
-from .objects import sensitive
 from .matrix import ENDPOINTS, EXCLUDED, EXCLUDED_PREFIXES, ROLES, leak_markers
+from .objects import sensitive
 
 pytestmark = pytest.mark.django_db
 
