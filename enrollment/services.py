@@ -152,6 +152,10 @@ def letter_publish(*, school: School, term: Term, by, title: str, service_scope:
 
 
 def letter_acknowledge(*, letter: ParentLetter, guardian) -> LetterAcknowledgement:
+    """A guardian of a child of the letter's school acknowledges it (anyone signed in may read it)."""
+    if not Guardianship.objects.filter(guardian=guardian, active=True, student__school_id=letter.school_id
+                                       ).exists():
+        raise PermissionDenied(gettext_lazy("Only guardians of this school's children acknowledge its letter."))
     current = ParentLetter.objects.current_for(school=letter.school, term=letter.term)
     if current is None or current.pk != letter.pk:
         raise ConflictError(gettext_lazy("This letter has a newer version; please read the current one."),

@@ -61,7 +61,10 @@ class IncidentSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and not selectors.incident_staff_view(user=request.user, incident=instance):
             return GuardianIncidentSerializer(instance, context=self.context).data
-        return super().to_representation(instance)
+        data = super().to_representation(instance)
+        if request is not None and not selectors.incident_names_visible(user=request.user, incident=instance):
+            data["children"] = []  # the bureau and the district: the record without the children's names
+        return data
 
 
 class GuardianIncidentSerializer(serializers.ModelSerializer):

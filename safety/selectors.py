@@ -76,6 +76,13 @@ def incident_staff_view(*, user, incident: Incident) -> bool:
     return bool(incident.escalated_at and (scope.is_bureau or incident.school.district_id in scope.district_ids))
 
 
+def incident_names_visible(*, user, incident: Incident) -> bool:
+    """Children's names are for the school's staff (and admin): the bureau and the district see an
+    escalated incident's record with the number of children involved, never who they are (PIPL)."""
+    scope = scope_of(user)
+    return scope.is_admin or incident.school_id in scope.staff_school_ids
+
+
 def incident_can_review(*, user, incident: Incident) -> bool:
     scope = scope_of(user)
     return scope.is_admin or incident.school_id in scope.schools_with(*SCHOOL_WIDE_ROLES)

@@ -65,6 +65,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     own_children = selectors.own_children_ids(user=request.user) if scope.has_role(Role.PARENT) else set()
     for incident in page:
         incident.staff_view = selectors.incident_staff_view(user=request.user, incident=incident)
+        incident.names_visible = selectors.incident_names_visible(user=request.user, incident=incident)
         incident.own_children = [c for c in incident.children.all() if c.pk in own_children]
     context = {
         "page": page, "status": status, "type": kind, "statuses": Incident.Status.choices,
@@ -129,6 +130,9 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transition_form": forms.TransitionForm(),
         **selectors.incident_detail(incident=incident),
     }
+    if not selectors.incident_names_visible(user=request.user, incident=incident):
+        context["children_hidden"] = len(context["children"])
+        context["children"] = []
     return render(request, "safety/incident_detail.html", context)
 
 

@@ -155,7 +155,7 @@ def questionnaire_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
-    questionnaire = _managed(request, pk)
+    questionnaire = selectors.questionnaire_get_for_user(user=request.user, pk=pk)  # visible, not the owner: 403
     if not services.may_manage(request.user, questionnaire):
         raise PermissionDenied
     form = QuestionForm(request.POST)
@@ -179,7 +179,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def questionnaire_open(request: HttpRequest, pk: int) -> HttpResponse:
-    questionnaire = _managed(request, pk)
+    questionnaire = selectors.questionnaire_get_for_user(user=request.user, pk=pk)  # visible, not the owner: 403
     if not services.may_manage(request.user, questionnaire):
         raise PermissionDenied
     try:
@@ -194,7 +194,8 @@ def questionnaire_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def questionnaire_close(request: HttpRequest, pk: int) -> HttpResponse:
-    questionnaire = _managed(request, pk)
+    # Parents who were asked see the questionnaire: closing it is then refused (403), not hidden (404).
+    questionnaire = selectors.questionnaire_get_for_user(user=request.user, pk=pk)
     if not services.may_manage(request.user, questionnaire):
         raise PermissionDenied
     try:

@@ -50,7 +50,8 @@ def roles(status: int, names) -> dict:
 
 # --- what each role must never see, anywhere -------------------------------------------------
 def leak_markers(world) -> dict[str, dict[str, str]]:
-    """marker name -> text, per role: the names and phones of children and parents out of scope."""
+    """marker name -> text, per role: the names, phones, health notes and priority-claim notes of
+    children and parents out of the role's scope (objects.sensitive / enrollment_objects plant them)."""
     kids = {"child_a": world.child_a.name, "child_a2": world.child_a2.name, "child_b": world.child_b.name}
     phones = {"phone_parent_a": world.parent_a.phone, "phone_other_parent": world.other_parent.phone,
               "phone_parent_b": world.parent_b.phone}
@@ -65,7 +66,15 @@ def leak_markers(world) -> dict[str, dict[str, str]]:
         "district": set(),
         "bureau": set(),
     }
-    everything = {**kids, **phones}
+    from .objects import CLAIM, HEALTH
+
+    health = {f"health_{k}": v for k, v in HEALTH.items()}
+    claims = {f"claim_{k}": v for k, v in CLAIM.items()}
+    # health notes and priority claims: the child's guardians, the homeroom teacher, the principal
+    for seen in sees.values():
+        seen |= {f"health_{k}" for k in ("child_a", "child_a2", "child_b") if k in seen}
+        seen |= {f"claim_{k}" for k in ("child_a", "child_a2", "child_b") if k in seen}
+    everything = {**kids, **phones, **health, **claims}
     return {role: {m: t for m, t in everything.items() if m not in seen} for role, seen in sees.items()}
 
 
@@ -167,6 +176,371 @@ EXCLUDED = {
     "bench_floor": "benchmark floor view, only under bench.settings",
 }
 EXCLUDED_PREFIXES = ("admin/",)  # Django admin: staff-only, guarded by is_staff and tested separately
+
+
+# --- enrollment ------------------------------------------------------------------------------
+from . import objects as o  # noqa: E402
+
+ANON_WEB = {"anonymous": 302}
+ANON_API = {"anonymous": 401}
+NOT_SIGNED_IN_WEB = 302
+PRINCIPAL_ONLY_WEB = {"anonymous": 302, "principal": 200}
+#: the staff of school_a and the district/bureau see school_a's groups; parents and school_b do not
+SEES_GROUP_A = ["homeroom", "principal", "district", "bureau"]
+
+ENDPOINTS += [
+    Endpoint("enrollment:parent_home", setup=o.enrollment_objects, default=200, expect=ANON_WEB),
+    Endpoint("enrollment:letter", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.letter_a.pk}, default=200,
+             expect=ANON_WEB, note="a published letter to parents is a public document for anyone signed in"),
+    Endpoint("enrollment:letter_publish", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB),
+    Endpoint("enrollment:apply", setup=o.enrollment_objects, kwargs=lambda w: {"student_id": w.child_a.pk},
+             expect={"anonymous": 302, "parent_a": 302},
+             note="parent_a is sent back home: child_a already has an application this term"),
+    Endpoint("enrollment:application", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             expect={"anonymous": 302, **roles(200, ["parent_a", "homeroom", "principal"])},
+             may_show={}),
+    Endpoint("enrollment:withdraw", method="POST", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             data=lambda w: {"reason": "matrix"},
+             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 403}),
+    Endpoint("enrollment:pickup_persons", setup=o.enrollment_objects, kwargs=lambda w: {"student_id": w.child_a.pk},
+             expect={"anonymous": 302, "parent_a": 200}),
+    Endpoint("enrollment:pickup_person_end", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.pickup_a.pk}, expect={"anonymous": 302, "parent_a": 302, "homeroom": 403,
+                                                             "principal": 403}),
+    Endpoint("enrollment:queue", setup=o.enrollment_objects, default=403, expect={"anonymous": 302, "homeroom": 200}),
+    Endpoint("enrollment:review", method="POST", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             data=lambda w: {"decision": "approve"},
+             expect={"anonymous": 302, "parent_a": 403, "homeroom": 302, "principal": 302}),
+    Endpoint("enrollment:claim_decide", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.claim_a.pk}, data=lambda w: {"verified": "1"},
+             expect={"anonymous": 302, "parent_a": 403, "homeroom": 302, "principal": 302}),
+    Endpoint("enrollment:groups", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB,
+             variants=[lambda w: {"school": w.school_b.pk}]),
+    Endpoint("enrollment:group_create", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB),
+    Endpoint("enrollment:group", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.group_a.pk},
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 200}),
+    Endpoint("enrollment:group_close", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.group_a_other.pk},
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 302}),
+    Endpoint("enrollment:group_teacher", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.group_a.pk}, data=lambda w: {"teacher": w.homeroom.pk},
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 302}),
+    Endpoint("enrollment:placement_move", method="POST", setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.placement_a2.pk},
+             data=lambda w: {"to_group": w.group_a_other.pk, "reason": "matrix"},
+             expect={"anonymous": 302, "other_parent": 403, "homeroom": 403, "principal": 302}),
+    Endpoint("enrollment:allocate", method="POST", setup=o.enrollment_objects, default=403,
+             expect={"anonymous": 302, "principal": 302}),
+    # API
+    Endpoint("api:letter-list", api=True, setup=o.enrollment_objects, default=200, expect=ANON_API),
+    Endpoint("api:letter-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.letter_a.pk},
+             default=200, expect=ANON_API),
+    Endpoint("api:letter-acknowledge", method="POST", api=True, setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.letter_a.pk}, default=403,
+             expect={"anonymous": 401, "parent_a": 200, "other_parent": 200},
+             note="only a guardian of a child of the letter's school acknowledges it (was 200 for anyone signed"
+                  " in: fixed in enrollment.services.letter_acknowledge)"),
+    Endpoint("api:application-list", api=True, setup=o.enrollment_objects, default=200, expect=ANON_API,
+             variants=[lambda w: {"school": w.school_b.pk}, lambda w: {"status": "submitted"}]),
+    Endpoint("api:application-list", method="POST", api=True, setup=o.enrollment_objects,
+             data=lambda w: {"student": w.child_a.pk, "sessions": ["after_school"], "weekdays": [1, 2],
+                             "letter": w.letter_a.pk, "letter_acknowledged": True},
+             default=400, expect={"anonymous": 401, "parent_a": 409, "homeroom": 403, "principal": 403},
+             note="child_a already has an open application (409); a child out of scope is 'unknown' (400)"),
+    Endpoint("api:application-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+    Endpoint("api:application-withdraw", method="POST", api=True, setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"reason": "matrix"},
+             expect={"anonymous": 401, "parent_a": 200, "homeroom": 403, "principal": 403}),
+    Endpoint("api:application-review", method="POST", api=True, setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"decision": "approve"},
+             expect={"anonymous": 401, "parent_a": 403, "homeroom": 200, "principal": 409},
+             note="principal comes after homeroom in the role order: the application is then already reviewed"),
+    Endpoint("api:application-decide-claim", method="POST", api=True, setup=o.enrollment_objects,
+             kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"claim": w.claim_a.pk, "verified": True},
+             expect={"anonymous": 401, "parent_a": 403, "homeroom": 200, "principal": 200}),
+    Endpoint("api:service-group-list", api=True, setup=o.enrollment_objects, default=200, expect=ANON_API),
+    Endpoint("api:service-group-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.group_a.pk},
+             expect={"anonymous": 401, **roles(200, SEES_GROUP_A)}),
+]
+
+# --- clubs -----------------------------------------------------------------------------------
+#: staff pages of clubs answer 404 to people who are not staff (parents)
+STAFF_ALL = ["homeroom", "teacher_b", "principal", "district", "bureau"]
+SEES_SCHOOL_A_STAFFWISE = ["homeroom", "principal", "district", "bureau"]
+EDITOR_A_WEB = {"anonymous": 302, **roles(403, SEES_SCHOOL_A_STAFFWISE)}
+
+ENDPOINTS += [
+    Endpoint("clubs:list", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)},
+             variants=[lambda w: {"category": "sports"}]),
+    Endpoint("clubs:create", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+    Endpoint("clubs:detail", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a.pk},
+             expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", *SEES_SCHOOL_A_STAFFWISE])}),
+    Endpoint("clubs:edit", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a_draft.pk},
+             expect={**EDITOR_A_WEB, "principal": 200}),
+    Endpoint("clubs:submit", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a_draft.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:approve", method="POST", setup=o.clubs_submitted_club, kwargs=lambda w: {"pk": w.club_a_draft.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:return", method="POST", setup=o.clubs_submitted_club, kwargs=lambda w: {"pk": w.club_a_draft.pk},
+             data=lambda w: {"comment": "matrix"}, expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:plan_list", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
+    Endpoint("clubs:plan_create", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+    Endpoint("clubs:plan_detail", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
+    Endpoint("clubs:plan_edit", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={**EDITOR_A_WEB, "principal": 200}),
+    Endpoint("clubs:plan_submit", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:plan_approve", method="POST", setup=o.clubs_submitted_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:plan_return", method="POST", setup=o.clubs_submitted_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
+             data=lambda w: {"comment": "matrix"}, expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:plan_revise", method="POST", setup=o.clubs_approved_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
+             expect={**EDITOR_A_WEB, "principal": 302}),
+    Endpoint("clubs:timetable", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
+    Endpoint("clubs:timetable_teacher", setup=o.clubs_objects, kwargs=lambda w: {"user_id": w.homeroom.pk},
+             expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
+    Endpoint("clubs:timetable_venue", setup=o.clubs_objects, kwargs=lambda w: {"venue_id": w.club_venue_a.pk},
+             expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
+    Endpoint("clubs:clashes", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+    Endpoint("clubs:menu", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", "parent_b"])},
+             note="the parents' menu: 404 for people without children"),
+    Endpoint("clubs:choose", method="POST", setup=o.clubs_objects,
+             data=lambda w: {"student": w.child_a.pk, "club": w.club_a.pk, "rank": "2"}, default=302,
+             expect={"homeroom": 403, "principal": 403},
+             note="a child the user cannot see is 'choose a child' on the menu page (a redirect, nothing"
+                  " written); staff who see the child are refused (403)"),
+    Endpoint("clubs:withdraw", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.choice_a.pk},
+             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 302}),
+    Endpoint("clubs:window", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+    Endpoint("clubs:allocate", method="POST", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 302}),
+    Endpoint("clubs:hours", setup=o.clubs_objects,
+             expect={"anonymous": 302, **roles(200, ["homeroom", "teacher_b", "principal"]), "district": 403,
+                     "bureau": 403},
+             variants=[lambda w: {"format": "xlsx"}, lambda w: {"format": "csv"}]),
+    Endpoint("clubs:catalogue", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
+    # API
+    Endpoint("api:club-list", api=True, setup=o.clubs_objects, default=200, expect=ANON_API,
+             variants=[lambda w: {"school": w.school_b.pk}, lambda w: {"menu": "1"}]),
+    Endpoint("api:club-detail", api=True, setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "other_parent", *SEES_SCHOOL_A_STAFFWISE])}),
+    Endpoint("api:club-choices", method="POST", api=True, setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a.pk},
+             data=lambda w: {"student": w.child_a.pk, "rank": 2},
+             expect={"anonymous": 401, "parent_a": 409, "other_parent": 400, "homeroom": 403, "principal": 403,
+                     "district": 400, "bureau": 400},
+             note="a child the caller cannot see is 'no such child' (400), like a missing one"),
+    Endpoint("api:club-choice-list", api=True, setup=o.clubs_objects, default=200, expect=ANON_API),
+    Endpoint("api:club-choice-detail", api=True, setup=o.clubs_objects, kwargs=lambda w: {"pk": w.choice_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+    Endpoint("api:club-choice-withdraw", method="POST", api=True, setup=o.clubs_objects,
+             kwargs=lambda w: {"pk": w.choice_a.pk},
+             expect={"anonymous": 401, "parent_a": 200, "homeroom": 403, "principal": 409},
+             note="the principal comes after parent_a: the choice is already withdrawn (409)"),
+]
+
+# --- safety ----------------------------------------------------------------------------------
+SCHOOL_STAFF = ["homeroom", "teacher_b", "principal"]
+OVERVIEW = ["district", "bureau"]
+#: staff of a school see all its incidents with the children involved (safety's design): teacher_b
+#: sees child_b in school_b's incident
+TEACHER_B_INCIDENT = {"teacher_b": {"child_b"}}
+INCIDENT_A_SEEN = ["parent_a", "homeroom", "principal", "district", "bureau"]
+#: refused on a visible escalated incident of school_a: its guardian, the district and the bureau
+INCIDENT_A_REFUSED = {"anonymous": 302, **roles(403, ["parent_a", "district", "bureau"])}
+
+
+def _now_iso(w):
+    from django.utils import timezone
+
+    return timezone.localtime().replace(microsecond=0).isoformat()
+
+
+ENDPOINTS += [
+    Endpoint("safety:incidents", setup=o.safety_objects, default=200, expect=ANON_WEB, may_show=TEACHER_B_INCIDENT,
+             variants=[lambda w: {"status": "open"}, lambda w: {"type": "missing_child"}]),
+    Endpoint("safety:incident_new", setup=o.safety_objects, default=403,
+             expect={"anonymous": 302, **roles(200, SCHOOL_STAFF)}),
+    Endpoint("safety:incident_export", setup=o.safety_objects, default=403,
+             expect={"anonymous": 302, **roles(200, OVERVIEW)},
+             variants=[lambda w: {"format": "csv"}, lambda w: {"format": "xlsx"}]),
+    Endpoint("safety:incident_detail", setup=o.safety_objects, kwargs=lambda w: {"pk": w.incident_a.pk},
+             expect={"anonymous": 302, **roles(200, INCIDENT_A_SEEN)}),
+    Endpoint("safety:incident_detail", setup=o.safety_objects, kwargs=lambda w: {"pk": w.incident_a_general.pk},
+             expect={"anonymous": 302, **roles(200, ["other_parent", "homeroom", "principal"])},
+             note="not escalated: the district and the bureau do not see it (404)"),
+    Endpoint("api:incident-detail", api=True, setup=o.safety_objects,
+             kwargs=lambda w: {"pk": w.incident_a_general.pk},
+             expect={"anonymous": 401, **roles(200, ["other_parent", "homeroom", "principal"])}),
+    Endpoint("safety:incident_edit", setup=o.safety_objects, kwargs=lambda w: {"pk": w.incident_a.pk},
+             expect={**INCIDENT_A_REFUSED, **roles(200, ["homeroom", "principal"])}),
+    Endpoint("safety:incident_follow_up", method="POST", setup=o.safety_objects,
+             kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"text": "matrix follow-up"},
+             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal"])}),
+    Endpoint("safety:incident_guardian_contact", method="POST", setup=o.safety_objects,
+             kwargs=lambda w: {"pk": w.incident_a.pk},
+             data=lambda w: {"guardian_name": "张家长", "contacted_at": _now_iso(w)[:16], "method": "phone"},
+             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal"])}),
+    Endpoint("safety:incident_notify_guardians", method="POST", setup=o.safety_objects,
+             kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"message": "孩子已无大碍"},
+             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal"])}),
+    Endpoint("safety:incident_transition", method="POST", setup=o.safety_objects,
+             kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"to": "reviewing", "summary": ""},
+             expect={**INCIDENT_A_REFUSED, "homeroom": 403, "principal": 302}),
+    Endpoint("safety:student_search", setup=o.safety_objects, default=403,
+             expect={"anonymous": 302, **roles(200, SCHOOL_STAFF)},
+             variants=[lambda w: {"q": w.child_b.name}, lambda w: {"q": "小"}],
+             may_show={"teacher_b": {"child_b"}},
+             note="FOR THE LEAD: any teacher can list every child of their own school by name here (to name the"
+                  " children of an incident), wider than Student.visible_to (children placed with them);"
+                  " it never reaches another school (?school= of another school is 404)"),
+    Endpoint("safety:escalations", setup=o.safety_objects, default=403,
+             expect={"anonymous": 302, **roles(200, OVERVIEW)}),
+    Endpoint("safety:school", setup=o.safety_objects, default=403, expect={"anonymous": 302, "principal": 200}),
+    Endpoint("safety:plans", setup=o.safety_objects, default=403,
+             expect={"anonymous": 302, **roles(200, [*SCHOOL_STAFF, *OVERVIEW])}),
+    Endpoint("safety:plan_new", setup=o.safety_objects, default=403, expect={"anonymous": 302, "principal": 200}),
+    Endpoint("safety:plan_edit", setup=o.safety_objects, kwargs=lambda w: {"pk": w.emergency_plan_a.pk},
+             expect={"anonymous": 302, **roles(403, ["homeroom", *OVERVIEW]), "principal": 200}),
+    Endpoint("safety:drill_new", setup=o.safety_objects, default=403, expect={"anonymous": 302, "principal": 200}),
+    Endpoint("safety:inspections", setup=o.safety_objects, default=403,
+             expect={"anonymous": 302, **roles(200, [*SCHOOL_STAFF, *OVERVIEW])}),
+    Endpoint("safety:inspection_new", setup=o.safety_objects, default=403, expect={"anonymous": 302, "bureau": 200}),
+    Endpoint("safety:inspection_detail", setup=o.safety_objects, kwargs=lambda w: {"pk": w.inspection_a.pk},
+             expect={"anonymous": 302, **roles(200, ["homeroom", "principal", *OVERVIEW])}),
+    Endpoint("safety:item_respond", method="POST", setup=o.safety_objects, kwargs=lambda w: {"pk": w.item_a.pk},
+             data=lambda w: {"response": "已清理"},
+             expect={"anonymous": 302, **roles(403, ["homeroom", *OVERVIEW]), "principal": 302}),
+    Endpoint("safety:item_review", method="POST", setup=o.safety_item_responded, kwargs=lambda w: {"pk": w.item_a.pk},
+             data=lambda w: {"decision": "accept", "note": ""},
+             expect={"anonymous": 302, **roles(403, ["homeroom", "principal", "district"]), "bureau": 302}),
+    # API
+    Endpoint("api:incident-list", api=True, setup=o.safety_objects, default=200, expect=ANON_API,
+             may_show=TEACHER_B_INCIDENT),
+    Endpoint("api:incident-list", method="POST", api=True, setup=o.safety_objects,
+             data=lambda w: {"occurred_at": _now_iso(w), "type": "injury", "severity": 1,
+                             "description": "matrix", "children": [w.child_a.pk]},
+             default=403, expect={"anonymous": 401, **roles(201, ["homeroom", "principal"]), "teacher_b": 400},
+             note="teacher_b logs at school_b and names a child of school_a: refused as bad input (400)"),
+    Endpoint("api:incident-detail", api=True, setup=o.safety_objects, kwargs=lambda w: {"pk": w.incident_a.pk},
+             expect={"anonymous": 401, **roles(200, INCIDENT_A_SEEN)}),
+    Endpoint("api:incident-follow-ups", method="POST", api=True, setup=o.safety_objects,
+             kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"text": "matrix"},
+             expect={"anonymous": 401, **roles(403, ["parent_a", *OVERVIEW]), **roles(201, ["homeroom", "principal"])}),
+    Endpoint("api:incident-transition", method="POST", api=True, setup=o.safety_objects,
+             kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"to": "reviewing"},
+             expect={"anonymous": 401, **roles(403, ["parent_a", "homeroom", *OVERVIEW]), "principal": 200}),
+]
+
+# --- voice -----------------------------------------------------------------------------------
+AUTHORS = ["principal", "bureau"]  # (and a school's moral-education office, not in the matrix)
+ANN_A_SEEN = ["parent_a", "other_parent", "homeroom", "principal", "district", "bureau"]
+Q_RESULTS = ["principal", "district", "bureau"]
+
+ENDPOINTS += [
+    Endpoint("voice:announcements", setup=o.voice_objects, default=200, expect=ANON_WEB),
+    Endpoint("voice:announcement_new", setup=o.voice_objects, default=403,
+             expect={"anonymous": 302, **roles(200, AUTHORS)}),
+    Endpoint("voice:announcement", setup=o.voice_objects, kwargs=lambda w: {"pk": w.announcement_a.pk},
+             expect={"anonymous": 302, **roles(200, ANN_A_SEEN)}),
+    Endpoint("voice:announcement_withdraw", method="POST", setup=o.voice_objects,
+             kwargs=lambda w: {"pk": w.announcement_a.pk},
+             expect={"anonymous": 302, **roles(403, ANN_A_SEEN), "principal": 302}),
+    Endpoint("voice:questionnaires", setup=o.voice_objects, default=200, expect=ANON_WEB),
+    Endpoint("voice:questionnaire_new", setup=o.voice_objects, default=403,
+             expect={"anonymous": 302, **roles(200, AUTHORS)}),
+    Endpoint("voice:term_survey_launch", method="POST", setup=o.voice_objects, default=403,
+             expect={"anonymous": 302, "bureau": 302}),
+    Endpoint("voice:questionnaire", setup=o.voice_objects, kwargs=lambda w: {"pk": w.questionnaire_a.pk},
+             expect={"anonymous": 302, **roles(302, ["parent_a", "other_parent"]), **roles(200, Q_RESULTS)},
+             note="parents are sent on to the answer page"),
+    Endpoint("voice:question_add", method="POST", setup=o.voice_objects,
+             kwargs=lambda w: {"pk": w.questionnaire_draft.pk}, data=lambda w: {"kind": "rating", "text": "新问题"},
+             expect={"anonymous": 302, "bureau": 403, "principal": 302},
+             note="a draft has reached no district yet: the district gets 404"),
+    Endpoint("voice:questionnaire_open", method="POST", setup=o.voice_objects,
+             kwargs=lambda w: {"pk": w.questionnaire_draft.pk},
+             expect={"anonymous": 302, "bureau": 403, "principal": 302}),
+    Endpoint("voice:questionnaire_close", method="POST", setup=o.voice_objects,
+             kwargs=lambda w: {"pk": w.questionnaire_a.pk},
+             expect={"anonymous": 302, **roles(403, ["parent_a", "other_parent", "district", "bureau"]),
+                     "principal": 302},
+             note="parents who were asked got 404 here (visible, not the owner: 403 by voice's design): fixed"),
+    Endpoint("voice:answer", setup=o.voice_objects, kwargs=lambda w: {"pk": w.questionnaire_a.pk},
+             expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent"]), **roles(403, Q_RESULTS)}),
+    Endpoint("voice:results", setup=o.voice_objects, kwargs=lambda w: {"pk": w.questionnaire_a.pk},
+             expect={"anonymous": 302, **roles(200, Q_RESULTS)},
+             variants=[lambda w: {"school": w.school_b.pk}, lambda w: {"district": w.district_a.pk}]),
+    Endpoint("voice:results_export", setup=o.voice_objects, kwargs=lambda w: {"pk": w.questionnaire_a.pk},
+             expect={"anonymous": 302, **roles(200, Q_RESULTS)}),
+    Endpoint("voice:text_answers", setup=o.voice_objects, kwargs=lambda w: {"pk": w.questionnaire_a.pk},
+             expect={"anonymous": 302, **roles(403, ["district", "bureau"]), "principal": 200},
+             note="written answers are for the owner only"),
+    # API
+    Endpoint("api:announcement-list", api=True, setup=o.voice_objects, default=200, expect=ANON_API),
+    Endpoint("api:announcement-detail", api=True, setup=o.voice_objects, kwargs=lambda w: {"pk": w.announcement_a.pk},
+             expect={"anonymous": 401, **roles(200, ANN_A_SEEN)}),
+    Endpoint("api:questionnaire-list", api=True, setup=o.voice_objects, default=200, expect=ANON_API),
+    Endpoint("api:questionnaire-detail", api=True, setup=o.voice_objects,
+             kwargs=lambda w: {"pk": w.questionnaire_a.pk},
+             expect={"anonymous": 401, **roles(200, ["parent_a", "other_parent", *Q_RESULTS])}),
+    Endpoint("api:questionnaire-answers", method="POST", api=True, setup=o.voice_objects,
+             kwargs=lambda w: {"pk": w.questionnaire_a.pk},
+             data=lambda w: {"student": w.child_a2.pk, "answers": {str(w.question_rating.pk): 5}},
+             expect={"anonymous": 401, "parent_a": 400, "other_parent": 201, **roles(403, Q_RESULTS)},
+             note="parent_a names child_a2, not theirs: refused as bad input (400), nothing recorded"),
+    Endpoint("api:questionnaire-results", api=True, setup=o.voice_objects,
+             kwargs=lambda w: {"pk": w.questionnaire_a.pk}, expect={"anonymous": 401, **roles(200, Q_RESULTS)}),
+]
+
+# --- school administration (schools/, accounts/) -------------------------------------------------
+#: school_a's administration pages: its principal; those who see school_a (its parents and staff,
+#: its district, the bureau) are refused (403); school_b's parent and teacher get 404.
+ADMIN_A = {"anonymous": 302, **roles(403, ["parent_a", "other_parent", "homeroom", "district", "bureau"]),
+           "principal": 200}
+ADMIN_A_POST = {**ADMIN_A, "principal": 302}
+
+ENDPOINTS += [
+    Endpoint("accounts:join", default=200, note="the invitation-code form: public (wrong codes are throttled)"),
+    Endpoint("readyz", default=200),
+    Endpoint("schools:admin_entry", default=403, expect={"anonymous": 302, "principal": 302}),
+    Endpoint("schools:admin_home", kwargs=lambda w: {"pk": w.school_a.pk}, expect=ADMIN_A),
+    Endpoint("schools:import_upload", kwargs=lambda w: {"pk": w.school_a.pk, "kind": "roster"}, expect=ADMIN_A),
+    Endpoint("schools:import_template", kwargs=lambda w: {"pk": w.school_a.pk, "kind": "roster", "fmt": "xlsx"},
+             expect=ADMIN_A),
+    Endpoint("schools:import_preview", setup=o.school_admin_objects,
+             kwargs=lambda w: {"pk": w.school_a.pk, "batch": w.batch_a.pk}, expect=ADMIN_A),
+    Endpoint("schools:import_confirm", method="POST", setup=o.school_admin_objects,
+             kwargs=lambda w: {"pk": w.school_a.pk, "batch": w.batch_a.pk}, expect=ADMIN_A_POST),
+    Endpoint("schools:staff", setup=o.school_admin_objects, kwargs=lambda w: {"pk": w.school_a.pk}, expect=ADMIN_A),
+    Endpoint("schools:staff_detail", setup=o.school_admin_objects,
+             kwargs=lambda w: {"pk": w.school_a.pk, "user_pk": w.staff_x.pk}, expect=ADMIN_A),
+    Endpoint("schools:staff_role_end", method="POST", setup=o.school_admin_objects,
+             kwargs=lambda w: {"pk": w.school_a.pk, "user_pk": w.staff_x.pk, "assignment": w.staff_x_role.pk},
+             expect=ADMIN_A_POST),
+    Endpoint("schools:staff_deactivate", method="POST", setup=o.school_admin_objects,
+             kwargs=lambda w: {"pk": w.school_a.pk, "user_pk": w.staff_y.pk}, expect=ADMIN_A_POST),
+    Endpoint("schools:staff_invite", method="POST", setup=o.school_admin_objects,
+             kwargs=lambda w: {"pk": w.school_a.pk, "user_pk": w.staff_z.pk}, expect=ADMIN_A_POST),
+    Endpoint("schools:class_letters", kwargs=lambda w: {"pk": w.school_a.pk, "class_pk": w.class_a.pk},
+             expect=ADMIN_A, may_show={"principal": {"phone_parent_a", "phone_other_parent"}},
+             note="the principal prints the class's join letters: guardians' names and phones"),
+    Endpoint("schools:venues", kwargs=lambda w: {"pk": w.school_a.pk}, expect=ADMIN_A),
+    Endpoint("schools:venue_edit", setup=o.school_admin_objects,
+             kwargs=lambda w: {"pk": w.school_a.pk, "venue": w.admin_venue_a.pk}, expect=ADMIN_A),
+    Endpoint("schools:terms", default=200, expect={"anonymous": 302, **roles(403, ["parent_a", "other_parent",
+                                                                                   "parent_b"])}),
+    Endpoint("schools:term_new", default=403, expect={"anonymous": 302, "bureau": 200}),
+    Endpoint("schools:term_edit", kwargs=lambda w: {"term": w.term.pk}, default=403,
+             expect={"anonymous": 302, "bureau": 200}),
+]
+
 
 # --- attendance (rolls, marks, custody, the duty leader's day, leave) --------------------------
 def _roll_held_by_homeroom(world):

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from tests.factories import PASSWORD
 
 from .matrix import ENDPOINTS, EXCLUDED, EXCLUDED_PREFIXES, ROLES, leak_markers
+from .objects import sensitive
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,7 @@ def _without_echo(body: str, params: dict) -> str:
 def test_access_matrix(world, endpoint):
     """Each role gets the status the matrix says, and no response shows what the role may not see
     (also with the endpoint's search/filter/export variants)."""
+    sensitive(world)
     if endpoint.setup:
         endpoint.setup(world)
     url = reverse(endpoint.name, kwargs=endpoint.kwargs(world) if endpoint.kwargs else None)
@@ -136,7 +138,7 @@ def test_access_matrix(world, endpoint):
                     if marker not in allowed and text and text in body:
                         failures.append(f"{where}: response shows {marker} ({text})")
             CHECKED.append((endpoint.name, endpoint.method, role))
-    assert failures == []
+    assert failures == [], "\n".join(failures)
 
 
 def test_matrix_size_is_reported(capsys):

@@ -148,7 +148,9 @@ def test_written_answers_are_for_the_owner(voice_world, survey, login, role):
 @pytest.mark.parametrize("action", ["close/", "questions/"])
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_owner_changes_a_questionnaire(voice_world, survey, login, role, action):
-    expected = {"principal": 302, "moral": 302}.get(role, 403 if role in RESULTS else 404)
+    # parents who were asked see it: visible but not the owner is 403 (regression: was 404)
+    expected = {"principal": 302, "moral": 302, "parent_a": 403, "other_parent": 403}.get(
+        role, 403 if role in RESULTS else 404)
     if action == "questions/" and expected == 302:
         expected = 400  # open already: questions cannot change; the page says why
     data = {"kind": "rating", "text": "再问一个"}
