@@ -31,6 +31,15 @@ def enrollment_objects(world):
     from tests.enrollment.factories import ParentLetterFactory, ServiceGroupFactory, submit
     from tests.factories import VenueFactory
 
+    # Enrollment refuses an application without the guardian's consent (privacy); the families of
+    # the matrix have given it, as the demo's have.
+    from privacy.models import GuardianConsent
+    from privacy.services import consent_record
+
+    for parent, child in ((world.parent_a, world.child_a), (world.other_parent, world.child_a2),
+                          (world.parent_b, world.child_b)):
+        consent_record(student=child, guardian=parent, decision=GuardianConsent.Decision.GIVEN)
+
     world.letter_a = ParentLetterFactory(school=world.school_a, term=world.term)
     world.letter_b = ParentLetterFactory(school=world.school_b, term=world.term)
     world.venue_a = VenueFactory(school=world.school_a, capacity=40, name="阅览室")
