@@ -28,13 +28,13 @@ def enrollment_objects(world):
         return
     from enrollment import services
     from enrollment.models import PriorityGroup
-    from tests.enrollment.factories import ParentLetterFactory, ServiceGroupFactory, submit
-    from tests.factories import VenueFactory
 
     # Enrollment refuses an application without the guardian's consent (privacy); the families of
     # the matrix have given it, as the demo's have.
     from privacy.models import GuardianConsent
     from privacy.services import consent_record
+    from tests.enrollment.factories import ParentLetterFactory, ServiceGroupFactory, submit
+    from tests.factories import VenueFactory
 
     for parent, child in ((world.parent_a, world.child_a), (world.other_parent, world.child_a2),
                           (world.parent_b, world.child_b)):
