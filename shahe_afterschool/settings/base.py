@@ -40,7 +40,7 @@ INSTALLED_APPS = [
 ]
 # Our apps, in dependency order. urls.py mounts each one's urls.py at /<app>/ and api_urls.py asks
 # each one's api.py to register its endpoints.
-PROJECT_APPS = ["accounts", "schools", "notices", "enrollment", "clubs", "attendance", "safety", "reports", "voice", "privacy"]
+PROJECT_APPS = ["accounts", "schools", "notices", "enrollment", "clubs", "attendance", "safety", "voice", "privacy", "reports"]
 INSTALLED_APPS += PROJECT_APPS
 # Operations: health and backup commands, request ids carried into Celery tasks (docs/deployment.md).
 INSTALLED_APPS += ["ops"]
@@ -174,6 +174,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                                     "schedule": crontab(hour=3, minute=41)},
     "safety-overdue-rectification": {"task": "safety.tasks.rectification_flag_overdue",
                                      "schedule": crontab(hour=7, minute=5)},
+    # Monday 01:00 Asia/Shanghai (CELERY_TIMEZONE): the weekly coverage reports of the week before.
+    "reports-weekly-coverage": {"task": "reports.tasks.build_weekly_reports",
+                                "schedule": crontab(hour=1, minute=0, day_of_week=1)},
 }
 
 # REST framework: https://www.django-rest-framework.org/api-guide/settings/
