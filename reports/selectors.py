@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.functional import Promise
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -128,7 +129,8 @@ def section_rows(report: Report) -> list[tuple]:
         if figures is None:
             continue
         rows = section.rows(figures, categories) if section.code == "clubs" else section.rows(figures)
-        out.append((section, [(str(label), value) for label, value in rows]))
+        out.append((section, [(str(label), str(value) if isinstance(value, Promise) else value)
+                              for label, value in rows]))
     return out
 
 

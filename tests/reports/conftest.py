@@ -52,7 +52,7 @@ def city(world):
     a4 = [StudentFactory(homeroom_class=class_a4) for _ in range(3)]
     b2 = StudentFactory(homeroom_class=w.class_b)
     class_c1 = HomeroomClassFactory(school=school_c, grade=GradeFactory(school=school_c, number=1), name="一年级（1）班")
-    c1 = [StudentFactory(homeroom_class=class_c1) for _ in range(2)]
+    StudentFactory.create_batch(2, homeroom_class=class_c1)
     letters = {s.pk: ParentLetterFactory(school=s, term=term) for s in (w.school_a, w.school_b, school_c)}
     la, lb = letters[w.school_a.pk], letters[w.school_b.pk]
     placed(w.child_a, term, la, w.parent_a)
