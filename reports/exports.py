@@ -42,13 +42,10 @@ def term_sheets(reports) -> list[tuple[str, list, list]]:
     sheets = [(_("Summary"), [_("Figure"), *weeks], [[label, *[d.get(label) for d in per_report]] for label in labels])]
     by_section: dict[str, list[dict]] = {}
     titles: dict[str, str] = {}
-    for r in reports:
-        for section, rows in section_rows(r):
-            titles[section.code] = str(section.title)
-            by_section.setdefault(section.code, [{} for _r in reports])
     for i, r in enumerate(reports):
         for section, rows in section_rows(r):
-            by_section[section.code][i] = dict(rows)
+            titles[section.code] = str(section.title)
+            by_section.setdefault(section.code, [{} for _r in reports])[i] = dict(rows)
     for code, columns in by_section.items():
         labels = list(dict.fromkeys(label for d in columns for label in d))
         sheets.append((titles[code], [_("Figure"), *weeks], [[label, *[d.get(label) for d in columns]]

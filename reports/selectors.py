@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.functional import Promise
 from django.urls import reverse
+from django.utils.functional import Promise
 
 from accounts.roles import Role
 from accounts.scoping import scope_of

@@ -123,7 +123,7 @@ def reports_compute(*, week_start: datetime.date) -> list[dict]:
         if item["kind"] == ScopeKind.CITY:
             item["data"]["schools"] = [
                 {"key": f"school:{sid}", "kind": "school", "id": sid, "name": s["name"],
-                 "district": s["district__name"] or str(ScopeKind.CITY_DIRECT.label), **mains[f"school:{sid}"]}
+                 "district": s["district__name"] or "", "city_direct": s["city_direct"], **mains[f"school:{sid}"]}
                 for sid, s in ctx.schools.items()]
     return out
 

@@ -60,8 +60,13 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
         labels = main_labels()
         keys = list(labels)
 
+        direct = str(ScopeKind.CITY_DIRECT.label)
+
         def table(items):
-            return [{**r, "cells": [r.get(k) for k in keys]} for r in items]
+            # scope names were stored in the language of the build; show the group's in the reader's
+            return [{**r, "name": direct if r["kind"] == ScopeKind.CITY_DIRECT else r["name"],
+                     "district": direct if r.get("city_direct") else r.get("district"),
+                     "cells": [r.get(k) for k in keys]} for r in items]
 
         context.update(
             sections=selectors.section_rows(report), main=selectors.main_rows(report),

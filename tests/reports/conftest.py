@@ -13,7 +13,14 @@ from safety import services as safety_services
 from safety.models import IncidentType, Severity
 from tests.clubs.factories import ClubFactory, ServicePlanFactory, club_type
 from tests.enrollment.factories import ParentLetterFactory
-from tests.factories import HomeroomClassFactory, GradeFactory, SchoolFactory, StudentFactory, UserFactory, give_role
+from tests.factories import (
+    GradeFactory,
+    HomeroomClassFactory,
+    SchoolFactory,
+    StudentFactory,
+    UserFactory,
+    give_role,
+)
 
 
 def placed(child, term, letter, parent, status=Application.Status.PLACED, claims=()):
@@ -50,7 +57,7 @@ def city(world):
     grade4 = GradeFactory(school=w.school_a, number=4)
     class_a4 = HomeroomClassFactory(school=w.school_a, grade=grade4, name="四年级（1）班")
     a4 = [StudentFactory(homeroom_class=class_a4) for _ in range(3)]
-    b2 = StudentFactory(homeroom_class=w.class_b)
+    StudentFactory(homeroom_class=w.class_b)
     class_c1 = HomeroomClassFactory(school=school_c, grade=GradeFactory(school=school_c, number=1), name="一年级（1）班")
     StudentFactory.create_batch(2, homeroom_class=class_c1)
     letters = {s.pk: ParentLetterFactory(school=s, term=term) for s in (w.school_a, w.school_b, school_c)}
