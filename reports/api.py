@@ -15,6 +15,8 @@ from .weeks import iso_week, parse_week
 class WeeklyReportSerializer(serializers.ModelSerializer):
     scope = serializers.CharField(source="kind")
     name = serializers.CharField(source="scope_name")
+    # plain strings: the schema gets no extra enum named "status" or "scope" to collide with other apps'
+    status = serializers.CharField()
 
     class Meta:
         model = WeeklyCoverageReport
