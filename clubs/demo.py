@@ -76,11 +76,22 @@ def seed(ctx) -> None:
         _seed_choices(ctx, s001, term, principal1)
 
 
+def _ensure_catalogue() -> None:
+    """The catalogue ships with migration 0002; a test database flushed between transactional tests
+    loses it, so the demo loads it again (get_or_create: nothing twice)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("clubs.migrations.0002_catalogue").load(apps, None)
+
+
 def _seed_clubs(ctx, code, school, term) -> None:
     venues = list(Venue.objects.filter(school=school, active=True).order_by("pk"))
     teachers = _teachers(school)
     grades = list(school.grade_range)
     count = min(CLUBS_PER_SCHOOL.get(code, DEFAULT_CLUBS), len(teachers), len(CLUBS))
+    _ensure_catalogue()
     types = {t.code: t for t in ClubType.objects.filter(code__in=[c[0] for c in CLUBS])}
     for i, (type_code, name) in enumerate(CLUBS[:count]):
         venue = venues[i % len(venues)]

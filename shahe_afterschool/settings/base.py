@@ -174,6 +174,9 @@ CELERY_BEAT_SCHEDULE: dict = {
                                     "schedule": crontab(hour=3, minute=41)},
     "safety-overdue-rectification": {"task": "safety.tasks.rectification_flag_overdue",
                                      "schedule": crontab(hour=7, minute=5)},
+    "attendance-create-rolls": {"task": "attendance.tasks.create_rolls", "schedule": crontab(hour=6, minute=15)},
+    "attendance-unclosed-days": {"task": "attendance.tasks.alert_unclosed_days",
+                                 "schedule": crontab(hour=18, minute=30)},
     # Monday 01:00 Asia/Shanghai (CELERY_TIMEZONE): the weekly coverage reports of the week before.
     "reports-weekly-coverage": {"task": "reports.tasks.build_weekly_reports",
                                 "schedule": crontab(hour=1, minute=0, day_of_week=1)},

@@ -78,7 +78,7 @@ def test_each_role_lands_on_its_own_home_page(world, login, role):
     expected = {
         "parent_a": "/enrollment/",  # enrollment replaces the parent landing page (set_home)
         "homeroom": f"/schools/{world.school_a.pk}/",
-        "teacher_b": f"/schools/{world.school_b.pk}/",
+        "teacher_b": "/attendance/",  # attendance replaces the teacher landing page: today's rolls
         "principal": f"/schools/{world.school_a.pk}/",
         "district": f"/reports/district/{world.district_a.pk}/",  # reports: the dashboard (set_home)
         "bureau": "/reports/city/",

@@ -204,3 +204,83 @@ EXCLUDED = {
     "api-root": "disabled",
 }
 EXCLUDED_PREFIXES = ("admin/",)  # Django admin: staff-only, guarded by is_staff and tested separately
+
+# --- attendance (rolls, marks, custody, the duty leader's day, leave) --------------------------
+def _roll_held_by_homeroom(world):
+    """A group of school_a held by the homeroom teacher, child_a and child_a2 placed, today's roll."""
+    from django.utils import timezone
+
+    from attendance.models import Roll
+    from attendance.services import rolls_create_for_day
+    from tests.attendance.factories import place
+    from tests.enrollment.factories import ServiceGroupFactory
+
+    group = ServiceGroupFactory(school=world.school_a, term=world.term, teacher=world.homeroom, capacity=30)
+    place(world.child_a, group, guardian=world.parent_a)
+    place(world.child_a2, group, guardian=world.other_parent)
+    rolls_create_for_day(school=world.school_a, date=timezone.localdate(), any_weekday=True)
+    world.roll_a = Roll.objects.get(group=group)
+
+
+def _leave_for_child_a(world):
+    from django.utils import timezone
+
+    from attendance.models import Leave
+
+    world.leave_a = Leave.objects.create(student=world.child_a, date=timezone.localdate(), reported_by=world.parent_a)
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+PARENTS = ["parent_a", "other_parent", "parent_b"]
+DAY_RUNNER = {"anonymous": 302, "principal": 200, "homeroom": 403}
+DAY_RUNNER_POST = {"anonymous": 302, "principal": 302, "homeroom": 403}
+ROLL_SEERS = {"anonymous": 401, "homeroom": 200, "principal": 200}
+
+ENDPOINTS += [
+    Endpoint("attendance:today", default=200, expect={"anonymous": 302, **roles(403, PARENTS)},
+             variants=[lambda w: {"date": "2026-13-01"}]),
+    Endpoint("attendance:generate", method="POST", data=lambda w: {"school": w.school_a.pk, "date": _today()},
+             expect={"anonymous": 302, "principal": 302, "homeroom": 403}),
+    Endpoint("attendance:roll", setup=_roll_held_by_homeroom, kwargs=lambda w: {"pk": w.roll_a.pk},
+             expect={"anonymous": 302, "homeroom": 200, "principal": 200}),
+    Endpoint("attendance:sw", default=200),
+    Endpoint("attendance:my_console", default=200, expect={"anonymous": 302, "principal": 302,
+                                                           **roles(403, PARENTS)}),
+    Endpoint("attendance:console", setup=_roll_held_by_homeroom, kwargs=lambda w: {"school_id": w.school_a.pk},
+             expect=DAY_RUNNER, variants=[lambda w: {"date": "2026-02-30"}]),
+    Endpoint("attendance:pickup", method="POST", kwargs=lambda w: {"school_id": w.school_a.pk},
+             data=lambda w: {"student": w.child_a.pk, "person": f"guardian:{w.parent_a.pk}", "kind": "pickup"},
+             expect=DAY_RUNNER_POST),
+    Endpoint("attendance:close_day", method="POST", kwargs=lambda w: {"school_id": w.school_a.pk},
+             expect=DAY_RUNNER_POST),
+    Endpoint("attendance:patrol", kwargs=lambda w: {"school_id": w.school_a.pk}, expect=DAY_RUNNER),
+    Endpoint("attendance:rota", kwargs=lambda w: {"school_id": w.school_a.pk}, expect=DAY_RUNNER),
+    Endpoint("attendance:overview", setup=_roll_held_by_homeroom, kwargs=lambda w: {"school_id": w.school_a.pk},
+             expect=DAY_RUNNER),
+    Endpoint("attendance:leave", default=403, expect={"anonymous": 302, **roles(200, PARENTS)}),
+    Endpoint("attendance:leave_cancel", method="POST", setup=_leave_for_child_a,
+             kwargs=lambda w: {"pk": w.leave_a.pk},
+             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 403}),
+    Endpoint("api:roll-list", api=True, setup=_roll_held_by_homeroom, default=200, expect={"anonymous": 401},
+             variants=[lambda w: {"school": w.school_a.pk, "date": _today()}]),
+    Endpoint("api:roll-detail", api=True, setup=_roll_held_by_homeroom, kwargs=lambda w: {"pk": w.roll_a.pk},
+             expect=ROLL_SEERS),
+    Endpoint("api:roll-marks", method="POST", api=True, setup=_roll_held_by_homeroom,
+             kwargs=lambda w: {"pk": w.roll_a.pk},
+             data=lambda w: [{"student": w.child_a.pk, "status": "present", "client_id": "matrix-1"}],
+             expect={"anonymous": 401, "homeroom": 200, "principal": 403}),
+    Endpoint("api:roll-submit", method="POST", api=True, setup=_roll_held_by_homeroom,
+             kwargs=lambda w: {"pk": w.roll_a.pk}, expect={"anonymous": 401, "homeroom": 400, "principal": 403},
+             note="homeroom holds the roll; 400 because no child is marked yet"),
+    Endpoint("api:custody-event-list", method="POST", api=True,
+             data=lambda w: {"student": w.child_a.pk, "kind": "pickup", "guardian": w.parent_a.pk},
+             expect={"anonymous": 401, "homeroom": 201, "principal": 201, "parent_a": 403}),
+    Endpoint("api:day-close", method="POST", api=True,
+             kwargs=lambda w: {"school": w.school_a.pk, "date": _today()},
+             expect={"anonymous": 401, "principal": 200, "homeroom": 403}),
+]

@@ -1,0 +1,227 @@
+"""/api/v1/rolls/, /api/v1/custody-events/ and /api/v1/days/{school}/{date}/close/ (API.md).
+
+Thin: the services and selectors do the work with the same scoping as the pages. Marks and
+custody events accept an `Idempotency-Key` (enrollment.idempotency); marks are idempotent by
+their `client_id` as well, so a tablet that retries without the header writes nothing twice.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.scoping import get_for_user
+from enrollment.idempotency import idempotent
+from schools.models import Student
+
+from . import selectors, services
+from .models import CustodyEvent, Mark, Roll
+
+
+def _date_param(value, name="date") -> datetime.date:
+    if value in (None, ""):
+        return timezone.localdate()
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError({name: [_("Enter a date as YYYY-MM-DD.")]}) from None
+
+
+STATUS_HELP = "present, absent, late or leave"
+KIND_HELP = "class_to_group, group_to_club, teacher_to_teacher, pickup or flexible_departure"
+
+
+class MarkSerializer(serializers.ModelSerializer):
+    # Plain strings (not enums): the OpenAPI schema keeps one enum name per choice set.
+    status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
+
+    class Meta:
+        model = Mark
+        fields = ["student", "status", "client_id", "marked_at", "marked_by", "received_at"]
+
+
+class RollSerializer(serializers.ModelSerializer):
+    venue_name = serializers.CharField(source="venue.name", default=None, read_only=True)
+    teacher_name = serializers.CharField(source="teacher.name", default=None, read_only=True)
+    roll_status = serializers.CharField(source="status", read_only=True, help_text="open or submitted")
+    kind = serializers.CharField(read_only=True, help_text="group or club")
+    session = serializers.CharField(read_only=True, help_text="noon, after_school or club")
+    counts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Roll
+        fields = ["id", "school", "date", "kind", "session", "name", "group", "club", "starts_at", "ends_at",
+                  "venue", "venue_name", "teacher", "teacher_name", "roll_status", "submitted_at", "counts"]
+
+    def get_counts(self, obj) -> dict:
+        return self.context.get("counts", {}).get(obj.pk, {})
+
+
+class RollDetailSerializer(RollSerializer):
+    children = serializers.SerializerMethodField()
+
+    class Meta(RollSerializer.Meta):
+        fields = [*RollSerializer.Meta.fields, "children"]
+
+    def get_children(self, obj) -> list:
+        view = self.context["roll_view"]
+        return [{"id": e.student.pk, "name": e.student.name, "initials": e.student.initials,
+                 "class": e.student.homeroom_class.name,
+                 "mark": MarkSerializer(e.mark).data if e.mark else None,
+                 "leave": {"reason": e.leave.reason} if e.leave else None} for e in view.entries]
+
+
+MARK_ITEM = inline_serializer("MarkItem", fields={
+    "student": serializers.IntegerField(), "status": serializers.CharField(help_text=STATUS_HELP),
+    "client_id": serializers.CharField(max_length=64), "marked_at": serializers.DateTimeField(required=False)})
+
+
+class RollViewSet(viewsets.ReadOnlyModelViewSet):
+    """Rolls the caller holds (a teacher) or oversees (the school's principal, offices, duty leader)."""
+
+    serializer_class = RollSerializer
+
+    def get_queryset(self):
+        return selectors.roll_list(user=self.request.user)
+
+    @extend_schema(parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD, default today"),
+                               OpenApiParameter("school", int)])
+    def list(self, request, *args, **kwargs):
+        day = _date_param(request.query_params.get("date"))
+        school = request.query_params.get("school")
+        if school not in (None, "") and not str(school).isdigit():
+            raise ValidationError({"school": [_("Enter a whole number.")]})
+        qs = selectors.roll_list(user=request.user, date=day, school_id=school or None)
+        page = self.paginate_queryset(qs)
+        counts = selectors.roll_counts(page)
+        return self.get_paginated_response(RollSerializer(page, many=True, context={"counts": counts}).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        roll = selectors.roll_get_for_user(user=request.user, pk=kwargs["pk"])
+        view = selectors.roll_view(roll)
+        counts = {roll.pk: {"expected": len(view.entries), "marked": view.marked}}
+        return Response(RollDetailSerializer(roll, context={"roll_view": view, "counts": counts}).data)
+
+    @extend_schema(request=MARK_ITEM, responses={200: inline_serializer("MarksResult", fields={
+        "created": serializers.IntegerField(), "updated": serializers.IntegerField(),
+        "unchanged": serializers.IntegerField(), "stale": serializers.IntegerField(),
+        "results": serializers.ListField(child=serializers.DictField())})})
+    @action(detail=True, methods=["post"])
+    def marks(self, request, pk=None):
+        """A batch `[{"student", "status", "client_id", "marked_at"?}]`; idempotent."""
+        roll = selectors.roll_get_for_user(user=request.user, pk=pk)
+        data = request.data
+        if isinstance(data, dict) and "marks" in data:
+            data = data["marks"]
+
+        def handler():
+            ids = {s.pk for s in selectors.roll_children([roll])[roll.pk]}
+            outcome = services.marks_record(roll=roll, user=request.user, marks=data, roll_student_ids=ids)
+            return Response(outcome, status=status.HTTP_200_OK)
+
+        return idempotent(request, scope=f"attendance.marks:{roll.pk}", handler=handler)
+
+    @extend_schema(request=None, responses={200: RollSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        roll = selectors.roll_get_for_user(user=request.user, pk=pk)
+        ids = {s.pk for s in selectors.roll_children([roll])[roll.pk]}
+        roll = services.roll_submit(roll=roll, user=request.user, expected_ids=ids)
+        return Response(RollSerializer(roll).data)
+
+
+class CustodyEventInSerializer(serializers.Serializer):
+    student = serializers.IntegerField()
+    date = serializers.DateField(required=False)
+    kind = serializers.CharField(max_length=24, help_text=KIND_HELP)
+    to_person = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                      help_text="pickup: the name or phone of the adult collecting the child")
+    guardian = serializers.IntegerField(required=False, help_text="pickup: the guardian's user id")
+    pickup_person = serializers.IntegerField(required=False, help_text="pickup: an authorised pickup person id")
+    to_user = serializers.IntegerField(required=False, help_text="handover: the receiving teacher's user id")
+    roll = serializers.IntegerField(required=False, help_text="handover: the receiving roll")
+    relation = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    at = serializers.DateTimeField(required=False)
+
+
+class CustodyEventSerializer(serializers.ModelSerializer):
+    event_kind = serializers.CharField(source="kind", read_only=True)
+
+    class Meta:
+        model = CustodyEvent
+        fields = ["id", "school", "student", "date", "event_kind", "from_user", "to_user", "pickup_person",
+                  "to_name", "relation", "roll", "at", "recorded_by", "created_at"]
+
+
+class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Hand a child over (teacher, duty leader). A pickup by someone not on the child's list is
+    refused (400) and the duty leader alerted."""
+
+    serializer_class = CustodyEventInSerializer
+
+    def get_queryset(self):
+        return CustodyEvent.objects.visible_to(self.request.user)
+
+    @extend_schema(request=CustodyEventInSerializer, responses={201: CustodyEventSerializer})
+    def create(self, request, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        incoming = CustodyEventInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        v = incoming.validated_data
+        student = get_for_user(Student.objects.all(), request.user, v["student"])
+        day = v.get("date") or timezone.localdate()
+        roll = None
+        if v.get("roll"):
+            # Any roll of the child's school (the receiving teacher's, not necessarily the caller's).
+            roll = Roll.objects.filter(pk=v["roll"], school_id=student.school_id).select_related("teacher").first()
+            if roll is None:
+                raise ValidationError({"roll": [_("No such roll at the child's school.")]})
+        to_user = None
+        if v.get("to_user"):
+            to_user = get_user_model().objects.filter(pk=v["to_user"]).first()
+            if to_user is None:
+                raise ValidationError({"to_user": [_("No such user.")]})
+
+        def handler():
+            event = services.custody_record(
+                user=request.user, student=student, date=day, kind=v["kind"], at=v.get("at"), to_user=to_user,
+                to_name=v.get("to_person", ""), relation=v.get("relation", ""), guardian_id=v.get("guardian"),
+                pickup_person_id=v.get("pickup_person"), roll=roll)
+            return Response(CustodyEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+        try:
+            return idempotent(request, scope="attendance.custody", handler=handler)
+        except services.PickupRefused:
+            services.pickup_refusal_record(user=request.user, student=student, date=day,
+                                           person=v.get("to_person") or str(v.get("guardian") or
+                                                                             v.get("pickup_person") or ""))
+            raise
+
+
+@extend_schema(request=None, responses={200: inline_serializer("DayClosed", fields={
+    "school": serializers.IntegerField(), "date": serializers.DateField(), "closed_at": serializers.DateTimeField()}),
+    409: inline_serializer("DayNotClosed", fields={"detail": serializers.CharField(),
+                                                   "children": serializers.ListField(child=serializers.DictField())})})
+@api_view(["POST"])
+def day_close(request, school: int, date: str):
+    """Close the school's day (the day's duty leader or the principal): 409 with the children
+    present and not yet released, or 200."""
+    school_obj = selectors.school_for_day(user=request.user, school_id=school)
+    day = _date_param(date)
+    closed = services.day_close(user=request.user, school=school_obj, date=day)
+    return Response({"school": school_obj.pk, "date": day.isoformat(), "closed_at": closed.closed_at,
+                     "closed_by": closed.closed_by_id})
+
+
+def register_api(router):
+    router.register("rolls", RollViewSet, basename="roll")
+    router.register("custody-events", CustodyEventViewSet, basename="custody-event")
+    return [path("days/<int:school>/<str:date>/close/", day_close, name="day-close")]

@@ -1,0 +1,61 @@
+"""Demo attendance (run by `manage.py seed_demo` after schools, enrollment and clubs).
+
+- duty1 is the rostered duty leader of S001 today and for the next four weeks;
+  the other schools' duty leaders are rostered today;
+- S001's rolls exist for today *whatever the weekday* (the demo must work on a Saturday too),
+  so teacher1 has the roll of 三四年级课后服务组 today; the beat task creates rolls on school days only;
+- one placed child has leave reported for today (the roll shows it), parent2's child has an
+  authorised pickup person (a grandmother) and one child's pickup plan is flexible departure.
+
+Nothing is marked: teacher1 takes the roll in the demo, then duty1 records pickups and closes the day.
+Idempotent: rota rows, leave and pickup persons are looked up by natural keys; rolls by group/slot and date.
+"""
+from __future__ import annotations
+
+import datetime
+
+from accounts.models import RoleAssignment
+from accounts.roles import Role
+from enrollment.models import Application, AuthorisedPickupPerson, ServiceGroup
+
+from .models import DutyRota, Leave
+from .services import rolls_create_for_day
+
+
+def seed(ctx) -> None:
+    today = ctx.today
+    for code, school in sorted(ctx.schools.items()):
+        leader = ctx.users.get("duty1" if code == "S001" else f"duty_{code.lower()}")
+        if leader is None or not RoleAssignment.objects.active().filter(
+                user=leader, school=school, role=Role.DUTY_LEADER).exists():
+            continue
+        days = 28 if code == "S001" else 1
+        for i in range(days):
+            DutyRota.objects.get_or_create(school=school, date=today + datetime.timedelta(days=i),
+                                           defaults={"leader": leader})
+    school = ctx.schools.get("S001")
+    if school is None:
+        return
+    rolls = rolls_create_for_day(school=school, date=today, any_weekday=True)
+    group = ServiceGroup.objects.filter(school=school, term=ctx.term, name="三四年级课后服务组").first()
+    placed = list(Application.objects.filter(placements__group=group, placements__active=True)
+                  .select_related("student").order_by("student__student_number")) if group else []
+    parent2 = ctx.users.get("parent2")
+    for app in placed:
+        guardianship = app.student.guardianships.filter(active=True).select_related("guardian").first()
+        if guardianship is None:
+            continue
+        if (parent2 is not None and guardianship.guardian_id == parent2.pk
+                and not AuthorisedPickupPerson.objects.filter(student=app.student, active=True).exists()):
+            AuthorisedPickupPerson.objects.create(student=app.student, name="王奶奶", relation="祖母",
+                                                  phone="13912345678", added_by=parent2)
+    if len(placed) >= 3:
+        on_leave, flexible = placed[-1], placed[-2]
+        guardian = on_leave.student.guardianships.filter(active=True).first().guardian
+        Leave.objects.get_or_create(student=on_leave.student, date=today, cancelled_at=None,
+                                    defaults={"reason": "看牙医", "reported_by": guardian})
+        if flexible.pickup_plan != Application.Pickup.FLEXIBLE:
+            flexible.pickup_plan = Application.Pickup.FLEXIBLE
+            flexible.departure_time = datetime.time(17, 0)
+            flexible.save(update_fields=["pickup_plan", "departure_time"])
+    ctx.log.append(f"attendance: {len(rolls)} rolls today at {school.name}; duty1 on the rota for 4 weeks")

@@ -1,0 +1,339 @@
+"""Attendance and custody: rolls and marks, leave, the duty rota and patrol log, the chain of
+custody from the classroom to the adult who takes the child home, and the duty leader's day close.
+
+The promise to parents: from the end of lessons until a child leaves with an authorised adult, the
+school knows who holds the child. A child is *held* once marked present (or late) on a roll of the
+day and until a `pickup` or `flexible_departure` custody event releases them.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.roles import Role
+from accounts.scoping import scope_of
+from schools.models import School, Student, Venue
+
+
+def _school_staff_q(scope, field: str = "school_id") -> Q:
+    """School-wide staff (principal, offices, duty leader role) of the school, and the city admin."""
+    return Q(**{f"{field}__in": scope.school_wide_ids})
+
+
+class RollQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The teacher who holds the roll; the school's principal, offices and duty leaders. Nobody
+        else (parents, other teachers, district and bureau see counts in reports only)."""
+        scope = scope_of(user)
+        if scope.is_admin:
+            return self.all()
+        if scope.user_id is None:
+            return self.none()
+        q = _school_staff_q(scope)
+        teacher_schools = scope.schools_with(Role.TEACHER, Role.HOMEROOM)
+        if teacher_schools:
+            q |= Q(teacher_id=scope.user_id, school_id__in=teacher_schools)
+        return self.filter(q)
+
+    def for_day(self, *, school_id, date):
+        return self.filter(school_id=school_id, date=date)
+
+
+class Roll(models.Model):
+    """点名册: one session of one after-school group or club on one date, held by one teacher."""
+
+    class Kind(models.TextChoices):
+        GROUP = "group", _("After-school group")
+        CLUB = "club", _("Club")
+
+    class Session(models.TextChoices):
+        NOON = "noon", _("Noon service")
+        AFTER_SCHOOL = "after_school", _("After-school service")
+        CLUB = "club", _("Club session")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Submitted")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="rolls", verbose_name=_("school"))
+    date = models.DateField(_("date"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    session = models.CharField(_("session"), max_length=16, choices=Session.choices)
+    group = models.ForeignKey("enrollment.ServiceGroup", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="rolls", verbose_name=_("group"))
+    club = models.ForeignKey("clubs.Club", null=True, blank=True, on_delete=models.PROTECT, related_name="rolls",
+                             verbose_name=_("club"))
+    club_slot = models.ForeignKey("clubs.ClubSlot", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="rolls", verbose_name=_("club slot"))
+    name = models.CharField(_("name"), max_length=64)
+    starts_at = models.TimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.TimeField(_("ends at"), null=True, blank=True)
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="rolls",
+                              verbose_name=_("venue"))
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="rolls", verbose_name=_("teacher"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("submitted by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = RollQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("roll (点名册)")
+        verbose_name_plural = _("rolls")
+        ordering = ["date", "starts_at", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "date"], condition=Q(group__isnull=False),
+                                    name="one_roll_per_group_day"),
+            models.UniqueConstraint(fields=["club_slot", "date"], condition=Q(club_slot__isnull=False),
+                                    name="one_roll_per_club_slot_day"),
+            models.CheckConstraint(condition=Q(kind="group", group__isnull=False, club__isnull=True)
+                                   | Q(kind="club", club__isnull=False, group__isnull=True),
+                                   name="roll_group_xor_club"),
+        ]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.date}"
+
+
+class Mark(models.Model):
+    """A child's mark on a roll: the latest one the teacher's tablet sent (one row per child).
+
+    `client_id` is the tablet's id of the tap that set it; `marked_at` the tablet's clock when the
+    teacher tapped. A retried submission carries the same `client_id` and writes nothing; a mark
+    tapped before the one the server holds (an old tablet coming back online) does not replace it.
+    Every change is kept in the history table.
+    """
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+        LATE = "late", _("Late")
+        LEAVE = "leave", _("On leave")
+
+    roll = models.ForeignKey(Roll, on_delete=models.PROTECT, related_name="marks", verbose_name=_("roll"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="marks", verbose_name=_("student"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    client_id = models.CharField(_("client id"), max_length=64)
+    marked_at = models.DateTimeField(_("marked at"))
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("marked by"))
+    received_at = models.DateTimeField(_("received at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mark")
+        verbose_name_plural = _("marks")
+        ordering = ["roll", "student"]
+        constraints = [
+            models.UniqueConstraint(fields=["roll", "student"], name="one_mark_per_child_per_roll"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.get_status_display()}"
+
+    @property
+    def holds_child(self) -> bool:
+        return self.status in (self.Status.PRESENT, self.Status.LATE)
+
+
+HELD_STATUSES = (Mark.Status.PRESENT, Mark.Status.LATE)
+
+
+class LeaveQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(cancelled_at__isnull=True)
+
+    def visible_to(self, user):
+        scope = scope_of(user)
+        if scope.is_admin:
+            return self.all()
+        if scope.user_id is None:
+            return self.none()
+        return self.filter(student__in=Student.objects.visible_to(user))
+
+
+class Leave(models.Model):
+    """请假: a guardian reports in advance that the child will not attend the services on a date."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="leaves", verbose_name=_("student"))
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("reported by"))
+    reported_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = LeaveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("leave (请假)")
+        verbose_name_plural = _("leaves")
+        ordering = ["-date", "student"]
+        constraints = [models.UniqueConstraint(fields=["student", "date"], condition=Q(cancelled_at__isnull=True),
+                                               name="one_active_leave_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.date}"
+
+
+class SchoolDayQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = scope_of(user)
+        if scope.is_admin:
+            return self.all()
+        return self.filter(school_id__in=scope.staff_school_ids)
+
+
+class DutyRota(models.Model):
+    """值班表: the school's duty leader (带班领导) and duty teachers of one day."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="duty_rota", verbose_name=_("school"))
+    date = models.DateField(_("date"))
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="duty_days",
+                               verbose_name=_("duty leader"))
+    teachers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="duty_teacher_days",
+                                      verbose_name=_("duty teachers"))
+    history = HistoricalRecords(m2m_fields=[teachers])
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("duty rota (值班表)")
+        verbose_name_plural = _("duty rota")
+        ordering = ["school", "date"]
+        constraints = [models.UniqueConstraint(fields=["school", "date"], name="one_rota_per_school_day")]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.date} · {self.leader}"
+
+
+class PatrolLog(models.Model):
+    """巡查记录: what the duty leader saw on a round (time, place, note)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="patrol_logs",
+                               verbose_name=_("school"))
+    date = models.DateField(_("date"))
+    at = models.DateTimeField(_("time"))
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("venue"))
+    place = models.CharField(_("place"), max_length=64, blank=True)
+    note = models.TextField(_("what was seen"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    history = HistoricalRecords()
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patrol log (巡查记录)")
+        verbose_name_plural = _("patrol logs")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class CustodyEvent(models.Model):
+    """交接: one handover of a child, from someone to someone, at a time, recorded by whom.
+
+    `pickup` and `flexible_departure` release the child from the school's custody for the day.
+    """
+
+    class Kind(models.TextChoices):
+        CLASS_TO_GROUP = "class_to_group", _("Class to after-school group")
+        GROUP_TO_CLUB = "group_to_club", _("Group to club")
+        TEACHER_TO_TEACHER = "teacher_to_teacher", _("Teacher to teacher")
+        PICKUP = "pickup", _("Picked up")
+        FLEXIBLE_DEPARTURE = "flexible_departure", _("Flexible departure")
+
+    RELEASES = (Kind.PICKUP, Kind.FLEXIBLE_DEPARTURE)
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="custody_events",
+                               verbose_name=_("school"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="custody_events",
+                                verbose_name=_("student"))
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("from"))
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("to (staff or guardian)"))
+    pickup_person = models.ForeignKey("enrollment.AuthorisedPickupPerson", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("authorised pickup person"))
+    to_name = models.CharField(_("to (name)"), max_length=64, blank=True)
+    relation = models.CharField(_("relation"), max_length=32, blank=True)
+    roll = models.ForeignKey(Roll, null=True, blank=True, on_delete=models.PROTECT, related_name="custody_events",
+                             verbose_name=_("to roll"))
+    at = models.DateTimeField(_("at"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("custody event (交接)")
+        verbose_name_plural = _("custody events")
+        ordering = ["date", "at", "id"]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.get_kind_display()} · {self.at:%H:%M}"
+
+
+class PickupRefusal(models.Model):
+    """A pickup refused because the person is not on the child's list: a custody exception."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name=_("student"))
+    date = models.DateField(_("date"))
+    person = models.CharField(_("person"), max_length=120)
+    reason = models.CharField(_("reason"), max_length=200)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    history = HistoricalRecords()
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refused pickup")
+        verbose_name_plural = _("refused pickups")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.person}"
+
+
+class DayClose(models.Model):
+    """The duty leader's sign-off that every child of the day is accounted for."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="day_closes",
+                               verbose_name=_("school"))
+    date = models.DateField(_("date"))
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("closed by"))
+    closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("day close")
+        verbose_name_plural = _("day closes")
+        ordering = ["-date"]
+        constraints = [models.UniqueConstraint(fields=["school", "date"], name="one_close_per_school_day")]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.date}"

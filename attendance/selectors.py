@@ -1,0 +1,387 @@
+"""Reads of attendance: the children of rolls, the state of a school day (the duty leader's
+console), the principal's overview. Every read is a fixed number of queries whatever the number of
+children or rolls."""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.privacy import mask_phone
+from accounts.roles import Role
+from accounts.scoping import get_for_user, scope_of
+from schools.models import Guardianship, School, Student
+
+from .models import (
+    HELD_STATUSES,
+    CustodyEvent,
+    DayClose,
+    DutyRota,
+    Leave,
+    Mark,
+    PatrolLog,
+    PickupRefusal,
+    Roll,
+)
+
+STUDENT_FIELDS = ("student", "student__homeroom_class")
+
+
+def roll_get_for_user(*, user, pk) -> Roll:
+    return get_for_user(Roll.objects.select_related("school", "venue", "teacher", "group", "club"), user, pk)
+
+
+def roll_list(*, user, date: datetime.date | None = None, school_id=None) -> QuerySet[Roll]:
+    qs = Roll.objects.visible_to(user).select_related("school", "venue", "teacher")
+    if date:
+        qs = qs.filter(date=date)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    return qs.order_by("date", "starts_at", "name", "pk")
+
+
+def roll_children(rolls) -> dict[int, list[Student]]:
+    """The children expected on each roll (placed in the group for that weekday, or holding a seat
+    in the club), plus any child already marked on it. Three queries for any number of rolls."""
+    from clubs.models import ClubChoice
+    from enrollment.models import Placement
+
+    rolls = list(rolls)
+    out: dict[int, dict[int, Student]] = {r.pk: {} for r in rolls}
+    by_group = defaultdict(list)
+    by_club = defaultdict(list)
+    for r in rolls:
+        if r.group_id:
+            by_group[r.group_id].append(r)
+        elif r.club_id:
+            by_club[r.club_id].append(r)
+    if by_group:
+        placements = (Placement.objects.filter(active=True, group_id__in=list(by_group))
+                      .select_related("application", "application__student",
+                                      "application__student__homeroom_class"))
+        for p in placements:
+            for r in by_group[p.group_id]:
+                days = p.application.weekdays or []
+                if not days or r.date.isoweekday() in days or r.date.isoweekday() > 5:
+                    out[r.pk][p.application.student_id] = p.application.student
+    if by_club:
+        for c in ClubChoice.objects.holding_seat().filter(club_id__in=list(by_club)).select_related(*STUDENT_FIELDS):
+            for r in by_club[c.club_id]:
+                out[r.pk][c.student_id] = c.student
+    if rolls:
+        for m in Mark.objects.filter(roll__in=rolls).select_related(*STUDENT_FIELDS):
+            out[m.roll_id].setdefault(m.student_id, m.student)
+    return {pk: sorted(kids.values(), key=lambda s: (s.name_pinyin, s.pk)) for pk, kids in out.items()}
+
+
+@dataclass
+class RollEntry:
+    student: Student
+    mark: Mark | None
+    leave: Leave | None
+
+    @property
+    def status(self) -> str:
+        return self.mark.status if self.mark else ""
+
+
+@dataclass
+class RollView:
+    roll: Roll
+    entries: list[RollEntry]
+
+    @property
+    def marked(self) -> int:
+        return sum(1 for e in self.entries if e.mark)
+
+    @property
+    def unmarked(self) -> int:
+        return len(self.entries) - self.marked
+
+
+def roll_view(roll: Roll) -> RollView:
+    """The roll page: each child with the mark and any leave for the day (four queries)."""
+    children = roll_children([roll])[roll.pk]
+    marks = {m.student_id: m for m in Mark.objects.filter(roll=roll)}
+    leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=roll.date,
+                                                                       student_id__in=[c.pk for c in children])}
+    return RollView(roll=roll, entries=[RollEntry(c, marks.get(c.pk), leaves.get(c.pk)) for c in children])
+
+
+def roll_counts(rolls) -> dict[int, dict]:
+    """{roll id: {"expected", "marked", "present", "absent", "late", "leave"}} in four queries."""
+    rolls = list(rolls)
+    children = roll_children(rolls)
+    counts = {r.pk: {"expected": len(children[r.pk]), "marked": 0, "present": 0, "absent": 0, "late": 0,
+                     "leave": 0} for r in rolls}
+    for roll_id, status in Mark.objects.filter(roll__in=rolls).values_list("roll_id", "status"):
+        counts[roll_id]["marked"] += 1
+        counts[roll_id][status] += 1
+    return counts
+
+
+# --- who may run a day -------------------------------------------------------------------------
+def school_for_day(*, user, school_id) -> School:
+    """The school whose day the user may see: staff of the school (else 404)."""
+    scope = scope_of(user)
+    school = School.objects.filter(pk=school_id).first() if str(school_id).isdigit() else None
+    if school is None or not (scope.is_admin or school.pk in scope.staff_school_ids):
+        raise Http404
+    return school
+
+
+def console_allowed(*, user, school_id: int, date: datetime.date) -> bool:
+    from .services import may_run_day
+
+    return may_run_day(user=user, school_id=school_id, date=date)
+
+
+def leader_today(*, user, date: datetime.date | None = None) -> int | None:
+    """The school where the user is today's rostered duty leader, if any."""
+    if not user.is_authenticated:
+        return None
+    date = date or timezone.localdate()
+    return DutyRota.objects.filter(leader=user, date=date).values_list("school_id", flat=True).first()
+
+
+# --- the state of a school day -----------------------------------------------------------------
+@dataclass
+class ChildState:
+    student: Student
+    marks: list = field(default_factory=list)  # (roll, mark)
+    leave: Leave | None = None
+    released: CustodyEvent | None = None
+    location: Roll | None = None
+    guardians: list = field(default_factory=list)
+
+    @property
+    def present(self) -> bool:
+        return any(m.status in HELD_STATUSES for _, m in self.marks)
+
+    @property
+    def held(self) -> bool:
+        return self.present and self.released is None
+
+
+@dataclass
+class RollState:
+    roll: Roll
+    expected: int = 0
+    present: int = 0
+    absent: int = 0
+    leave: int = 0
+    unmarked: int = 0
+    released: int = 0
+    held: int = 0
+
+    @property
+    def not_taken(self) -> bool:
+        return self.expected > 0 and self.unmarked == self.expected
+
+
+@dataclass
+class DayState:
+    school: School
+    date: datetime.date
+    rolls: list[RollState]
+    children: dict[int, ChildState]
+    absences: list[tuple[Roll, Student]]
+    late_pickups: list[ChildState]
+    venues: list[tuple[str, list[ChildState]]]
+    closed: DayClose | None
+    rota: DutyRota | None
+    refusals: list[PickupRefusal]
+
+    @property
+    def held(self) -> list[ChildState]:
+        return [c for c in self.children.values() if c.held]
+
+    @property
+    def not_taken(self) -> list[RollState]:
+        return [r for r in self.rolls if r.not_taken]
+
+
+def _location(marks, now_time: datetime.time | None) -> Roll | None:
+    """Where a present child is: the latest roll already started on which the child is present."""
+    present = [r for r, m in marks if m.status in HELD_STATUSES]
+    if not present:
+        return None
+    started = [r for r in present if now_time is None or r.starts_at is None or r.starts_at <= now_time]
+    pool = started or present
+    return max(pool, key=lambda r: (r.starts_at or datetime.time.min, r.pk))
+
+
+def day_state(*, school: School, date: datetime.date, now: datetime.datetime | None = None,
+              with_guardians: bool = False) -> DayState:
+    """Everything the duty leader's console shows, in a fixed number of queries."""
+    now = timezone.localtime(now or timezone.now())
+    now_time = now.time() if date == now.date() else (None if date > now.date() else datetime.time.max)
+    rolls = list(Roll.objects.filter(school=school, date=date).select_related("venue", "teacher")
+                 .order_by("starts_at", "name", "pk"))
+    children = roll_children(rolls)
+    marks_by_roll: dict[int, dict[int, Mark]] = defaultdict(dict)
+    for m in Mark.objects.filter(roll__in=rolls):
+        marks_by_roll[m.roll_id][m.student_id] = m
+    all_ids = {s.pk for kids in children.values() for s in kids}
+    leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=all_ids)}
+    releases = {}
+    for e in CustodyEvent.objects.filter(school=school, date=date, kind__in=CustodyEvent.RELEASES).order_by("at"):
+        releases.setdefault(e.student_id, e)
+    states: dict[int, ChildState] = {}
+    roll_states = []
+    absences = []
+    for roll in rolls:
+        rs = RollState(roll=roll, expected=len(children[roll.pk]))
+        for s in children[roll.pk]:
+            cs = states.setdefault(s.pk, ChildState(student=s, leave=leaves.get(s.pk), released=releases.get(s.pk)))
+            mark = marks_by_roll[roll.pk].get(s.pk)
+            if mark is None:
+                rs.unmarked += 1
+                continue
+            cs.marks.append((roll, mark))
+            if mark.status in HELD_STATUSES:
+                rs.present += 1
+                if cs.released:
+                    rs.released += 1
+                else:
+                    rs.held += 1
+            elif mark.status == Mark.Status.LEAVE:
+                rs.leave += 1
+            else:
+                rs.absent += 1
+                if cs.leave is None:
+                    absences.append((roll, s))
+        roll_states.append(rs)
+    for cs in states.values():
+        cs.location = _location(cs.marks, now_time)
+    late = []
+    for cs in states.values():
+        if cs.held and cs.location and cs.location.ends_at and now_time is not None and cs.location.ends_at < now_time:
+            late.append(cs)
+    if with_guardians and late:
+        by_student = defaultdict(list)
+        for g in (Guardianship.objects.active().filter(student_id__in=[c.student.pk for c in late])
+                  .select_related("guardian")):
+            by_student[g.student_id].append(g)
+        for cs in late:
+            cs.guardians = by_student[cs.student.pk]
+    venues: dict[str, list[ChildState]] = defaultdict(list)
+    for cs in states.values():
+        if cs.held:
+            venues[cs.location.venue.name if cs.location and cs.location.venue else "-"].append(cs)
+    return DayState(
+        school=school, date=date, rolls=roll_states, children=states, absences=absences,
+        late_pickups=sorted(late, key=lambda c: c.student.name_pinyin),
+        venues=sorted(((k, sorted(v, key=lambda c: c.student.name_pinyin)) for k, v in venues.items())),
+        closed=DayClose.objects.filter(school=school, date=date).select_related("closed_by").first(),
+        rota=DutyRota.objects.filter(school=school, date=date).select_related("leader").first(),
+        refusals=list(PickupRefusal.objects.filter(school=school, date=date).select_related("student",
+                                                                                           "recorded_by")),
+    )
+
+
+def held_children(*, school_id: int, date: datetime.date) -> list[tuple[Student, str]]:
+    """Children present on a roll of the day and not released: (student, roll name)."""
+    school = School.objects.get(pk=school_id)
+    state = day_state(school=school, date=date)
+    return [(c.student, c.location.name if c.location else "") for c in
+            sorted(state.held, key=lambda c: c.student.name_pinyin)]
+
+
+def guardian_phones(cs: ChildState, *, full: bool) -> list[tuple[str, str, str]]:
+    """(name, relation, phone) of the guardians; the phone masked unless `full` (the duty leader)."""
+    return [(g.guardian.name, g.get_relation_display(), g.guardian.phone if full else mask_phone(g.guardian.phone))
+            for g in cs.guardians]
+
+
+def pickup_options(*, school: School, date: datetime.date, student_ids) -> dict[int, list]:
+    """For the console's pickup form: each held child's guardians who may pick up and authorised
+    persons (two queries)."""
+    from enrollment.models import AuthorisedPickupPerson
+
+    out: dict[int, list] = defaultdict(list)
+    for g in Guardianship.objects.active().filter(student_id__in=student_ids, may_pick_up=True).select_related(
+            "guardian"):
+        out[g.student_id].append((f"guardian:{g.guardian_id}", f"{g.guardian.name} ({g.get_relation_display()})"))
+    for p in AuthorisedPickupPerson.objects.active().filter(student_id__in=student_ids):
+        out[p.student_id].append((f"person:{p.pk}", f"{p.name} ({p.relation})"))
+    return out
+
+
+# --- the principal's overview ------------------------------------------------------------------
+def overview(*, user, school: School, date: datetime.date) -> dict:
+    from safety.selectors import incident_list
+
+    state = day_state(school=school, date=date)
+    start = timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
+    incidents = list(incident_list(user=user, school_id=school.pk)
+                     .filter(occurred_at__gte=start, occurred_at__lt=start + datetime.timedelta(days=1)))
+    patrols = list(PatrolLog.objects.filter(school=school, date=date).select_related("venue", "recorded_by"))
+    return {"state": state, "incidents": incidents, "patrols": patrols}
+
+
+def my_rolls_today(*, user, date: datetime.date) -> QuerySet[Roll]:
+    return (Roll.objects.visible_to(user).filter(teacher=user, date=date)
+            .select_related("venue", "school").order_by("starts_at", "name", "pk"))
+
+
+def guardian_leaves(*, user) -> list[dict]:
+    children = list(Student.objects.filter(guardianships__guardian=user, guardianships__active=True)
+                    .prefetch_related(Prefetch("leaves", queryset=Leave.objects.active().filter(
+                        date__gte=timezone.localdate()).order_by("date"), to_attr="upcoming_leaves"))
+                    .order_by("name_pinyin", "pk"))
+    return children
+
+
+def staff_of_school(school: School, *roles: str):
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import RoleAssignment
+
+    ids = RoleAssignment.objects.active().filter(school=school, role__in=roles or (Role.TEACHER,)).values("user_id")
+    return get_user_model().objects.filter(pk__in=ids).order_by("name", "pk")
+
+
+# --- sessions held (for teacher hours) and a child's data (PIPL download) ----------------------
+def held_hours(*, school_id: int, date_from: datetime.date, date_to: datetime.date) -> list[dict]:
+    """Service hours per teacher per month from the rolls actually held (submitted) between two
+    dates: the basis clubs' `teacher_hours` can switch to from its planned figures. One query."""
+    rows: dict[tuple[int, str], dict] = {}
+    rolls = (Roll.objects.filter(school_id=school_id, date__gte=date_from, date__lte=date_to,
+                                 status=Roll.Status.SUBMITTED, teacher__isnull=False,
+                                 starts_at__isnull=False, ends_at__isnull=False)
+             .select_related("teacher").order_by("date", "pk"))
+    for r in rolls:
+        minutes = (r.ends_at.hour * 60 + r.ends_at.minute) - (r.starts_at.hour * 60 + r.starts_at.minute)
+        key = (r.teacher_id, f"{r.date:%Y-%m}")
+        row = rows.setdefault(key, {"teacher_id": r.teacher_id, "teacher": r.teacher.name or r.teacher.username,
+                                    "month": key[1], "sessions": 0, "minutes": 0, "basis": "held"})
+        row["sessions"] += 1
+        row["minutes"] += max(minutes, 0)
+    out = sorted(rows.values(), key=lambda r: (r["teacher"], r["teacher_id"], r["month"]))
+    for row in out:
+        row["hours"] = round(row["minutes"] / 60, 2)
+    return out
+
+
+def child_data(student: Student) -> dict:
+    """What attendance holds about a child, for the guardian's data download (privacy registry)."""
+    return {
+        "marks": [{"date": m.roll.date.isoformat(), "session": m.roll.name, "status": m.status,
+                   "marked_at": m.marked_at.isoformat()}
+                  for m in Mark.objects.filter(student=student).select_related("roll").order_by("roll__date")],
+        "leave": [{"date": lv.date.isoformat(), "reason": lv.reason, "cancelled": lv.cancelled_at is not None}
+                  for lv in Leave.objects.filter(student=student).order_by("date")],
+        "handovers": [{"date": e.date.isoformat(), "kind": e.kind, "to": e.to_name, "relation": e.relation,
+                       "at": e.at.isoformat()}
+                      for e in CustodyEvent.objects.filter(student=student).order_by("at")],
+    }
+
+
+def child_scrub(student: Student) -> None:
+    """Retention: a departed child's leave reasons (free text a guardian wrote) are cleared."""
+    Leave.objects.filter(student=student).exclude(reason="").update(reason="")

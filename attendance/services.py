@@ -1,0 +1,476 @@
+"""Writes of attendance: rolls, marks, leave, custody, the rota, patrol notes and the day close.
+
+Each function takes keyword-only arguments, checks who may act, writes in one transaction and
+queues notices with `transaction.on_commit`. Refusals are `DomainError`s with translatable messages.
+"""
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from accounts.scoping import scope_of
+from notices.services import notify
+from schools.models import Guardianship, School, Student, Term
+from shahe_afterschool.errors import ConflictError, DomainError
+
+from .models import CustodyEvent, DayClose, DutyRota, Leave, Mark, PatrolLog, PickupRefusal, Roll
+
+
+class Forbidden(DomainError):
+    """A visible object, a forbidden action: 403."""
+
+    status_code = 403
+
+
+class PickupRefused(DomainError):
+    """The person is not on the child's pickup list. Raised after the refusal has been recorded."""
+
+
+def _clean_save(obj) -> None:
+    obj.full_clean()
+    obj.save()
+
+
+# --- roles for a day ---------------------------------------------------------------------------
+def rostered_leader(*, user, school_id: int, date: datetime.date) -> bool:
+    """The duty-leader role makes someone eligible for the rota; the rota row makes them today's."""
+    if not user.is_authenticated:
+        return False
+    return DutyRota.objects.filter(school_id=school_id, date=date, leader_id=user.pk).exists()
+
+
+def may_run_day(*, user, school_id: int, date: datetime.date) -> bool:
+    """The day's rostered duty leader and the school's principal (and the system administrator)."""
+    scope = scope_of(user)
+    if scope.is_admin or school_id in scope.schools_with(Role.PRINCIPAL):
+        return True
+    return school_id in scope.schools_with(Role.DUTY_LEADER) and rostered_leader(
+        user=user, school_id=school_id, date=date)
+
+
+# --- rolls -------------------------------------------------------------------------------------
+def _plan_for(school: School, term: Term):
+    from clubs.services import plan_in_force
+
+    return plan_in_force(school=school, term=term)
+
+
+def rolls_create_for_day(*, school: School, date: datetime.date, any_weekday: bool = False) -> list[Roll]:
+    """Create the rolls of one school day: one per active after-school group meeting that weekday
+    and one per approved club slot of that weekday. Idempotent: an existing roll is kept as it is
+    (a unique constraint per group/slot and date makes a concurrent second run a no-op).
+
+    Days that are not school days of the approved plan get no rolls, unless `any_weekday` (the
+    demo, and the office's "create today's rolls" button on a special day).
+    """
+    from clubs.models import Club, ClubSlot, ReviewStatus
+    from enrollment.models import ServiceGroup
+
+    term = Term.objects.filter(start_date__lte=date, end_date__gte=date).first()
+    if term is None:
+        if not any_weekday:
+            return []
+        term = Term.current(date)
+        if term is None:
+            return []
+    weekday = date.isoweekday()
+    plan = _plan_for(school, term)
+    school_days = plan.school_days if plan else [1, 2, 3, 4, 5]
+    if weekday not in school_days and not any_weekday:
+        return []
+    windows = plan.windows(term.is_summer(date)) if plan else {"noon": None, "after": None}
+    wanted: list[tuple[dict, dict]] = []
+    groups = ServiceGroup.objects.filter(school=school, term=term, status=ServiceGroup.Status.ACTIVE)
+    for group in groups:
+        if weekday not in (group.weekdays or []) and not any_weekday:
+            continue
+        window = windows.get("noon" if group.session == "noon" else "after")
+        wanted.append(({"group": group, "date": date}, {
+            "school": school, "kind": Roll.Kind.GROUP, "session": group.session, "name": group.name,
+            "starts_at": window[0] if window else None, "ends_at": window[1] if window else None,
+            "venue_id": group.venue_id, "teacher_id": group.teacher_id}))
+    slots = (ClubSlot.objects.filter(club__school=school, club__term=term, club__status=ReviewStatus.APPROVED,
+                                     weekday=weekday)
+             .select_related("club").prefetch_related("club__teachers"))
+    for slot in slots:
+        club: Club = slot.club
+        teachers = sorted(club.teachers.all(), key=lambda t: t.pk)
+        wanted.append(({"club_slot": slot, "date": date}, {
+            "school": school, "kind": Roll.Kind.CLUB, "session": Roll.Session.CLUB, "club": club,
+            "name": club.name, "starts_at": slot.start, "ends_at": slot.end, "venue_id": club.venue_id,
+            "teacher_id": teachers[0].pk if teachers else None}))
+    rolls = []
+    for lookup, defaults in wanted:
+        try:
+            with transaction.atomic():
+                roll, _ = Roll.objects.get_or_create(**lookup, defaults=defaults)
+        except IntegrityError:  # a concurrent run created it first
+            roll = Roll.objects.get(**lookup)
+        rolls.append(roll)
+    return rolls
+
+
+def rolls_create_all(*, date: datetime.date) -> int:
+    """Every active school's rolls of the day (the early-morning task). Returns the number of rolls."""
+    return sum(len(rolls_create_for_day(school=s, date=date)) for s in School.objects.filter(active=True))
+
+
+def rolls_create_on_demand(*, user, school: School, date: datetime.date) -> list[Roll]:
+    """The academic office's or principal's button: today's rolls now, whatever the weekday."""
+    scope = scope_of(user)
+    if not (scope.is_admin or school.pk in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL)):
+        raise Forbidden(_("Only the teaching-affairs office or the principal can create the rolls."))
+    return rolls_create_for_day(school=school, date=date, any_weekday=True)
+
+
+def _parse_client_time(value) -> datetime.datetime | None:
+    if value in (None, ""):
+        return None
+    dt = value if isinstance(value, datetime.datetime) else parse_datetime(str(value))
+    if dt is None:
+        raise ValueError
+    if timezone.is_naive(dt):
+        dt = timezone.make_aware(dt)
+    return dt
+
+
+def marks_record(*, roll: Roll, user, marks, roll_student_ids: set[int]) -> dict:
+    """Apply a batch of marks from the roll's tablet.
+
+    Each item is `{"student", "status", "client_id", "marked_at"?}`. An item whose `client_id` is the
+    one the server already holds writes nothing (a retried batch); an item tapped before the mark the
+    server holds (`marked_at` older) does not replace it. The whole batch is checked before anything
+    is written, so a bad item changes nothing. Returns counts and each item's outcome.
+    """
+    if roll.teacher_id != user.pk and not scope_of(user).is_admin:
+        raise Forbidden(_("Only the teacher holding this roll can mark it."))
+    if not isinstance(marks, list) or not marks:
+        raise DomainError(_("Send a list of marks."))
+    if len(marks) > 500:
+        raise DomainError(_("Send at most 500 marks at once."))
+    now = timezone.now()
+    cleaned: list[tuple[int, str, str, datetime.datetime]] = []
+    for i, item in enumerate(marks, start=1):
+        if not isinstance(item, dict):
+            raise DomainError(_("Mark %(n)d is not an object.") % {"n": i})
+        student = item.get("student")
+        status = item.get("status")
+        client_id = item.get("client_id")
+        if isinstance(student, bool) or not isinstance(student, int | str) or not str(student).isdigit():
+            raise DomainError(_("Mark %(n)d: the student must be a number.") % {"n": i})
+        student = int(student)
+        if student not in roll_student_ids:
+            raise DomainError(_("Mark %(n)d: this child is not on the roll.") % {"n": i})
+        if status not in Mark.Status.values:
+            raise DomainError(_("Mark %(n)d: the status must be present, absent, late or leave.") % {"n": i})
+        if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > 64:
+            raise DomainError(_("Mark %(n)d: a client_id of 1 to 64 characters is required.") % {"n": i})
+        try:
+            marked_at = _parse_client_time(item.get("marked_at")) or now
+        except (ValueError, TypeError):
+            raise DomainError(_("Mark %(n)d: marked_at must be an ISO 8601 time.") % {"n": i}) from None
+        # A tablet clock far in the future must not pin a mark forever.
+        marked_at = min(marked_at, now + datetime.timedelta(minutes=5))
+        cleaned.append((student, status, client_id.strip(), marked_at))
+    outcome = {"created": 0, "updated": 0, "unchanged": 0, "stale": 0, "results": []}
+    newly_absent: list[int] = []
+    with transaction.atomic():
+        Roll.objects.select_for_update().filter(pk=roll.pk).first()
+        existing = {m.student_id: m for m in Mark.objects.filter(roll=roll, student_id__in=[c[0] for c in cleaned])}
+        for student_id, status, client_id, marked_at in cleaned:
+            mark = existing.get(student_id)
+            if mark is None:
+                mark = Mark(roll=roll, student_id=student_id, status=status, client_id=client_id,
+                            marked_at=marked_at, marked_by=user)
+                mark.save()
+                existing[student_id] = mark
+                result = "created"
+            elif mark.client_id == client_id:
+                result = "unchanged"
+            elif marked_at < mark.marked_at:
+                result = "stale"
+            else:
+                mark.status, mark.client_id, mark.marked_at, mark.marked_by = status, client_id, marked_at, user
+                mark.save()
+                result = "updated"
+            outcome[result] += 1
+            if result in ("created", "updated") and status == Mark.Status.ABSENT:
+                newly_absent.append(student_id)
+            outcome["results"].append({"student": student_id, "client_id": client_id, "result": result,
+                                       "status": mark.status})
+        if newly_absent and roll.status == Roll.Status.SUBMITTED:
+            transaction.on_commit(lambda: _queue_absence_notices(roll.pk))
+    return outcome
+
+
+def roll_submit(*, roll: Roll, user, expected_ids: set[int]) -> Roll:
+    """The teacher hands in the roll once every child has a mark; absences without leave are then
+    told to the guardians."""
+    if roll.teacher_id != user.pk and not scope_of(user).is_admin:
+        raise Forbidden(_("Only the teacher holding this roll can submit it."))
+    with transaction.atomic():
+        roll = Roll.objects.select_for_update().get(pk=roll.pk)
+        marked = set(Mark.objects.filter(roll=roll).values_list("student_id", flat=True))
+        missing = expected_ids - marked
+        if missing:
+            raise DomainError(_("%(n)d children have no mark yet.") % {"n": len(missing)})
+        if roll.status != Roll.Status.SUBMITTED:
+            roll.status = Roll.Status.SUBMITTED
+            roll.submitted_at = timezone.now()
+            roll.submitted_by = user
+            roll.save()
+        transaction.on_commit(lambda: _queue_absence_notices(roll.pk))
+    return roll
+
+
+def _queue_absence_notices(roll_id: int) -> None:
+    from .tasks import notify_absences
+
+    notify_absences.delay(roll_id)
+
+
+def absences_notify(*, roll: Roll) -> int:
+    """Tell the guardians of each child marked absent without leave (once per roll and child), and
+    the day's duty leader (who sees them on the console). Safe to run twice."""
+    from django.utils.translation import override
+
+    leave_ids = set(Leave.objects.active().filter(date=roll.date).values_list("student_id", flat=True))
+    marks = (Mark.objects.filter(roll=roll, status=Mark.Status.ABSENT).exclude(student_id__in=leave_ids)
+             .select_related("student"))
+    sent = 0
+    for mark in marks:
+        guardians = [g.guardian for g in Guardianship.objects.active().filter(student=mark.student)
+                     .select_related("guardian")]
+        with override("zh-hans"):
+            title = _("%(child)s is absent from %(session)s today") % {"child": mark.student.name,
+                                                                      "session": roll.name}
+            body = _("%(child)s was marked absent on the roll of %(session)s on %(date)s without leave. "
+                     "Please contact the school if this is unexpected.") % {
+                "child": mark.student.name, "session": roll.name, "date": roll.date.isoformat()}
+        sent += len(notify(recipients=guardians, kind="attendance.absent", title=title, body=body,
+                           link="/attendance/leave/", dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}"))
+    return sent
+
+
+# --- leave -------------------------------------------------------------------------------------
+def leave_report(*, by, student: Student, date: datetime.date, reason: str = "") -> Leave:
+    if not Guardianship.objects.active().filter(guardian=by, student=student).exists():
+        raise Forbidden(_("Only the child's guardian can report leave."))
+    if date < timezone.localdate():
+        raise DomainError(_("Leave is reported in advance: choose today or a later date."), field="date")
+    existing = Leave.objects.active().filter(student=student, date=date).first()
+    if existing:
+        return existing
+    leave = Leave(student=student, date=date, reason=(reason or "")[:200], reported_by=by)
+    try:
+        with transaction.atomic():
+            _clean_save(leave)
+    except IntegrityError:
+        return Leave.objects.active().get(student=student, date=date)
+    return leave
+
+
+def leave_cancel(*, by, leave: Leave) -> Leave:
+    if not Guardianship.objects.active().filter(guardian=by, student_id=leave.student_id).exists():
+        raise Forbidden(_("Only the child's guardian can cancel the leave."))
+    if leave.cancelled_at is None:
+        leave.cancelled_at = timezone.now()
+        leave.save()
+    return leave
+
+
+# --- custody -----------------------------------------------------------------------------------
+def _staff_of(user, school_id: int) -> bool:
+    scope = scope_of(user)
+    return scope.is_admin or school_id in scope.staff_school_ids
+
+
+def _duty_leaders(school_id: int, date: datetime.date) -> list:
+    rota = DutyRota.objects.filter(school_id=school_id, date=date).select_related("leader").first()
+    return [rota.leader] if rota else []
+
+
+def _resolve_pickup(student: Student, *, guardian_id=None, pickup_person_id=None, to_name: str = ""):
+    """Who is collecting the child: an active guardian allowed to pick up, or an active authorised
+    pickup person of this child, by id or by name / phone. None when nobody on the list matches."""
+    from enrollment.models import AuthorisedPickupPerson
+
+    guardianships = list(Guardianship.objects.active().filter(student=student, may_pick_up=True)
+                         .select_related("guardian"))
+    persons = list(AuthorisedPickupPerson.objects.active().filter(student=student))
+    if guardian_id is not None:
+        return next((("guardian", g) for g in guardianships if g.guardian_id == guardian_id), None)
+    if pickup_person_id is not None:
+        return next((("person", p) for p in persons if p.pk == pickup_person_id), None)
+    key = (to_name or "").strip()
+    if not key:
+        return None
+    for g in guardianships:
+        if key in (g.guardian.phone, g.guardian.name):
+            return "guardian", g
+    for p in persons:
+        if key in (p.phone, p.name):
+            return "person", p
+    return None
+
+
+def custody_record(*, user, student: Student, date: datetime.date, kind: str, at=None, to_user=None,
+                   to_name: str = "", relation: str = "", guardian_id=None, pickup_person_id=None,
+                   roll: Roll | None = None) -> CustodyEvent:
+    """Record one handover of a child. A pickup by someone not on the child's list is refused (and
+    the refusal is recorded and the duty leader alerted by `pickup_refusal_record`); a flexible
+    departure needs the pickup plan to have chosen it."""
+    if not _staff_of(user, student.school_id):
+        raise Forbidden(_("Only staff of the child's school record handovers."))
+    if kind not in CustodyEvent.Kind.values:
+        raise DomainError(_("Unknown kind of handover."), field="kind")
+    at = at or timezone.now()
+    event = CustodyEvent(school_id=student.school_id, student=student, date=date, kind=kind, at=at,
+                         recorded_by=user, from_user=user, roll=roll, relation=(relation or "")[:32])
+    if kind == CustodyEvent.Kind.PICKUP:
+        found = _resolve_pickup(student, guardian_id=guardian_id, pickup_person_id=pickup_person_id,
+                                to_name=to_name)
+        if found is None:
+            raise PickupRefused(
+                _("%(person)s is not on %(child)s's pickup list: do not hand the child over. The duty leader "
+                  "has been alerted.") % {"person": to_name or _("This person"), "child": student.name},
+                extra={"refused": True})
+        what, who = found
+        if what == "guardian":
+            event.to_user = who.guardian
+            event.to_name = who.guardian.name
+            event.relation = event.relation or who.get_relation_display()
+        else:
+            event.pickup_person = who
+            event.to_name = who.name
+            event.relation = event.relation or who.relation
+    elif kind == CustodyEvent.Kind.FLEXIBLE_DEPARTURE:
+        from enrollment.models import Application
+
+        chose = Application.objects.filter(student=student, status=Application.Status.PLACED,
+                                           pickup_plan=Application.Pickup.FLEXIBLE).exists()
+        if not chose:
+            raise DomainError(_("%(child)s may not leave alone: the guardians did not choose flexible departure "
+                                "in the pickup plan.") % {"child": student.name}, field="kind")
+        event.to_name = str(_("Leaves alone (flexible departure)"))
+    else:
+        if to_user is not None and not _staff_of(to_user, student.school_id):
+            raise DomainError(_("The child can only be handed to staff of the school."), field="to_user")
+        if roll is not None and roll.school_id != student.school_id:
+            raise DomainError(_("That roll belongs to another school."), field="roll")
+        if to_user is None and roll is not None:
+            to_user = roll.teacher
+        if to_user is None:
+            raise DomainError(_("Say to which teacher or roll the child is handed."), field="to_person")
+        event.to_user = to_user
+        event.to_name = to_user.name or to_user.username
+    with transaction.atomic():
+        _clean_save(event)
+    return event
+
+
+def pickup_refusal_record(*, user, student: Student, date: datetime.date, person: str) -> PickupRefusal:
+    """Keep the refused pickup (a custody exception on the principal's overview) and alert the duty
+    leader of the day (the principal when nobody is rostered)."""
+    from django.utils.translation import override
+
+    with transaction.atomic():
+        refusal = PickupRefusal.objects.create(
+            school_id=student.school_id, student=student, date=date, person=(person or "?")[:120],
+            reason="not on the pickup list", recorded_by=user)
+        leaders = _duty_leaders(student.school_id, date)
+        if not leaders:
+            from accounts.models import RoleAssignment
+
+            leaders = [a.user for a in RoleAssignment.objects.active().filter(
+                school_id=student.school_id, role=Role.PRINCIPAL).select_related("user")]
+        with override("zh-hans"):
+            title = _("Pickup refused: %(child)s") % {"child": student.name}
+            body = _("%(person)s tried to collect %(child)s and is not on the pickup list (recorded by %(by)s).") % {
+                "person": refusal.person, "child": student.name, "by": user.name or user.username}
+        notify(recipients=leaders, kind="attendance.pickup_refused", title=title, body=body,
+               link=f"/attendance/console/{student.school_id}/", dedupe_key=f"attendance.refusal:{refusal.pk}")
+    return refusal
+
+
+# --- the duty leader's day ---------------------------------------------------------------------
+def rota_set(*, user, school: School, date: datetime.date, leader, teachers=()) -> DutyRota:
+    """The principal sets the duty leader (someone with the duty-leader role) and duty teachers."""
+    from accounts.models import RoleAssignment
+
+    scope = scope_of(user)
+    if not (scope.is_admin or school.pk in scope.schools_with(Role.PRINCIPAL)):
+        raise Forbidden(_("Only the principal sets the duty rota."))
+    if not RoleAssignment.objects.active().filter(user=leader, school=school, role=Role.DUTY_LEADER).exists():
+        raise DomainError(_("%(name)s does not hold the duty-leader role at this school.")
+                          % {"name": leader.name or leader.username}, field="leader")
+    with transaction.atomic():
+        rota, _created = DutyRota.objects.update_or_create(school=school, date=date, defaults={"leader": leader})
+        rota.teachers.set(list(teachers))
+    return rota
+
+
+def patrol_record(*, user, school: School, note: str, place: str = "", venue=None, at=None) -> PatrolLog:
+    today = timezone.localdate()
+    if not may_run_day(user=user, school_id=school.pk, date=today):
+        raise Forbidden(_("Only today's duty leader or the principal writes the patrol log."))
+    if not (note or "").strip():
+        raise DomainError(_("Write what you saw."), field="note")
+    if venue is not None and venue.school_id != school.pk:
+        raise DomainError(_("That venue belongs to another school."), field="venue")
+    log = PatrolLog(school=school, date=today, at=at or timezone.now(), venue=venue, place=(place or "")[:64],
+                    note=note.strip(), recorded_by=user)
+    with transaction.atomic():
+        _clean_save(log)
+    return log
+
+
+def day_close(*, user, school: School, date: datetime.date) -> DayClose:
+    """Close the day when every child present on a roll has been released. Refused (409) otherwise,
+    with the list of the children still held."""
+    from .selectors import held_children
+
+    if not may_run_day(user=user, school_id=school.pk, date=date):
+        raise Forbidden(_("Only the day's duty leader or the principal closes the day."))
+    with transaction.atomic():
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        existing = DayClose.objects.filter(school=school, date=date).first()
+        if existing:
+            return existing
+        held = held_children(school_id=school.pk, date=date)
+        if held:
+            raise ConflictError(
+                _("The day cannot be closed: %(n)d children are present and not yet released.") % {"n": len(held)},
+                extra={"children": [{"id": s.pk, "name": s.name, "roll": r} for s, r in held]})
+        return DayClose.objects.create(school=school, date=date, closed_by=user)
+
+
+def unclosed_days_alert(*, date: datetime.date) -> int:
+    """Alert the principal of each school that held rolls today and has not closed the day."""
+    from django.utils.translation import override
+
+    from accounts.models import RoleAssignment
+
+    closed = DayClose.objects.filter(date=date).values("school_id")
+    school_ids = set(Roll.objects.filter(date=date).exclude(school_id__in=closed).values_list("school_id", flat=True))
+    sent = 0
+    for school in School.objects.filter(pk__in=school_ids):
+        principals = [a.user for a in RoleAssignment.objects.active().filter(school=school, role=Role.PRINCIPAL)
+                      .select_related("user")]
+        with override("zh-hans"):
+            title = _("%(school)s: the day %(date)s has not been closed") % {"school": school.name,
+                                                                             "date": date.isoformat()}
+        sent += len(notify(recipients=principals, kind="attendance.day_not_closed", title=title,
+                           link=f"/attendance/console/{school.pk}/",
+                           dedupe_key=f"attendance.unclosed:{school.pk}:{date.isoformat()}"))
+    return sent
+
+
+def new_client_id() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,36 @@
+"""Celery tasks of attendance: take ids or dates, call a service, safe to run twice."""
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+
+def _day(value: str | None) -> datetime.date:
+    return datetime.date.fromisoformat(value) if value else timezone.localdate()
+
+
+@shared_task
+def create_rolls(date: str | None = None) -> int:
+    """Early each school day (beat): every school's rolls from the approved plan and timetable.
+    A second run finds the rolls there (unique per group/slot and date) and creates nothing."""
+    from .services import rolls_create_all
+
+    return rolls_create_all(date=_day(date))
+
+
+@shared_task
+def notify_absences(roll_id: int) -> int:
+    """Tell guardians of children marked absent without leave; the dedupe key makes it once."""
+    from .models import Roll
+    from .services import absences_notify
+
+    roll = Roll.objects.filter(pk=roll_id).first()
+    return absences_notify(roll=roll) if roll else 0
+
+
+@shared_task
+def alert_unclosed_days(date: str | None = None) -> int:
+    """18:30 (beat): the principal of a school whose day is not closed is alerted (once)."""
+    from .services import unclosed_days_alert
+
+    return unclosed_days_alert(date=_day(date))

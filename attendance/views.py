@@ -1,0 +1,299 @@
+"""Pages: the teacher's rolls and the tablet roll page, the duty leader's console (pickups, patrol
+log, day close), the rota, the principal's daily overview, and the parent's leave page."""
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Role
+from accounts.scoping import get_for_user, scope_of
+from accounts.services import audit_read_many
+from schools.models import Student, Venue
+from shahe_afterschool.errors import DomainError
+
+from . import selectors, services
+from .models import CustodyEvent, DutyRota, Leave, Mark, PatrolLog
+
+
+def _fail(request, exc: DomainError) -> None:
+    if exc.status_code == 403:
+        raise PermissionDenied(str(exc.message))
+    messages.error(request, str(exc.message))
+
+
+def _day(request) -> datetime.date:
+    raw = request.GET.get("date") or request.POST.get("date")
+    if raw:
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            messages.error(request, _("Enter a date as YYYY-MM-DD."))
+    return timezone.localdate()
+
+
+# --- teachers ----------------------------------------------------------------------------------
+@login_required
+def today(request):
+    """A teacher's rolls of the day; school-wide staff also see every roll of their school."""
+    day = _day(request)
+    scope = scope_of(request.user)
+    if not scope.is_staff_member:
+        raise PermissionDenied
+    mine = list(selectors.my_rolls_today(user=request.user, date=day))
+    school_rolls = []
+    school_ids = sorted(scope.school_wide_ids)
+    if school_ids:
+        school_rolls = list(selectors.roll_list(user=request.user, date=day).filter(school_id__in=school_ids))
+    counts = selectors.roll_counts([*mine, *school_rolls])
+    can_create = [s for s in school_ids if s in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL)]
+    return render(request, "attendance/today.html", {
+        "day": day, "mine": [(r, counts[r.pk]) for r in mine],
+        "school_rolls": [(r, counts[r.pk]) for r in school_rolls], "can_create": can_create,
+    })
+
+
+@login_required
+@require_POST
+def generate(request):
+    school = selectors.school_for_day(user=request.user, school_id=request.POST.get("school", ""))
+    day = _day(request)
+    try:
+        rolls = services.rolls_create_on_demand(user=request.user, school=school, date=day)
+        messages.success(request, _("%(n)d rolls for %(date)s.") % {"n": len(rolls), "date": day.isoformat()})
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect(f"{reverse('attendance:today')}?date={day.isoformat()}")
+
+
+@login_required
+def roll(request, pk):
+    """The tablet roll page. Marks go through the API (roll.js keeps them while offline); the
+    submit button posts here."""
+    r = selectors.roll_get_for_user(user=request.user, pk=pk)
+    view = selectors.roll_view(r)
+    if request.method == "POST":
+        try:
+            services.roll_submit(roll=r, user=request.user, expected_ids={e.student.pk for e in view.entries})
+            messages.success(request, _("Roll submitted."))
+        except DomainError as exc:
+            _fail(request, exc)
+        return redirect("attendance:roll", pk=r.pk)
+    initial = {str(e.student.pk): {"status": e.status,
+                                   "marked_at": e.mark.marked_at.isoformat() if e.mark else ""} for e in view.entries}
+    return render(request, "attendance/roll.html", {
+        "roll": r, "view": view, "initial": initial, "is_teacher": r.teacher_id == request.user.pk,
+        "statuses": Mark.Status.choices,
+    })
+
+
+@never_cache
+def service_worker(request):
+    """The service worker of the attendance pages (scope /attendance/): caches the page shell so a
+    roll page opens while the Wi-Fi is down. Served from here so that its scope covers the pages."""
+    assets = [static(p) for p in ("vendor/bootstrap/bootstrap.min.css", "css/app.css",
+                                  "vendor/bootstrap/bootstrap.bundle.min.js", "vendor/htmx/htmx.min.js",
+                                  "js/app.js", "attendance/roll.js", "img/favicon.svg")]
+    body = render_to_string("attendance/sw.js", {"assets": assets, "version": "v1"})
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/attendance/"
+    return response
+
+
+# --- the duty leader ---------------------------------------------------------------------------
+def _console_school(request, school_id, day):
+    school = selectors.school_for_day(user=request.user, school_id=school_id)
+    if not selectors.console_allowed(user=request.user, school_id=school.pk, date=day):
+        raise PermissionDenied(_("The console is for the day's duty leader and the principal."))
+    return school
+
+
+@login_required
+def my_console(request):
+    if not scope_of(request.user).is_staff_member:
+        raise PermissionDenied
+    day = timezone.localdate()
+    school_id = selectors.leader_today(user=request.user, date=day)
+    if school_id is None:
+        principal_of = sorted(scope_of(request.user).schools_with(Role.PRINCIPAL))
+        school_id = principal_of[0] if principal_of else None
+    if school_id is None:
+        return render(request, "attendance/not_on_duty.html", {"day": day})
+    return redirect("attendance:console", school_id=school_id)
+
+
+@login_required
+def console(request, school_id):
+    day = _day(request)
+    school = _console_school(request, school_id, day)
+    is_leader = services.rostered_leader(user=request.user, school_id=school.pk, date=day)
+    state = selectors.day_state(school=school, date=day, with_guardians=True)
+    held_ids = [c.student.pk for c in state.held]
+    options = selectors.pickup_options(school=school, date=day, student_ids=held_ids)
+    late = [(c, selectors.guardian_phones(c, full=is_leader)) for c in state.late_pickups]
+    if is_leader and late and not getattr(request, "htmx", False):
+        # Guardians' phone numbers are sensitive: the duty leader's reads are audited (one INSERT).
+        # The 30-second htmx refresh keeps only the figures, which show no phone: not a read.
+        audit_read_many(request=request, objects=[c.student for c, _phones in late], object_type="schools.student",
+                        detail="guardian phones (late pickup)")
+    return render(request, "attendance/console.html", {
+        "school": school, "day": day, "state": state, "is_leader": is_leader, "late": late,
+        "held": [(c, options.get(c.student.pk, [])) for c in sorted(state.held, key=lambda c: c.student.name_pinyin)],
+        "venues": Venue.objects.filter(school=school, active=True),
+    })
+
+
+@login_required
+@require_POST
+def pickup(request, school_id):
+    day = _day(request)
+    school = _console_school(request, school_id, day)
+    student = get_for_user(Student.objects.filter(school=school), request.user, request.POST.get("student", ""))
+    who = request.POST.get("person", "")
+    to_name = (request.POST.get("to_person") or "").strip()
+    kind = request.POST.get("kind") or CustodyEvent.Kind.PICKUP
+    guardian_id = person_id = None
+    if who.startswith("guardian:") and who[9:].isdigit():
+        guardian_id = int(who[9:])
+    elif who.startswith("person:") and who[7:].isdigit():
+        person_id = int(who[7:])
+    try:
+        services.custody_record(user=request.user, student=student, date=day, kind=kind, to_name=to_name,
+                                guardian_id=guardian_id, pickup_person_id=person_id)
+        messages.success(request, _("%(child)s released.") % {"child": student.name})
+    except services.PickupRefused as exc:
+        services.pickup_refusal_record(user=request.user, student=student, date=day, person=to_name or who)
+        messages.error(request, str(exc.message))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect(f"{reverse('attendance:console', args=[school.pk])}?date={day.isoformat()}")
+
+
+@login_required
+@require_POST
+def close_day(request, school_id):
+    day = _day(request)
+    school = _console_school(request, school_id, day)
+    try:
+        services.day_close(user=request.user, school=school, date=day)
+        messages.success(request, _("The day is closed: every child is accounted for."))
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise PermissionDenied(str(exc.message)) from exc
+        names = "、".join(c["name"] for c in exc.extra.get("children", []))
+        messages.error(request, f"{exc.message} {names}")
+    return redirect(f"{reverse('attendance:console', args=[school.pk])}?date={day.isoformat()}")
+
+
+@login_required
+def patrol(request, school_id):
+    day = timezone.localdate()
+    school = _console_school(request, school_id, day)
+    if request.method == "POST":
+        venue = Venue.objects.filter(school=school, pk=request.POST.get("venue") or 0).first()
+        try:
+            services.patrol_record(user=request.user, school=school, note=request.POST.get("note", ""),
+                                   place=request.POST.get("place", ""), venue=venue)
+            messages.success(request, _("Patrol note saved."))
+        except DomainError as exc:
+            _fail(request, exc)
+        return redirect("attendance:patrol", school_id=school.pk)
+    logs = PatrolLog.objects.filter(school=school, date=day).select_related("venue", "recorded_by")
+    return render(request, "attendance/patrol.html", {
+        "school": school, "day": day, "logs": logs, "venues": Venue.objects.filter(school=school, active=True)})
+
+
+@login_required
+def rota(request, school_id):
+    """The school's duty rota for the next four weeks; the principal sets it."""
+    school = selectors.school_for_day(user=request.user, school_id=school_id)
+    scope = scope_of(request.user)
+    is_principal = scope.is_admin or school.pk in scope.schools_with(Role.PRINCIPAL)
+    if not (is_principal or school.pk in scope.schools_with(Role.DUTY_LEADER)):
+        raise PermissionDenied
+    leaders = selectors.staff_of_school(school, Role.DUTY_LEADER)
+    if request.method == "POST":
+        if not is_principal:
+            raise PermissionDenied
+        leader = leaders.filter(pk=request.POST.get("leader") or 0).first()
+        if leader is None:
+            messages.error(request, _("Choose a duty leader."))
+        else:
+            teachers = selectors.staff_of_school(school, Role.TEACHER).filter(
+                pk__in=[t for t in request.POST.getlist("teachers") if t.isdigit()])
+            try:
+                services.rota_set(user=request.user, school=school, date=_day(request), leader=leader,
+                                  teachers=teachers)
+                messages.success(request, _("Rota saved."))
+            except DomainError as exc:
+                _fail(request, exc)
+        return redirect("attendance:rota", school_id=school.pk)
+    start = timezone.localdate()
+    rows = (DutyRota.objects.filter(school=school, date__gte=start,
+                                              date__lt=start + datetime.timedelta(days=28))
+            .select_related("leader").prefetch_related("teachers").order_by("date"))
+    return render(request, "attendance/rota.html", {
+        "school": school, "rows": rows, "is_principal": is_principal, "leaders": leaders,
+        "teachers": selectors.staff_of_school(school, Role.TEACHER), "today": start})
+
+
+@login_required
+def overview(request, school_id):
+    """The principal's daily overview: rolls, absences, custody exceptions, patrol notes, incidents."""
+    school = selectors.school_for_day(user=request.user, school_id=school_id)
+    scope = scope_of(request.user)
+    if not (scope.is_admin or school.pk in scope.schools_with(Role.PRINCIPAL)):
+        raise PermissionDenied
+    day = _day(request)
+    data = selectors.overview(user=request.user, school=school, date=day)
+    return render(request, "attendance/overview.html", {"school": school, "day": day, **data})
+
+
+# --- parents -----------------------------------------------------------------------------------
+@login_required
+def leave(request):
+    """请假: a guardian reports a child absent for a date in advance."""
+    children = selectors.guardian_leaves(user=request.user)
+    if not children and not scope_of(request.user).has_role(Role.PARENT):
+        raise PermissionDenied
+    if request.method == "POST":
+        child = next((c for c in children if str(c.pk) == request.POST.get("student")), None)
+        if child is None:
+            raise Http404
+        try:
+            day = datetime.date.fromisoformat(request.POST.get("date", ""))
+        except ValueError:
+            messages.error(request, _("Enter a date as YYYY-MM-DD."))
+            return redirect("attendance:leave")
+        try:
+            services.leave_report(by=request.user, student=child, date=day, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Leave reported for %(child)s on %(date)s.")
+                             % {"child": child.name, "date": day.isoformat()})
+        except DomainError as exc:
+            _fail(request, exc)
+        return redirect("attendance:leave")
+    return render(request, "attendance/leave.html", {"children": children, "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def leave_cancel(request, pk):
+    item = get_for_user(Leave.objects.all(), request.user, pk)
+    try:
+        services.leave_cancel(by=request.user, leave=item)
+        messages.success(request, _("Leave cancelled."))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("attendance:leave")
+
