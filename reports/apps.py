@@ -13,7 +13,7 @@ class ReportsConfig(AppConfig):
         from accounts.nav import register_nav
         from accounts.roles import Role
 
-        from . import sections  # noqa: F401  registers the built-in sections
+        from . import attendance_section, sections  # noqa: F401  register the built-in sections
 
         register_nav(_("Coverage reports"), "reports:dashboard",
                      roles={Role.BUREAU, Role.DISTRICT, Role.PRINCIPAL, Role.ADMIN}, order=70)

@@ -25,7 +25,6 @@ from .sections import BuildContext, Raw, Section, _zero, rate, register_section
 
 def _attendance(ctx: BuildContext) -> dict[int, Raw]:
     from attendance.models import CustodyEvent, DayClose, DutyRota, Mark, Roll
-
     from clubs import timerules
 
     out = _zero(ctx, lambda: {"days_planned": 0, "days_held": 0, "minutes_held": 0, "present": 0, "late": 0,
