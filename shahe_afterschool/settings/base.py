@@ -41,9 +41,10 @@ INSTALLED_APPS = [
 # Our apps, in dependency order. urls.py mounts each one's urls.py at /<app>/ and api_urls.py asks
 # each one's api.py to register its endpoints.
 # privacy comes before the apps that use it: its demo records the guardians' consent, which
-# enrollment's demo needs before it submits applications (seed_demo runs in this order).
-PROJECT_APPS = ["accounts", "schools", "notices", "privacy", "enrollment", "clubs", "attendance", "safety", "reports",
-                "voice"]
+# enrollment's demo needs before it submits applications (seed_demo runs in this order); reports
+# comes last, since its demo builds the weeks from what the others made.
+PROJECT_APPS = ["accounts", "schools", "notices", "privacy", "enrollment", "clubs", "attendance", "safety", "voice",
+                "reports"]
 INSTALLED_APPS += PROJECT_APPS
 # Operations: health and backup commands, request ids carried into Celery tasks (docs/deployment.md).
 INSTALLED_APPS += ["ops"]
@@ -182,6 +183,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "attendance-create-rolls": {"task": "attendance.tasks.create_rolls", "schedule": crontab(hour=6, minute=15)},
     "attendance-unclosed-days": {"task": "attendance.tasks.alert_unclosed_days",
                                  "schedule": crontab(hour=18, minute=30)},
+    # Monday 01:00 Asia/Shanghai (CELERY_TIMEZONE): the weekly coverage reports of the week before.
+    "reports-weekly-coverage": {"task": "reports.tasks.build_weekly_reports",
+                                "schedule": crontab(hour=1, minute=0, day_of_week=1)},
 }
 
 # REST framework: https://www.django-rest-framework.org/api-guide/settings/

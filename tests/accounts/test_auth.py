@@ -80,8 +80,8 @@ def test_each_role_lands_on_its_own_home_page(world, login, role):
         "homeroom": f"/schools/{world.school_a.pk}/",
         "teacher_b": "/attendance/",  # attendance replaces the teacher landing page: today's rolls
         "principal": f"/schools/{world.school_a.pk}/",
-        "district": "/schools/",
-        "bureau": "/schools/",
+        "district": f"/reports/district/{world.district_a.pk}/",  # reports: the dashboard (set_home)
+        "bureau": "/reports/city/",
     }[role]
     assert response.redirect_chain[-1][0] == expected
 

@@ -37,7 +37,8 @@ def test_bureau_filters_the_school_list_as_they_type(desktop, sign_in, site, che
     from schools.models import School
 
     all_schools = list(School.objects.order_by("code"))
-    sign_in(desktop, "bureau")
+    sign_in(desktop, "bureau")  # the bureau lands on the coverage dashboard (reports); open the school list
+    desktop.goto("/schools/")
     expect(desktop.locator("main h1")).to_have_text(site.t("Schools"))
     rows = desktop.locator("#school-rows tbody tr")
     expect(rows).to_have_count(len(all_schools))

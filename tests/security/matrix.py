@@ -168,6 +168,46 @@ ENDPOINTS += [
                        lambda w: {"kind": "guardianship"}, lambda w: {"kind": "guardianship", "child": w.child_b.name}]),
 ]
 
+# --- reports (weekly coverage reports, dashboard, exports) ------------------------------------
+def _published_reports(world):
+    from reports.models import WeeklyCoverageReport
+    from reports.services import reports_build, reports_publish
+    from reports.weeks import iso_week, previous_week_start
+
+    week_start = previous_week_start()
+    reports_build(week_start=week_start)
+    reports_publish(week=iso_week(week_start), by=world.bureau)
+    world.report_school_a = WeeklyCoverageReport.objects.get(scope_key=f"school:{world.school_a.pk}",
+                                                             week=iso_week(week_start))
+
+
+REPORT_READERS_A = {"anonymous": 302, **roles(200, ["principal", "district", "bureau"])}
+ONLY_BUREAU = {"anonymous": 302, "bureau": 200}
+BUREAU_POSTS = {"anonymous": 302, "bureau": 302}
+
+ENDPOINTS += [
+    Endpoint("reports:dashboard", expect={"anonymous": 302, **roles(302, ["principal", "district", "bureau"])}),
+    Endpoint("reports:city", setup=_published_reports, expect=ONLY_BUREAU,
+             variants=[lambda w: {"week": "garbage"}, lambda w: {"week": "2020-W01"}]),
+    Endpoint("reports:city_direct", setup=_published_reports, expect=ONLY_BUREAU),
+    Endpoint("reports:district", setup=_published_reports, kwargs=lambda w: {"pk": w.district_a.pk},
+             expect={"anonymous": 302, "district": 200, "bureau": 200}),
+    Endpoint("reports:school", setup=_published_reports, kwargs=lambda w: {"pk": w.school_a.pk},
+             expect=REPORT_READERS_A),
+    *[Endpoint(f"reports:{name}", setup=_published_reports, kwargs=lambda w: {"pk": w.report_school_a.pk},
+               expect=REPORT_READERS_A) for name in ("xlsx", "csv", "print", "term_xlsx")],
+    Endpoint("reports:build", method="POST", setup=_published_reports, data=lambda w: {"week": "2020-W01"},
+             default=403, expect=BUREAU_POSTS),
+    Endpoint("reports:publish", method="POST", setup=_published_reports, data=lambda w: {"week": "2020-W01"},
+             default=403, expect=BUREAU_POSTS),
+    # without ?week= every signed-in caller gets 400; scoping with parameters: tests/reports/test_api.py
+    Endpoint("api:reports-weekly", api=True, setup=_published_reports, default=400, expect={"anonymous": 401}),
+    Endpoint("api:reports-weekly-build", method="POST", api=True, data=lambda w: {"week": "bad"}, default=403,
+             expect={"anonymous": 401, "bureau": 400}),
+    Endpoint("api:reports-weekly-publish", method="POST", api=True, data=lambda w: {"week": "2020-W01"},
+             default=403, expect={"anonymous": 401, "bureau": 400}),
+]
+
 #: URL names that are not part of the matrix, with the reason.
 EXCLUDED = {
     "api-root": "disabled",

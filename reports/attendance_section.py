@@ -1,0 +1,112 @@
+"""The attendance section of the weekly report (registered from `ReportsConfig.ready()` when the
+attendance app has models): service days held against planned, service minutes held per day,
+attendance rate, late pickups, and the flags *a day not closed*, *rolls not taken*, *no duty leader
+on a service day*. Aggregate queries grouped by school (and by school and day for the held minutes);
+never a loop over children.
+
+- A day is *held* when the school has at least one roll that day; *planned* days are the service days
+  of the school's plan inside the term (`BuildContext.service_days`).
+- Minutes held on a day: for each session (noon, after-school) the span of the day's group rolls
+  (earliest start to latest end), added up; the average is over the days held.
+- Attendance rate: (present + late) / (present + late + absent); children on leave are not counted.
+- A late pickup: a pickup after the term's latest end (18:00), in Asia/Shanghai time.
+- Rolls not taken: rolls of the week still open (not submitted). A day not closed: a day held without
+  the duty leader's day close. No duty leader: a planned service day without a duty rota.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Max, Min, Q
+from django.utils.translation import gettext_lazy as _
+
+from .sections import BuildContext, Raw, Section, _zero, rate, register_section
+
+
+def _attendance(ctx: BuildContext) -> dict[int, Raw]:
+    from attendance.models import CustodyEvent, DayClose, DutyRota, Mark, Roll
+    from clubs import timerules
+
+    out = _zero(ctx, lambda: {"days_planned": 0, "days_held": 0, "minutes_held": 0, "present": 0, "late": 0,
+                              "absent": 0, "leave": 0, "rolls": 0, "rolls_open": 0, "late_pickups": 0,
+                              "days_not_closed": 0, "days_without_leader": 0, "flags": []})
+    week = (ctx.week_start, ctx.week_end)
+    rolls = Roll.objects.filter(school_id__in=ctx.school_ids, date__range=week)
+    held: dict[int, set] = defaultdict(set)
+    for school_id, day in rolls.values_list("school_id", "date").distinct():
+        held[school_id].add(day)
+    spans = (rolls.filter(kind=Roll.Kind.GROUP, starts_at__isnull=False, ends_at__isnull=False)
+             .values("school_id", "date", "session").annotate(start=Min("starts_at"), end=Max("ends_at")).order_by())
+    for row in spans:
+        out[row["school_id"]]["minutes_held"] += timerules.window_minutes((row["start"], row["end"]))
+    for row in (rolls.values("school_id").annotate(
+            n=Count("pk"), open=Count("pk", filter=Q(status=Roll.Status.OPEN))).order_by()):
+        out[row["school_id"]].update(rolls=row["n"], rolls_open=row["open"])
+    marks = Mark.objects.filter(roll__in=rolls)
+    for row in marks.values("roll__school_id", "status").annotate(n=Count("pk")).order_by():
+        key = {Mark.Status.PRESENT: "present", Mark.Status.LATE: "late", Mark.Status.ABSENT: "absent",
+               Mark.Status.LEAVE: "leave"}.get(row["status"])
+        if key:
+            out[row["roll__school_id"]][key] += row["n"]
+    latest = timerules._as_time(ctx.term.latest_end) if ctx.term else None
+    if latest is not None:
+        for row in (CustodyEvent.objects.filter(school_id__in=ctx.school_ids, date__range=week,
+                                                kind=CustodyEvent.Kind.PICKUP, at__time__gt=latest)
+                    .values("school_id").annotate(n=Count("pk")).order_by()):
+            out[row["school_id"]]["late_pickups"] = row["n"]
+    closed: dict[int, set] = defaultdict(set)
+    for school_id, day in DayClose.objects.filter(school_id__in=ctx.school_ids, date__range=week).values_list(
+            "school_id", "date"):
+        closed[school_id].add(day)
+    rota: dict[int, set] = defaultdict(set)
+    for school_id, day in DutyRota.objects.filter(school_id__in=ctx.school_ids, date__range=week).values_list(
+            "school_id", "date"):
+        rota[school_id].add(day)
+    for sid, fig in out.items():
+        planned = set(ctx.service_days(sid))
+        fig["days_planned"] = len(planned)
+        fig["days_held"] = len(held[sid])
+        fig["days_not_closed"] = len(held[sid] - closed[sid])
+        fig["days_without_leader"] = len((planned | held[sid]) - rota[sid])
+        if fig["days_not_closed"]:
+            fig["flags"].append("day_not_closed")
+        if fig["rolls_open"]:
+            fig["flags"].append("rolls_not_taken")
+        if fig["days_without_leader"]:
+            fig["flags"].append("no_duty_leader")
+    return out
+
+
+def _attendance_final(raw: Raw, ctx) -> dict:
+    attended = raw.get("present", 0) + raw.get("late", 0)
+    days_held = raw.get("days_held", 0)
+    return {k: raw.get(k, 0) for k in ("days_planned", "days_held", "present", "late", "absent", "leave", "rolls",
+                                       "rolls_open", "late_pickups", "days_not_closed", "days_without_leader")} | {
+        "avg_minutes_per_day": round(raw.get("minutes_held", 0) / days_held, 1) if days_held else None,
+        "attendance_rate": rate(attended, attended + raw.get("absent", 0)),
+    }
+
+
+def _attendance_rows(fig: dict) -> list:
+    return [
+        (_("Service days held / planned"), f"{fig['days_held']} / {fig['days_planned']}"),
+        (_("Average service minutes held per day"), fig["avg_minutes_per_day"]),
+        (_("Attendance rate (%)"), fig["attendance_rate"]),
+        (_("Present / late / absent / on leave"),
+         f"{fig['present']} / {fig['late']} / {fig['absent']} / {fig['leave']}"),
+        (_("Rolls / not taken"), f"{fig['rolls']} / {fig['rolls_open']}"),
+        (_("Late pickups (after the latest end)"), fig["late_pickups"]),
+        (_("Days not closed"), fig["days_not_closed"]),
+        (_("Service days without a duty leader"), fig["days_without_leader"]),
+    ]
+
+
+register_section(Section(
+    code="attendance", title=_("Attendance"), per_school=_attendance, finalize=_attendance_final,
+    rows=_attendance_rows, order=35,
+    main={"days_held": ("days_held", _("Service days held")),
+          "minutes_held": ("avg_minutes_per_day", _("Minutes held per day")),
+          "attendance_rate": ("attendance_rate", _("Attendance rate (%)")),
+          "late_pickups": ("late_pickups", _("Late pickups"))},
+), flags={"day_not_closed": _("A day not closed"), "rolls_not_taken": _("Rolls not taken"),
+          "no_duty_leader": _("No duty leader on a service day")})

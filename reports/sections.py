@@ -1,0 +1,504 @@
+"""The sections of a weekly coverage report: a registry of section builders.
+
+A `Section` knows how to compute its *raw*, additive figures for every school of a week in a few
+aggregate queries (`per_school(ctx) -> {school_id: {...}}`: counts and sums, grouped in the
+database, never a loop over students), and how to turn summed raw figures into the figures a
+report shows (`finalize(raw, ctx)`: rates, averages). A district's or the city's figures are the
+deep sum of its schools' raw figures, finalized once, so that a rate is always "sum of numerators
+over sum of denominators" and never an average of rates.
+
+A school's raw figures may carry `"flags": [code, ...]` (compliance flags, see `FLAG_LABELS`); the
+builder collects them per school. `rows(figures)` gives the `(label, value)` lines that the page,
+the XLSX and the CSV all print, so every export shows the same figures as the page.
+
+Adding a section (the attendance section is one, see `reports/attendance_section.py` once
+attendance has landed): write the three functions and `register_section(Section(...))` at import
+time of a module imported from `ReportsConfig.ready()`.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+Raw = dict
+
+
+@dataclass
+class BuildContext:
+    """What every section builder gets: the week, its term and the schools (one query)."""
+
+    week_start: datetime.date
+    term: object | None
+    schools: dict[int, dict]
+
+    @property
+    def week_end(self) -> datetime.date:
+        return self.week_start + datetime.timedelta(days=6)
+
+    @property
+    def school_ids(self) -> list[int]:
+        return list(self.schools)
+
+    @cached_property
+    def term_days(self) -> list[datetime.date]:
+        """The days of the week that fall inside the term."""
+        if self.term is None:
+            return []
+        days = (self.week_start + datetime.timedelta(days=i) for i in range(7))
+        return [d for d in days if self.term.start_date <= d <= self.term.end_date]
+
+    @cached_property
+    def summer(self) -> bool:
+        return bool(self.term and self.term.is_summer(self.week_start))
+
+    @cached_property
+    def plans(self) -> dict[int, object]:
+        """The approved service plan (highest revision) of each school for the term; one query."""
+        from clubs.models import ReviewStatus, ServicePlan
+
+        if self.term is None:
+            return {}
+        plans: dict[int, object] = {}
+        for plan in (ServicePlan.objects.filter(term=self.term, school_id__in=self.school_ids,
+                                                status=ReviewStatus.APPROVED).order_by("school_id", "revision")):
+            plans[plan.school_id] = plan
+        return plans
+
+    def service_days(self, school_id: int) -> list[datetime.date]:
+        """Planned service days of the week: term days on the plan's school days (Mon-Fri without a plan)."""
+        plan = self.plans.get(school_id)
+        weekdays = set(plan.school_days) if plan else {1, 2, 3, 4, 5}
+        return [d for d in self.term_days if d.isoweekday() in weekdays]
+
+    def week_bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        tz = timezone.get_current_timezone()
+        start = datetime.datetime.combine(self.week_start, datetime.time.min, tzinfo=tz)
+        return start, start + datetime.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    title: object
+    per_school: Callable[[BuildContext], dict[int, Raw]]
+    finalize: Callable[[Raw, BuildContext], dict]
+    rows: Callable[[dict], list[tuple[str, object]]]
+    #: main figures: {main key: (figure key in the finalized section, label)}, for trends and changes
+    main: dict = field(default_factory=dict)
+    order: int = 50
+
+
+SECTIONS: dict[str, Section] = {}
+
+#: Compliance flags (code -> label); sections add theirs.
+FLAG_LABELS: dict[str, object] = {}
+
+
+def register_section(section: Section, flags: dict | None = None) -> None:
+    SECTIONS[section.code] = section
+    FLAG_LABELS.update(flags or {})
+
+
+def sections() -> list[Section]:
+    return sorted(SECTIONS.values(), key=lambda s: (s.order, s.code))
+
+
+def main_labels() -> dict[str, object]:
+    labels = {}
+    for section in sections():
+        labels.update({key: label for key, (_fig, label) in section.main.items()})
+    labels["flagged_schools"] = _("Schools with compliance flags")
+    return labels
+
+
+def combine(raws: list[Raw]) -> Raw:
+    """Deep sum of raw figures: numbers add up, dicts merge key by key, lists concatenate."""
+    out: Raw = {}
+    for raw in raws:
+        for key, value in raw.items():
+            if isinstance(value, dict):
+                out[key] = combine([out.get(key, {}), value])
+            elif isinstance(value, list):
+                out[key] = [*out.get(key, []), *value]
+            elif value is None:
+                out.setdefault(key, None)
+            else:
+                out[key] = (out.get(key) or 0) + value
+    return out
+
+
+def rate(part, whole) -> float | None:
+    return round(part / whole * 100, 1) if whole else None
+
+
+def _zero(ctx, make):
+    return {sid: make() for sid in ctx.school_ids}
+
+
+# --- students enrolled in school (schools) ----------------------------------------------------
+def _students(ctx: BuildContext) -> dict[int, Raw]:
+    from schools.models import Student
+
+    out = _zero(ctx, lambda: {"enrolled": 0, "by_grade": {}, "by_level": {}})
+    rows = (Student.objects.filter(school_id__in=ctx.school_ids, status=Student.Status.ENROLLED)
+            .values("school_id", "homeroom_class__grade__number").annotate(n=Count("pk")).order_by())
+    for row in rows:
+        fig = out[row["school_id"]]
+        fig["enrolled"] += row["n"]
+        grade = str(row["homeroom_class__grade__number"])
+        fig["by_grade"][grade] = fig["by_grade"].get(grade, 0) + row["n"]
+    for sid, fig in out.items():
+        fig["by_level"] = {ctx.schools[sid]["level"]: fig["enrolled"]}
+        fig["schools"] = 1
+    return out
+
+
+def _students_final(raw: Raw, ctx) -> dict:
+    return {"schools": raw.get("schools", 0), "enrolled": raw.get("enrolled", 0),
+            "by_grade": dict(sorted(raw.get("by_grade", {}).items(), key=lambda kv: int(kv[0]))),
+            "by_level": raw.get("by_level", {})}
+
+
+def grade_label(number) -> str:
+    return str(_("Grade %(n)s") % {"n": number})
+
+
+def _students_rows(fig: dict) -> list:
+    from schools.models import School
+
+    levels = dict(School.Level.choices)
+    rows = [(_("Schools"), fig["schools"]), (_("Students enrolled in school"), fig["enrolled"])]
+    rows += [(grade_label(g), n) for g, n in fig["by_grade"].items()]
+    rows += [(levels.get(level, level), n) for level, n in sorted(fig["by_level"].items())]
+    return rows
+
+
+register_section(Section(
+    code="students", title=_("Students enrolled"), per_school=_students, finalize=_students_final,
+    rows=_students_rows, order=10, main={"enrolled": ("enrolled", _("Students enrolled"))},
+))
+
+
+# --- students in the service: coverage, priority groups (enrollment) --------------------------
+def _service(ctx: BuildContext) -> dict[int, Raw]:
+    from enrollment.models import Application, PriorityClaim, PriorityGroup
+    from schools.models import Student
+
+    def zero():
+        return {"enrolled": 0, "in_service": 0, "by_grade": {}, "applications": {},
+                "priority": {g: {"applied": 0, "placed": 0, "waitlisted": 0} for g in PriorityGroup.values}}
+
+    out = _zero(ctx, zero)
+    for row in (Student.objects.filter(school_id__in=ctx.school_ids, status=Student.Status.ENROLLED)
+                .values("school_id", "homeroom_class__grade__number").annotate(n=Count("pk")).order_by()):
+        grade = out[row["school_id"]]["by_grade"].setdefault(str(row["homeroom_class__grade__number"]),
+                                                              {"enrolled": 0, "in_service": 0})
+        grade["enrolled"] += row["n"]
+        out[row["school_id"]]["enrolled"] += row["n"]
+    if ctx.term is None:
+        return out
+    apps = Application.objects.filter(term=ctx.term, school_id__in=ctx.school_ids)
+    placed = apps.filter(status=Application.Status.PLACED, student__status=Student.Status.ENROLLED)
+    for row in (placed.values("school_id", "student__homeroom_class__grade__number")
+                .annotate(n=Count("student", distinct=True)).order_by()):
+        grade = out[row["school_id"]]["by_grade"].setdefault(str(row["student__homeroom_class__grade__number"]),
+                                                              {"enrolled": 0, "in_service": 0})
+        grade["in_service"] += row["n"]
+        out[row["school_id"]]["in_service"] += row["n"]
+    for row in apps.values("school_id", "status").annotate(n=Count("pk")).order_by():
+        out[row["school_id"]]["applications"][row["status"]] = row["n"]
+    claims = (PriorityClaim.objects.filter(application__term=ctx.term, application__school_id__in=ctx.school_ids)
+              .exclude(status=PriorityClaim.Status.DECLINED)
+              .exclude(application__status__in=[Application.Status.WITHDRAWN, Application.Status.REJECTED]))
+    for row in (claims.values("application__school_id", "group").annotate(
+            applied=Count("application", distinct=True),
+            placed=Count("application", distinct=True, filter=Q(application__status=Application.Status.PLACED)),
+            waitlisted=Count("application", distinct=True,
+                             filter=Q(application__status=Application.Status.WAITLISTED))).order_by()):
+        out[row["application__school_id"]]["priority"][row["group"]] = {
+            "applied": row["applied"], "placed": row["placed"], "waitlisted": row["waitlisted"]}
+    return out
+
+
+def _service_final(raw: Raw, ctx) -> dict:
+    by_grade = {g: {**v, "coverage_rate": rate(v["in_service"], v["enrolled"])}
+                for g, v in sorted(raw.get("by_grade", {}).items(), key=lambda kv: int(kv[0]))}
+    return {"enrolled": raw.get("enrolled", 0), "in_service": raw.get("in_service", 0),
+            "coverage_rate": rate(raw.get("in_service", 0), raw.get("enrolled", 0)),
+            "by_grade": by_grade, "applications": raw.get("applications", {}), "priority": raw.get("priority", {})}
+
+
+def _service_rows(fig: dict) -> list:
+    from enrollment.models import Application, PriorityGroup
+
+    statuses = dict(Application.Status.choices)
+    groups = dict(PriorityGroup.choices)
+    rows = [(_("Students in the service"), fig["in_service"]), (_("Coverage rate (%)"), fig["coverage_rate"])]
+    for g, v in fig["by_grade"].items():
+        rows.append((_("%(grade)s: in the service / enrolled / coverage (%%)") % {"grade": grade_label(g)},
+                     f"{v['in_service']} / {v['enrolled']} / {v['coverage_rate'] if v['coverage_rate'] is not None else '-'}"))
+    for status, n in sorted(fig["applications"].items()):
+        rows.append((_("Applications: %(status)s") % {"status": statuses.get(status, status)}, n))
+    for group, v in fig["priority"].items():
+        rows.append((_("%(group)s: applied / placed / waitlisted") % {"group": groups.get(group, group)},
+                     f"{v['applied']} / {v['placed']} / {v['waitlisted']}"))
+    return rows
+
+
+register_section(Section(
+    code="service", title=_("Coverage"), per_school=_service, finalize=_service_final, rows=_service_rows,
+    order=20, main={"in_service": ("in_service", _("Students in the service")),
+                    "coverage_rate": ("coverage_rate", _("Coverage rate (%)"))},
+))
+
+
+# --- the service plan against the time rules (clubs/timerules.py) -----------------------------
+def _plan(ctx: BuildContext) -> dict[int, Raw]:
+    from clubs import timerules
+
+    out = {}
+    for sid in ctx.school_ids:
+        plan = ctx.plans.get(sid)
+        days = len(ctx.service_days(sid))
+        fig = {"schools": 1, "schools_with_plan": 0, "plan_minutes_total": 0, "planned_days": days,
+               "planned_minutes_week": 0, "schools_under_minimum": 0, "schools_past_latest_end": 0, "flags": []}
+        if plan is None:
+            fig["flags"].append("no_approved_plan")
+        else:
+            windows = plan.windows(ctx.summer)
+            per_day = timerules.window_minutes(windows["noon"]) + timerules.window_minutes(windows["after"])
+            codes = {p.code for p in timerules.check_day(ctx.term, summer=ctx.summer, noon=windows["noon"],
+                                                        after=windows["after"])}
+            fig.update(schools_with_plan=1, plan_minutes_total=per_day, planned_minutes_week=per_day * days)
+            if "too_short" in codes:
+                fig["schools_under_minimum"] = 1
+                fig["flags"].append("plan_under_minimum")
+            if "after_too_late" in codes:
+                fig["schools_past_latest_end"] = 1
+                fig["flags"].append("service_past_latest_end")
+        out[sid] = fig
+    return out
+
+
+def _plan_final(raw: Raw, ctx) -> dict:
+    with_plan = raw.get("schools_with_plan", 0)
+    term = ctx.term
+    return {
+        "schools": raw.get("schools", 0), "schools_with_plan": with_plan,
+        "avg_plan_minutes_per_day": round(raw.get("plan_minutes_total", 0) / with_plan, 1) if with_plan else None,
+        "minimum_minutes": term.min_daily_minutes if term else None,
+        "latest_end": f"{term.latest_end:%H:%M}" if term and not isinstance(term.latest_end, str) else None,
+        "timetable": "summer" if ctx.summer else "winter",
+        "planned_days": raw.get("planned_days", 0), "planned_minutes_week": raw.get("planned_minutes_week", 0),
+        "schools_under_minimum": raw.get("schools_under_minimum", 0),
+        "schools_past_latest_end": raw.get("schools_past_latest_end", 0),
+    }
+
+
+def _plan_rows(fig: dict) -> list:
+    return [
+        (_("Schools with an approved service plan"), f"{fig['schools_with_plan']} / {fig['schools']}"),
+        (_("Timetable"), _("Summer timetable") if fig["timetable"] == "summer" else _("Winter timetable")),
+        (_("Average planned service minutes per day"), fig["avg_plan_minutes_per_day"]),
+        (_("Minimum minutes per day"), fig["minimum_minutes"]),
+        (_("Service ends by"), fig["latest_end"]),
+        (_("Planned service days (school-days)"), fig["planned_days"]),
+        (_("Planned service minutes this week"), fig["planned_minutes_week"]),
+        (_("Schools planning under the minimum"), fig["schools_under_minimum"]),
+        (_("Schools planning service past the latest end"), fig["schools_past_latest_end"]),
+    ]
+
+
+register_section(Section(
+    code="plan", title=_("Service plan and time rules"), per_school=_plan, finalize=_plan_final, rows=_plan_rows,
+    order=30, main={"plan_minutes": ("avg_plan_minutes_per_day", _("Planned minutes per day"))},
+), flags={"no_approved_plan": _("No approved service plan"),
+          "plan_under_minimum": _("Plan under 2 hours a day"),
+          "service_past_latest_end": _("Service past 18:00")})
+
+
+# --- clubs and teachers (clubs, enrollment's service groups) ----------------------------------
+def _clubs(ctx: BuildContext) -> dict[int, Raw]:
+    from accounts.models import RoleAssignment
+    from accounts.roles import Role
+    from clubs import timerules
+    from clubs.models import Club, ClubCategory, ClubSlot, ReviewStatus
+    from enrollment.models import ServiceGroup, Session
+
+    categories = list(ClubCategory.objects.values_list("code", flat=True))
+    out = _zero(ctx, lambda: {"clubs": 0, "by_category": dict.fromkeys(categories, 0), "type_codes": [],
+                              "teachers_serving": 0, "teachers_total": 0, "service_minutes": 0})
+    teachers = defaultdict(set)
+    for row in (RoleAssignment.objects.active().filter(role=Role.TEACHER, school_id__in=ctx.school_ids)
+                .values("school_id").annotate(n=Count("user", distinct=True)).order_by()):
+        out[row["school_id"]]["teachers_total"] = row["n"]
+    if ctx.term is None:
+        return out
+    approved = Club.objects.filter(term=ctx.term, school_id__in=ctx.school_ids, status=ReviewStatus.APPROVED)
+    for row in (approved.values("school_id", "club_type__category__code", "club_type__code")
+                .annotate(n=Count("pk")).order_by()):
+        fig = out[row["school_id"]]
+        fig["clubs"] += row["n"]
+        cat = row["club_type__category__code"]
+        fig["by_category"][cat] = fig["by_category"].get(cat, 0) + row["n"]
+        fig["type_codes"].append(row["club_type__code"])
+    for school_id, user_id in (Club.teachers.through.objects.filter(club__in=approved)
+                               .values_list("club__school_id", "user_id").distinct()):
+        teachers[school_id].add(user_id)
+    # Planned minutes of the week: each club slot on each service day of its weekday.
+    days = {sid: [d.isoweekday() for d in ctx.service_days(sid)] for sid in ctx.school_ids}
+    for school_id, weekday, start, end in (ClubSlot.objects.filter(club__in=approved)
+                                           .values_list("club__school_id", "weekday", "start", "end")):
+        out[school_id]["service_minutes"] += days[school_id].count(weekday) * timerules.window_minutes((start, end))
+    groups = ServiceGroup.objects.filter(term=ctx.term, school_id__in=ctx.school_ids,
+                                         status=ServiceGroup.Status.ACTIVE, teacher__isnull=False)
+    for school_id, teacher_id, session, weekdays in groups.values_list("school_id", "teacher_id", "session",
+                                                                       "weekdays"):
+        teachers[school_id].add(teacher_id)
+        plan = ctx.plans.get(school_id)
+        if plan is not None:
+            window = plan.windows(ctx.summer)["noon" if session == Session.NOON else "after"]
+            held = sum(1 for d in days[school_id] if d in set(weekdays or []))
+            out[school_id]["service_minutes"] += held * timerules.window_minutes(window)
+    for sid, ids in teachers.items():
+        out[sid]["teachers_serving"] = len(ids)
+    return out
+
+
+def _clubs_final(raw: Raw, ctx) -> dict:
+    return {"clubs": raw.get("clubs", 0), "by_category": raw.get("by_category", {}),
+            "types_in_use": len(set(raw.get("type_codes", []))),
+            "teachers_serving": raw.get("teachers_serving", 0), "teachers_total": raw.get("teachers_total", 0),
+            "teacher_share": rate(raw.get("teachers_serving", 0), raw.get("teachers_total", 0)),
+            "service_hours": round(raw.get("service_minutes", 0) / 60, 1)}
+
+
+def category_labels() -> dict[str, str]:
+    from clubs.models import ClubCategory
+
+    return {c.code: c.name for c in ClubCategory.objects.all()}
+
+
+def _clubs_rows(fig: dict, labels: dict | None = None) -> list:
+    labels = labels if labels is not None else category_labels()
+    rows = [(_("Approved clubs"), fig["clubs"])]
+    rows += [(labels.get(code, code), n) for code, n in fig["by_category"].items()]
+    rows += [(_("Club types in use"), fig["types_in_use"]), (_("Teachers serving"), fig["teachers_serving"]),
+             (_("Teachers in all"), fig["teachers_total"]), (_("Share of teachers serving (%)"), fig["teacher_share"]),
+             (_("Planned service hours of teachers this week"), fig["service_hours"])]
+    return rows
+
+
+register_section(Section(
+    code="clubs", title=_("Clubs and teachers"), per_school=_clubs, finalize=_clubs_final, rows=_clubs_rows,
+    order=40, main={"clubs": ("clubs", _("Clubs")), "teachers_serving": ("teachers_serving", _("Teachers serving")),
+                    "service_hours": ("service_hours", _("Teacher service hours"))},
+))
+
+
+# --- safety (incidents, drills, inspections, rectification; safety.selectors.safety_flags) ---
+def _safety(ctx: BuildContext) -> dict[int, Raw]:
+    from safety.models import Drill, Incident, IncidentType, Inspection, RectificationItem, Severity
+    from safety.selectors import safety_flags
+
+    out = _zero(ctx, lambda: {"incidents": 0, "escalated": 0, "by_type": dict.fromkeys(IncidentType.values, 0),
+                              "by_severity": {str(v): 0 for v in Severity.values}, "drills": 0, "inspections": 0,
+                              "overdue_rectifications": 0, "schools_plan_unreviewed": 0, "schools_no_drill": 0,
+                              "flags": []})
+    start, end = ctx.week_bounds()
+    for row in (Incident.objects.filter(school_id__in=ctx.school_ids, occurred_at__gte=start, occurred_at__lt=end)
+                .values("school_id", "type", "severity")
+                .annotate(n=Count("pk"), escalated=Count("pk", filter=Q(escalated_at__isnull=False))).order_by()):
+        fig = out[row["school_id"]]
+        fig["incidents"] += row["n"]
+        fig["escalated"] += row["escalated"]
+        fig["by_type"][row["type"]] = fig["by_type"].get(row["type"], 0) + row["n"]
+        fig["by_severity"][str(row["severity"])] = fig["by_severity"].get(str(row["severity"]), 0) + row["n"]
+    for row in (Drill.objects.filter(school_id__in=ctx.school_ids, held_on__range=(ctx.week_start, ctx.week_end))
+                .values("school_id").annotate(n=Count("pk")).order_by()):
+        out[row["school_id"]]["drills"] = row["n"]
+    for row in (Inspection.objects.filter(school_id__in=ctx.school_ids,
+                                          inspected_on__range=(ctx.week_start, ctx.week_end))
+                .values("school_id").annotate(n=Count("pk")).order_by()):
+        out[row["school_id"]]["inspections"] = row["n"]
+    for row in (RectificationItem.objects.filter(inspection__school_id__in=ctx.school_ids,
+                                                 status__in=RectificationItem.OPEN_STATES, deadline__lt=ctx.week_end)
+                .values("inspection__school_id").annotate(n=Count("pk")).order_by()):
+        out[row["inspection__school_id"]]["overdue_rectifications"] = row["n"]
+    for sid, flags in safety_flags(school_ids=ctx.school_ids, today=ctx.week_end).items():
+        if flags.unreviewed_plans:
+            out[sid]["schools_plan_unreviewed"] = 1
+            out[sid]["flags"].append("emergency_plan_unreviewed")
+        if flags.no_drill_this_term:
+            out[sid]["schools_no_drill"] = 1
+            out[sid]["flags"].append("no_drill_this_term")
+        if out[sid]["overdue_rectifications"]:
+            out[sid]["flags"].append("rectification_overdue")
+    return out
+
+
+def _safety_final(raw: Raw, ctx) -> dict:
+    return {k: raw.get(k, 0) for k in ("incidents", "escalated", "drills", "inspections", "overdue_rectifications",
+                                       "schools_plan_unreviewed", "schools_no_drill")} | {
+        "by_type": raw.get("by_type", {}), "by_severity": raw.get("by_severity", {})}
+
+
+def _safety_rows(fig: dict) -> list:
+    from safety.models import IncidentType, Severity
+
+    types, levels = dict(IncidentType.choices), dict(Severity.choices)
+    rows = [(_("Incidents this week"), fig["incidents"]), (_("Escalated to the bureau"), fig["escalated"])]
+    rows += [(types.get(t, t), n) for t, n in fig["by_type"].items()]
+    rows += [(_("Severity: %(level)s") % {"level": levels.get(int(s), s)}, n) for s, n in fig["by_severity"].items()]
+    rows += [(_("Drills held"), fig["drills"]), (_("Inspections"), fig["inspections"]),
+             (_("Overdue rectification items"), fig["overdue_rectifications"]),
+             (_("Schools with an emergency plan unreviewed for over a year"), fig["schools_plan_unreviewed"]),
+             (_("Schools without a drill this term"), fig["schools_no_drill"])]
+    return rows
+
+
+register_section(Section(
+    code="safety", title=_("Safety"), per_school=_safety, finalize=_safety_final, rows=_safety_rows, order=60,
+    main={"incidents": ("incidents", _("Incidents"))},
+), flags={"emergency_plan_unreviewed": _("Emergency plan unreviewed"),
+          "no_drill_this_term": _("No drill this term"),
+          "rectification_overdue": _("Rectification overdue")})
+
+
+# --- parents' satisfaction (voice) ------------------------------------------------------------
+def _voice(ctx: BuildContext) -> dict[int, Raw]:
+    from voice.selectors import satisfaction_by_school
+
+    out = _zero(ctx, lambda: {"responses": 0, "index_weighted": 0, "schools_surveyed": 0})
+    if ctx.term is None:
+        return out
+    for row in satisfaction_by_school(term=ctx.term):
+        if row["school_id"] in out and row["index"] is not None:
+            out[row["school_id"]] = {"responses": row["responses"], "schools_surveyed": 1,
+                                     "index_weighted": row["index"] * row["responses"]}
+    return out
+
+
+def _voice_final(raw: Raw, ctx) -> dict:
+    n = raw.get("responses", 0)
+    # District and city: the schools' indexes weighted by their number of responses.
+    return {"responses": n, "schools_surveyed": raw.get("schools_surveyed", 0),
+            "satisfaction_index": round(raw.get("index_weighted", 0) / n, 1) if n else None}
+
+
+def _voice_rows(fig: dict) -> list:
+    return [(_("Schools with a closed satisfaction survey"), fig["schools_surveyed"]),
+            (_("Responses"), fig["responses"]), (_("Satisfaction index (0-100)"), fig["satisfaction_index"])]
+
+
+register_section(Section(
+    code="voice", title=_("Parents' satisfaction"), per_school=_voice, finalize=_voice_final, rows=_voice_rows,
+    order=70, main={"satisfaction": ("satisfaction_index", _("Satisfaction index"))},
+))
