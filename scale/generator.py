@@ -159,7 +159,11 @@ class CityGenerator:
         if School.objects.filter(code__startswith="C").exists():
             raise GeneratorRefused("This database already holds a generated city (schools C...); use a fresh one.")
         if not ClubType.objects.exists():
-            raise GeneratorRefused("The club catalogue is missing: run `manage.py migrate` first.")
+            # A test database flushed between transactional tests loses the catalogue that migration
+            # 0002 loads; load it again the same way (get_or_create).
+            from clubs.demo import _ensure_catalogue
+
+            _ensure_catalogue()
         started = time.monotonic()
         self.log(f"seed_city: scale {self.scale} -> {self.n_schools} schools, {self.n_students:,} students, "
                  f"{self.n_staff:,} staff, {self.n_clubs:,} clubs")

@@ -142,7 +142,7 @@ def test_demo_accounts_can_do_the_demo(db):
     ctx = DemoContext()
     import importlib
 
-    for app in ("schools", "enrollment", "clubs", "attendance"):
+    for app in ("schools", "privacy", "enrollment", "clubs", "attendance"):
         importlib.import_module(f"{app}.demo").seed(ctx)
     today = timezone.localdate()
     teacher1_roll = Roll.objects.get(teacher__username="teacher1", date=today, kind="group")
