@@ -311,6 +311,16 @@ class CityGenerator:
         self.bulk(RoleAssignment, [RoleAssignment(user=g, role=Role.PARENT) for g in guardians],
                   label="accounts.RoleAssignment (parents)")
         self.bulk(Guardianship, [Guardianship(guardian=g, student=st, relation=rel) for g, st, rel in links])
+        # Every generated guardian has consented to the current privacy notice, as enrollment requires.
+        from privacy import notice
+        from privacy.models import GuardianConsent
+
+        version = notice.current().version
+        self.bulk(GuardianConsent, [
+            GuardianConsent(student=st, guardian=g, notice_version=version,
+                            decision=GuardianConsent.Decision.GIVEN, decided_at=timezone.now())
+            for g, st, _rel in links
+        ])
         self.first_guardian = {}
         for g, st, _rel in links:
             self.first_guardian.setdefault(st.pk, g)
