@@ -25,6 +25,11 @@ class ServicePlanFactory(factory.django.DjangoModelFactory):
 
 
 def club_type(code="basketball"):
+    if not ClubType.objects.exists():
+        # A transactional test before this one flushed the catalogue that migration 0002 loads.
+        from clubs.demo import _ensure_catalogue
+
+        _ensure_catalogue()
     return ClubType.objects.get(code=code)
 
 
