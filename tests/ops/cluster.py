@@ -75,6 +75,23 @@ class WebProcess:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+            self.wait_port_closed()
+
+    def wait_port_closed(self, timeout: float = 5.0) -> None:
+        """The master is reaped before its workers have all died: a worker killed a few milliseconds
+        later still holds the listening socket, and the kernel still accepts connections for it. The
+        process is gone when the port refuses connections."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.2):
+                    pass
+            except ConnectionRefusedError:
+                return
+            except OSError:
+                pass
+            time.sleep(0.005)
+        raise TimeoutError(f"port {self.port} still accepts connections {timeout}s after SIGKILL")
 
 
 NGINX_CONF = """
