@@ -204,6 +204,11 @@ class DayState:
     def not_taken(self) -> list[RollState]:
         return [r for r in self.rolls if r.not_taken]
 
+    @property
+    def released(self) -> list[ChildState]:
+        """Children of the day's rolls already picked up or gone home alone, in the order they left."""
+        return sorted((c for c in self.children.values() if c.released), key=lambda c: (c.released.at, c.student.pk))
+
 
 def _location(marks, now_time: datetime.time | None) -> Roll | None:
     """Where a present child is: the latest roll already started on which the child is present."""

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.roles import Role
 from accounts.scoping import scope_of
@@ -219,7 +220,8 @@ def roll_submit(*, roll: Roll, user, expected_ids: set[int]) -> Roll:
         marked = set(Mark.objects.filter(roll=roll).values_list("student_id", flat=True))
         missing = expected_ids - marked
         if missing:
-            raise DomainError(_("%(n)d children have no mark yet.") % {"n": len(missing)})
+            raise DomainError(ngettext_lazy("%(n)d child has no mark yet.", "%(n)d children have no mark yet.",
+                                            len(missing)) % {"n": len(missing)})
         if roll.status != Roll.Status.SUBMITTED:
             roll.status = Roll.Status.SUBMITTED
             roll.submitted_at = timezone.now()
@@ -446,7 +448,9 @@ def day_close(*, user, school: School, date: datetime.date) -> DayClose:
         held = held_children(school_id=school.pk, date=date)
         if held:
             raise ConflictError(
-                _("The day cannot be closed: %(n)d children are present and not yet released.") % {"n": len(held)},
+                ngettext_lazy("The day cannot be closed: %(n)d child is present and not yet released.",
+                              "The day cannot be closed: %(n)d children are present and not yet released.",
+                              len(held)) % {"n": len(held)},
                 extra={"children": [{"id": s.pk, "name": s.name, "roll": r} for s, r in held]})
         return DayClose.objects.create(school=school, date=date, closed_by=user)
 

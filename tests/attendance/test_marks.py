@@ -107,7 +107,7 @@ def test_submit_needs_every_child_marked_and_tells_guardians_of_absences(att, ap
     client = api.as_user(w.teacher_a)
     post_marks(api, w.teacher_a, w.roll, [{"student": w.child_a.pk, "status": "absent", "client_id": "1"}])
     refused = client.post(f"/api/v1/rolls/{w.roll.pk}/submit/")
-    assert refused.status_code == 400 and "1 children have no mark" in refused.json()["detail"]
+    assert refused.status_code == 400 and "1 child has no mark yet." in refused.json()["detail"]
     post_marks(api, w.teacher_a, w.roll, [{"student": w.child_a2.pk, "status": "absent", "client_id": "2"}])
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/api/v1/rolls/{w.roll.pk}/submit/").status_code == 200

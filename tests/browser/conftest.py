@@ -134,6 +134,13 @@ class Site:
         with translation.override(lang or self.lang):
             return str(translation.gettext(str(text)) if isinstance(text, str) else text)
 
+    def tn(self, singular: str, plural: str, n: int, lang: str | None = None) -> str:
+        """The singular or plural form for `n`, in the page's language (placeholders left to fill)."""
+        from django.utils import translation
+
+        with translation.override(lang or self.lang):
+            return translation.ngettext(singular, plural, n)
+
 
 @pytest.fixture
 def site(live_server, lang):
