@@ -14,12 +14,14 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
 from accounts.services import audit_read_many
+from accounts.text import join_list
 from schools.models import Student, Venue
 from shahe_afterschool.errors import DomainError
 
@@ -71,7 +73,8 @@ def generate(request):
     day = _day(request)
     try:
         rolls = services.rolls_create_on_demand(user=request.user, school=school, date=day)
-        messages.success(request, _("%(n)d rolls for %(date)s.") % {"n": len(rolls), "date": day.isoformat()})
+        messages.success(request, ngettext("%(n)d roll for %(date)s.", "%(n)d rolls for %(date)s.", len(rolls))
+                         % {"n": len(rolls), "date": day.isoformat()})
     except DomainError as exc:
         _fail(request, exc)
     return redirect(f"{reverse('attendance:today')}?date={day.isoformat()}")
@@ -191,7 +194,7 @@ def close_day(request, school_id):
     except DomainError as exc:
         if exc.status_code == 403:
             raise PermissionDenied(str(exc.message)) from exc
-        names = "、".join(c["name"] for c in exc.extra.get("children", []))
+        names = join_list(c["name"] for c in exc.extra.get("children", []))
         messages.error(request, f"{exc.message} {names}")
     return redirect(f"{reverse('attendance:console', args=[school.pk])}?date={day.isoformat()}")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext, gettext_lazy
 
+from accounts.text import join_list
 from shahe_afterschool.errors import DomainError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -236,7 +237,7 @@ def map_columns(headers: list[str], columns: dict[str, tuple[str, ...]], require
     if missing:
         raise DomainError(
             gettext_lazy("The header row lacks these columns: %(columns)s. Use the template.")
-            % {"columns": "、".join(missing)},
+            % {"columns": join_list(missing)},
             field="file",
         )
     return found
