@@ -49,8 +49,8 @@ def privacy_provider(student) -> dict:
         ],
         "placements": [
             {"term": p.application.term.name, "group": p.group.name, "session": p.group.get_session_display(),
-             "placed_at": p.placed_at, "reason": p.reason, "active": p.active, "ended_at": p.ended_at,
-             "why_it_ended": p.end_reason}
+             "placed_at": p.placed_at, "reason": p.reason_text, "active": p.active, "ended_at": p.ended_at,
+             "why_it_ended": p.end_reason_text}
             for p in placements
         ],
         "pickup_persons": [

@@ -2,10 +2,14 @@
 placements, priority claims, authorised pickup persons, and idempotency records for retried writes."""
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
@@ -13,6 +17,33 @@ from accounts.scoping import scope_of
 from schools.models import Guardianship, School, Student, Term, Venue
 
 WEEKDAY_LABELS = {1: _("Mon"), 2: _("Tue"), 3: _("Wed"), 4: _("Thu"), 5: _("Fri")}
+
+#: Why the system placed, waitlisted or ended a seat. Stored as these English source texts on
+#: placements and transitions, and shown in the reader's language (`reason_text`); a person's own
+#: words (a move, a rejection, a withdrawal) are stored and shown as written.
+REASON_ALLOCATION = gettext_noop("allocation")
+REASON_PROMOTED = gettext_noop("promoted from the waiting list")
+REASON_NO_SEAT = gettext_noop("no free seat")
+REASON_WITHDRAWN = gettext_noop("withdrawn")
+SYSTEM_REASONS = (REASON_ALLOCATION, REASON_PROMOTED, REASON_NO_SEAT, REASON_WITHDRAWN)
+
+
+@functools.cache
+def _system_reason_sources() -> dict[str, str]:
+    """Each system reason in every language of the site → its source text. Rows written before the
+    reasons were stored untranslated hold the text in the language of whoever ran the allocation."""
+    sources = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            sources.update({translation.gettext(reason): reason for reason in SYSTEM_REASONS})
+    sources.update({reason: reason for reason in SYSTEM_REASONS})
+    return sources
+
+
+def reason_text(reason: str) -> str:
+    """A stored reason in the reader's language (a system reason) or as written (a person's)."""
+    source = _system_reason_sources().get(reason)
+    return translation.gettext(source) if source else reason
 
 
 class Session(models.TextChoices):
@@ -291,6 +322,10 @@ class ApplicationTransition(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status}"
 
+    @property
+    def reason_text(self) -> str:
+        return reason_text(self.reason)
+
 
 class PriorityClaim(models.Model):
     """A priority group claimed by the guardian, verified or declined by the homeroom teacher.
@@ -359,6 +394,14 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.student} → {self.group}"
+
+    @property
+    def reason_text(self) -> str:
+        return reason_text(self.reason)
+
+    @property
+    def end_reason_text(self) -> str:
+        return reason_text(self.end_reason)
 
 
 # --- pickup ----------------------------------------------------------------------------------

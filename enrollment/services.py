@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.privacy import normalise_phone, validate_phone
@@ -30,6 +29,10 @@ from schools.models import Guardianship, School, Student, Term, Venue
 from shahe_afterschool.errors import ConflictError, DomainError
 
 from .models import (
+    REASON_ALLOCATION,
+    REASON_NO_SEAT,
+    REASON_PROMOTED,
+    REASON_WITHDRAWN,
     Application,
     ApplicationTransition,
     AuthorisedPickupPerson,
@@ -327,7 +330,7 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
                                 % {"s": application.get_status_display()})
         now = timezone.now()
         application.placements.filter(active=True).update(active=False, ended_at=now,
-                                                          end_reason=_("withdrawn")[:255])
+                                                          end_reason=REASON_WITHDRAWN)
         application.waitlist_position = None
         _transition(application, S.WITHDRAWN, by=by, reason=(reason or "").strip()[:255])
         events = [(application.pk, "withdrawn", {})]
@@ -379,7 +382,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
             was_waiting = app.status == S.WAITLISTED
             for g in chosen:
                 Placement.objects.create(application=app, group=g, placed_by=by,
-                                         reason=_("promoted from the waiting list") if was_waiting else _("allocation"))
+                                         reason=REASON_PROMOTED if was_waiting else REASON_ALLOCATION)
                 taken[g.pk] += 1
             app.waitlist_position = None
             app.explanation = {
@@ -387,8 +390,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
                 "submitted_at": app.submitted_at.isoformat(), "groups": [g.name for g in chosen],
                 "promoted": was_waiting, "at": now.isoformat(),
             }
-            _transition(app, S.PLACED, by=by, reason=_("promoted from the waiting list") if was_waiting
-                        else _("allocation"))
+            _transition(app, S.PLACED, by=by, reason=REASON_PROMOTED if was_waiting else REASON_ALLOCATION)
             events.append((app.pk, "promoted" if was_waiting else "placed", {}))
         else:
             waiting.append((app, rank, full))
@@ -403,7 +405,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
             "at": now.isoformat(),
         }
         if first_time:
-            _transition(app, S.WAITLISTED, by=by, reason=_("no free seat"))
+            _transition(app, S.WAITLISTED, by=by, reason=REASON_NO_SEAT)
             events.append((app.pk, "waitlisted", {"position": position}))
         elif old_position != position:
             app.save(update_fields=["waitlist_position", "explanation"])

@@ -278,3 +278,37 @@ def test_parent_page_speaks_chinese_by_default(enr, login_as):
     enr.apply(w.child_a, w.parent_a)
     page = login_as(w.parent_a).get("/enrollment/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "课后服务" in page and "已提交" in page and "等待班主任审核" in page
+
+
+def test_system_reasons_are_shown_in_the_readers_language(enr, login_as):
+    """Why a seat was given or ended is written by the allocation; each reader sees it in their own
+    language, whatever language the office worked in. Rows written before the reasons were stored
+    untranslated hold the office's language: they are shown in the reader's too."""
+    from django.utils import translation
+
+    w = enr.world
+    app = enr.approve(enr.apply(w.child_a, w.parent_a))
+    with translation.override("zh-hans"):  # the office works in Chinese
+        services.allocation_run(school=w.school_a, term=w.term, by=enr.moral)
+    placement = Placement.objects.get(application=app)
+    parent, office = login_as(w.parent_a), login_as(enr.moral)
+
+    history = parent.get(f"/enrollment/applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert " · allocation</li>" in history and "名额分配" not in history
+    group_page = office.get(f"/enrollment/groups/{enr.group.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<small class="text-muted">allocation</small>' in group_page
+    group_page = office.get(f"/enrollment/groups/{enr.group.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<small class="text-muted">名额分配</small>' in group_page
+
+    Placement.objects.filter(pk=placement.pk).update(reason="名额分配")  # written by an earlier version
+    group_page = office.get(f"/enrollment/groups/{enr.group.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<small class="text-muted">allocation</small>' in group_page and "名额分配" not in group_page
+
+    # A person's own words are shown as written, in any language.
+    with translation.override("en"):
+        services.application_withdraw(application=app, by=w.parent_a, reason="搬家了")
+    history = parent.get(f"/enrollment/applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert " · 搬家了</li>" in history
+    placement.refresh_from_db()
+    with translation.override("zh-hans"):
+        assert placement.end_reason == "withdrawn" and placement.end_reason_text == "已退出"
