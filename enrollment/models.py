@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
 from accounts.scoping import scope_of
+from accounts.text import join_list
 from schools.models import Guardianship, School, Student, Term, Venue
 
 WEEKDAY_LABELS = {1: _("Mon"), 2: _("Tue"), 3: _("Wed"), 4: _("Thu"), 5: _("Fri")}
@@ -291,7 +292,7 @@ class Application(models.Model):
     @property
     def sessions_display(self) -> str:
         labels = dict(Session.choices)
-        return "、".join(str(labels.get(s, s)) for s in self.sessions)
+        return join_list(labels.get(s, s) for s in self.sessions)
 
     @property
     def weekdays_display(self) -> str:

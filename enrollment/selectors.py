@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
+from accounts.text import join_list
 from schools.models import Student, Term
 
 from .models import (
@@ -174,17 +175,17 @@ def explanation_text(application: Application, *, show_priority: bool) -> str:
     order = _("Seats go first to verified priority claims, then by time of application (applied %(when)s).") % {
         "when": _when(e.get("submitted_at", ""))}
     if kind == "moved":
-        return _("Moved to %(groups)s by the school: %(reason)s") % {"groups": "、".join(e.get("groups", [])),
+        return _("Moved to %(groups)s by the school: %(reason)s") % {"groups": join_list(e.get("groups", [])),
                                                                      "reason": e.get("reason", "")}
     if kind == "placed":
         head = (_("Promoted from the waiting list to %(groups)s when a seat became free.") if e.get("promoted")
-                else _("Placed in %(groups)s.")) % {"groups": "、".join(e.get("groups", []))}
+                else _("Placed in %(groups)s.")) % {"groups": join_list(e.get("groups", []))}
         rank = _("Place %(rank)s of %(total)s in the allocation order") % {"rank": e.get("rank"),
                                                                             "total": e.get("total")}
         return " ".join(filter(None, [head, rank + (f" ({priority})." if priority else "."), order]))
     if kind == "waitlisted":
         labels = dict(Session.choices)
-        full = "、".join(str(labels.get(s, s)) for s in e.get("full_sessions", []))
+        full = join_list(labels.get(s, s) for s in e.get("full_sessions", []))
         head = _("Waiting list position %(position)s: every matching group for %(sessions)s is full.") % {
             "position": application.waitlist_position or e.get("position"), "sessions": full}
         ahead = _("%(n)s of the children ahead have a verified priority claim; the others applied earlier.") % {
