@@ -21,7 +21,7 @@ from shahe_afterschool.exports import csv_response, xlsx_response
 
 from . import allocation, selectors, services
 from .forms import ChoiceWindowForm, ClubForm, ClubTypeForm, ReturnForm, ServicePlanForm, SlotFormSet
-from .models import ClubCategory, ClubChoice, ReviewStatus
+from .models import ClubCategory, ClubChoice, ReviewStatus, Weekday
 
 PER_PAGE_LIMIT = 500
 
@@ -233,6 +233,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": services.can_edit_school(request.user, plan.school_id),
         "can_approve": services.can_approve_school(request.user, plan.school_id),
         "return_form": ReturnForm(), "winter": plan.windows(False), "summer": plan.windows(True),
+        "school_days": [str(Weekday(d).label) if d in Weekday.values else str(d) for d in plan.school_days or []],
         "history": list(plan.history.select_related("history_user").order_by("-history_date")[:20]),
     })
 

@@ -17,6 +17,15 @@ class ScopeKind(models.TextChoices):
     CITY = "city", _("City")
 
 
+def scope_display_name(kind: str, stored_name: str) -> str:
+    """A scope's name in the reader's language. The build stores names in the language it ran in (the
+    Monday beat: the site's default); the city and the city-direct group are named by their kind, so
+    they are translated when read. Schools and districts keep their own (stored) names."""
+    if kind in (ScopeKind.CITY, ScopeKind.CITY_DIRECT):
+        return str(ScopeKind(kind).label)
+    return stored_name
+
+
 class WeeklyCoverageReportQuerySet(models.QuerySet):
     def visible_to(self, user) -> WeeklyCoverageReportQuerySet:
         """The bureau sees every report, drafts included; district staff the published reports of
@@ -89,4 +98,4 @@ class WeeklyCoverageReport(models.Model):
 
     @property
     def scope_name(self) -> str:
-        return (self.data.get("scope") or {}).get("name") or self.scope_key
+        return scope_display_name(self.kind, (self.data.get("scope") or {}).get("name") or self.scope_key)

@@ -12,7 +12,7 @@ from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
 
 from . import exports, selectors, services
-from .models import ScopeKind
+from .models import ScopeKind, scope_display_name
 from .sections import FLAG_LABELS, category_labels, main_labels
 from .tasks import build_weekly_reports
 from .weeks import iso_week, parse_week, previous_week_start
@@ -31,7 +31,8 @@ def _charts(report, trend) -> dict:
 
     types = dict(IncidentType.choices)
     return {
-        "coverage_by_child": [{"name": r["name"], "value": r.get("coverage_rate")} for r in data.get("rows", [])],
+        "coverage_by_child": [{"name": scope_display_name(r["kind"], r["name"]), "value": r.get("coverage_rate")}
+                              for r in data.get("rows", [])],
         "trend": [{"week": t["week"], "coverage_rate": t.get("coverage_rate"), "in_service": t.get("in_service")}
                   for t in trend],
         "clubs_by_category": [{"name": categories.get(code, code), "value": n}
@@ -64,7 +65,7 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
 
         def table(items):
             # scope names were stored in the language of the build; show the group's in the reader's
-            return [{**r, "name": direct if r["kind"] == ScopeKind.CITY_DIRECT else r["name"],
+            return [{**r, "name": scope_display_name(r["kind"], r["name"]),
                      "district": direct if r.get("city_direct") else r.get("district"),
                      "cells": [r.get(k) for k in keys]} for r in items]
 

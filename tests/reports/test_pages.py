@@ -157,3 +157,24 @@ def test_bad_weeks_get_a_message_and_change_nothing(published, client, week):
     response = client.post(reverse("reports:build"), {"week": week}, follow=True)
     assert response.status_code == 200 and "YYYY-Www" in response.content.decode()
     assert Report.objects.count() == 7
+
+
+def test_the_city_and_its_city_direct_group_are_named_in_the_readers_language(city, client):
+    """The Monday build runs in the site's language (Chinese); an English reader of the page, its
+    chart and its XLSX still reads "City" and "City-direct schools", as the tables always said."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        reports_build(week_start=city.week_start)
+    client.force_login(city.bureau)
+    r = Report.objects.get(week=city.week, scope_key="city")
+    page = client.get(reverse("reports:city"), {"week": city.week})
+    chart_names = [item["name"] for item in page.context["charts"]["coverage_by_child"]]
+    assert "City-direct schools" in chart_names and "市直学校" not in chart_names
+    assert [row["name"] for row in page.context["rows"]] == chart_names
+    book = load_workbook(io.BytesIO(client.get(reverse("reports:xlsx", args=[r.pk])).content))
+    assert book["Summary"]["A1"].value == f"City · {city.week} · v1"
+    breakdown = [row[0] for row in book["Breakdown"].iter_rows(min_row=2, values_only=True)]
+    assert breakdown == chart_names
+    printable = client.get(reverse("reports:print", args=[r.pk])).content.decode()
+    assert "Weekly coverage report · City</h1>" in printable

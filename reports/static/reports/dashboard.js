@@ -9,7 +9,11 @@
     const el = document.getElementById(id);
     if (!el || typeof echarts === "undefined") return;
     const c = echarts.init(el);
-    c.setOption(Object.assign({ tooltip: { trigger: "axis" }, grid: { left: 48, right: 16, top: 24, bottom: 64 } }, option));
+    // containLabel: the axis labels (rotated category names, long in English) stay inside the chart.
+    c.setOption(Object.assign({
+      tooltip: { trigger: "axis" },
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+    }, option));
     charts.push(c);
   }
 
