@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -46,7 +47,16 @@ def consent(request: HttpRequest) -> HttpResponse:
     children = list(selectors.children_of_guardian(user=request.user))
     answers = selectors.consents_by_child(user=request.user, children=children)
     rows = [(child, answers.get(child.pk)) for child in children]
-    return render(request, "privacy/consent.html", {"rows": rows, "current": notice.current(), "form": ConsentForm()})
+    return render(request, "privacy/consent.html", {"rows": rows, "current": notice.current(), "form": ConsentForm(),
+                                                    "next": _safe_next(request, request.GET.get("next", ""))})
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    """A page of this site to go back to after consenting (the apply form that sent the parent here)."""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return url
+    return ""
 
 
 @login_required
@@ -64,6 +74,9 @@ def consent_decide(request: HttpRequest, student_id: int) -> HttpResponse:
         return redirect("privacy:consent")
     if form.cleaned_data["decision"] == "given":
         messages.success(request, _("Thank you. Your consent for %(name)s is recorded.") % {"name": child.name})
+        back = _safe_next(request, request.POST.get("next", ""))
+        if back:
+            return redirect(back)
     else:
         messages.warning(request, _("Your refusal for %(name)s is recorded. Without consent the child cannot be "
                                     "enrolled in after-school services.") % {"name": child.name})

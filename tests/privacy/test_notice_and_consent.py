@@ -118,3 +118,18 @@ def test_consent_page_query_count_is_constant(world, client, django_assert_num_q
     client.force_login(world.parent_a)
     with django_assert_num_queries(5):
         assert client.get(reverse("privacy:consent")).status_code == 200
+
+
+def test_consent_sends_the_parent_back_to_the_form_that_asked_for_it(world, client):
+    client.force_login(world.parent_a)
+    back = "/enrollment/apply/1/"
+    page = client.get(reverse("privacy:consent"), {"next": back}).content.decode()
+    assert f'type="hidden" name="next" value="{back}"' in page
+    url = reverse("privacy:consent_decide", args=[world.child_a.pk])
+    response = client.post(url, {"decision": "given", "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    # A refusal, or a next that leaves the site, stays on the consent page.
+    assert client.post(url, {"decision": "refused", "next": back})["Location"] == reverse("privacy:consent")
+    response = client.post(url, {"decision": "given", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("privacy:consent")
+    assert 'type="hidden" name="next"' not in client.get(reverse("privacy:consent"), {"next": "//evil.example/"}).content.decode()
