@@ -91,8 +91,10 @@ class Stats:
 
 
 class CityGenerator:
-    def __init__(self, *, scale: float = 1.0, seed: int = 2026, log=print, today: date | None = None):
+    def __init__(self, *, scale: float = 1.0, seed: int = 2026, log=print, today: date | None = None,
+                 extensions: list | None = None):
         self.scale = scale
+        self.extensions = EXTENSIONS if extensions is None else extensions
         self.seed = seed
         self.rng = random.Random(seed)
         self.log = log
@@ -175,7 +177,7 @@ class CityGenerator:
                 t = time.monotonic()
                 step()
                 self.phase(step.__name__, t)
-            for ext in EXTENSIONS:
+            for ext in self.extensions:
                 t = time.monotonic()
                 ext(self)
                 self.phase(getattr(ext, "__name__", "extension"), t)
