@@ -510,7 +510,8 @@ def render_weekly(w) -> list[str]:
         "| figure | value |",
         "|---|---|",
         f"| reports built | {w.built}{' (refused: ' + w.refused + ')' if w.refused else ''} |",
-        f"| task | **{w.seconds:.2f} s** |",
+        f"| task (median of {len(w.runs)} builds in one process; the first is a cold process) | "
+        f"**{w.seconds:.2f} s** (runs: {', '.join(f'{x:.2f}' for x in w.runs)}) |",
         f"| floor: one SQL aggregate over the week's marks | {w.floor_seconds:.3f} s "
         f"(runs: {', '.join(f'{x:.3f}' for x in w.floor_runs)}) |",
         f"| ratio task / floor | **{ratio(w.seconds, w.floor_seconds)}** |",

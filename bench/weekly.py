@@ -9,7 +9,8 @@ code path as a worker's, without the broker). A week already published is built 
 as the bureau would have to.
 
 The floor: `SELECT school, status, count(*)` over the marks of the week's rolls, run three times in
-one process (the median is the floor; the first run also warms the cache for the task).
+one process (the median is the floor; the first run also warms the cache for the task). The task
+is run three times in its process too (the first is a cold process), and its median compared.
 """
 from __future__ import annotations
 
@@ -43,9 +44,9 @@ class WeeklyResult:
     max_rss_mb: float = 0.0
     floor_seconds: float = 0.0
     floor_runs: list = field(default_factory=list)
+    runs: list = field(default_factory=list)
     floor_rows: int = 0
     marks: int = 0
-    queries: int | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -81,24 +82,20 @@ def child_floor(week: str, repeat: int = 3) -> dict:
             "marks": sum(r[2] for r in rows)}
 
 
-def child_task(week: str, correction: bool, count_queries: bool = False) -> dict:
+def child_task(week: str, correction: bool, repeat: int = 3) -> dict:
+    """Build the week `repeat` times in this process, as one worker would run the task again (the
+    drafts are replaced in place; a correction replaces its own draft): the first run is a cold
+    process (imports, connection, caches), the median is the figure compared with the floor."""
     from reports.tasks import build_weekly_reports
 
     before = _status_kb("VmRSS")
-    queries = None
-    t0 = time.perf_counter()
-    if count_queries:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        with CaptureQueriesContext(connection) as ctx:
-            out = build_weekly_reports.apply(kwargs={"week": week, "correction": correction}).get()
-        queries = len(ctx.captured_queries)
-    else:
+    runs, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
         out = build_weekly_reports.apply(kwargs={"week": week, "correction": correction}).get()
-    took = time.perf_counter() - t0
-    return {"seconds": took, "result": out, "rss_before_kb": before, "hwm_kb": _status_kb("VmHWM"),
-            "queries": queries}
+        runs.append(time.perf_counter() - t0)
+    return {"seconds": statistics.median(runs), "runs": runs, "result": out, "rss_before_kb": before,
+            "hwm_kb": _status_kb("VmHWM")}
 
 
 def spawn_measured(env: dict, *argv: str, cwd=None) -> tuple[dict, int]:
@@ -117,7 +114,7 @@ def spawn_measured(env: dict, *argv: str, cwd=None) -> tuple[dict, int]:
         return json.loads(out.read().strip().splitlines()[-1]), usage.ru_maxrss
 
 
-def run(env: dict, *, week: str | None = None, cwd=None, count_queries: bool = False) -> WeeklyResult:
+def run(env: dict, *, week: str | None = None, cwd=None, repeat: int = 3) -> WeeklyResult:
     """In the parent (the benchmark): pick the week, run the floor, then the task, each in a child."""
     from reports.models import WeeklyCoverageReport
     from reports.weeks import iso_week, previous_week_start
@@ -126,19 +123,16 @@ def run(env: dict, *, week: str | None = None, cwd=None, count_queries: bool = F
     res = WeeklyResult(week=week)
     res.correction = WeeklyCoverageReport.objects.filter(
         week=week, status=WeeklyCoverageReport.Status.PUBLISHED).exists()
-    floor, _rss = spawn_measured(env, "floor", "--week", week, cwd=cwd)
+    floor, _rss = spawn_measured(env, "floor", "--week", week, "--repeat", str(repeat), cwd=cwd)
     res.floor_seconds, res.floor_runs, res.floor_rows, res.marks = (floor["seconds"], floor["runs"], floor["rows"],
                                                                      floor["marks"])
-    argv = ["task", "--week", week] + (["--correction"] if res.correction else [])
-    if count_queries:
-        argv.append("--count-queries")
+    argv = ["task", "--week", week, "--repeat", str(repeat)] + (["--correction"] if res.correction else [])
     task, max_rss_kb = spawn_measured(env, *argv, cwd=cwd)
-    res.seconds = task["seconds"]
+    res.seconds, res.runs = task["seconds"], task["runs"]
     res.built = task["result"].get("built", 0)
     res.refused = task["result"].get("refused", "")
     res.rss_before_mb = task["rss_before_kb"] / 1024
     res.max_rss_mb = max(max_rss_kb, task["hwm_kb"]) / 1024
-    res.queries = task.get("queries")
     return res
 
 
@@ -147,7 +141,6 @@ def main(argv=None) -> int:
     p.add_argument("what", choices=["task", "floor"])
     p.add_argument("--week", required=True)
     p.add_argument("--correction", action="store_true")
-    p.add_argument("--count-queries", action="store_true")
     p.add_argument("--repeat", type=int, default=3)
     args = p.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -157,7 +150,7 @@ def main(argv=None) -> int:
     if args.what == "floor":
         out = child_floor(args.week, args.repeat)
     else:
-        out = child_task(args.week, args.correction, args.count_queries)
+        out = child_task(args.week, args.correction, args.repeat)
     print(json.dumps(out, default=str))
     return 0
 
