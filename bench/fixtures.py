@@ -3,7 +3,8 @@ demo city and the generated city, so that the query counts of the two can be com
 
 - The teacher's roll page for a group of 60: an after-school group "基准六十人组" at the school with
   the most placed after-school children, into which up to 60 of them are moved (their placements
-  ended and new ones started, as a merge of groups would), and its roll of today.
+  ended and new ones started, as a merge of groups would), held by a teacher who is no homeroom
+  teacher, and its roll of today.
 - The duty leader's console: the first school by code, on the latest day up to today with rolls and
   a duty rota (a closed day preferred: the end of a service day), as that day's rostered leader.
 Idempotent: a second call finds the group and the roll.
@@ -41,7 +42,7 @@ def big_roll(n: int = BIG_SIZE):
         moving = list(Placement.objects.filter(active=True, group__school=school, group__term=term,
                                                group__session=Session.AFTER_SCHOOL)
                       .select_related("group").order_by("group_id", "application__student_id")[:n])
-        teacher_id = moving[0].group.teacher_id
+        teacher_id = _plain_teacher(school.pk) or moving[0].group.teacher_id
         grades = [p.group.grade_from for p in moving] + [p.group.grade_to for p in moving]
         now = timezone.now()
         with transaction.atomic():
@@ -60,6 +61,17 @@ def big_roll(n: int = BIG_SIZE):
         "school": group.school, "kind": Roll.Kind.GROUP, "session": group.session, "name": group.name,
         "starts_at": window[0], "ends_at": window[1], "venue_id": group.venue_id, "teacher_id": group.teacher_id})
     return group.teacher, roll
+
+
+def _plain_teacher(school_id: int) -> int | None:
+    """A teacher of the school who is no homeroom teacher (as the demo's teacher1): the navigation of
+    a homeroom teacher shows more (the review queue), and the page is compared across cities."""
+    from accounts.models import RoleAssignment
+    from accounts.roles import Role
+
+    homeroom = RoleAssignment.objects.filter(role=Role.HOMEROOM, active=True).values("user_id")
+    return (RoleAssignment.objects.filter(school_id=school_id, role=Role.TEACHER, active=True, user__is_active=True)
+            .exclude(user_id__in=homeroom).order_by("user_id").values_list("user_id", flat=True).first())
 
 
 def console_day():

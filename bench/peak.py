@@ -206,21 +206,19 @@ def payload(roll: PeakRoll, rng: random.Random, marked_at: str) -> list[dict]:
 # --- the load -----------------------------------------------------------------------------------
 class _Tablet:
     def __init__(self, base: str, roll: PeakRoll, cookie_name: str, csrf_cookie: str):
-        import requests
 
         self.base = base
         self.roll = roll
-        self.cookies = {cookie_name: roll.session_key, csrf_cookie: roll.csrf}
-        self.session = requests.Session()
-        for k, v in self.cookies.items():
-            self.session.cookies.set(k, v, domain="127.0.0.1")
+        # The cookies go in a header of their own: a cookie jar would not send them to "localhost"
+        # (the test server's host), and the server never changes them during a roll.
+        self.cookie = f"{cookie_name}={roll.session_key}; {csrf_cookie}={roll.csrf}"
+        self.session = self.new_session()
 
     def new_session(self):
         import requests
 
         s = requests.Session()
-        for k, v in self.cookies.items():
-            s.cookies.set(k, v, domain="127.0.0.1")
+        s.headers["Cookie"] = self.cookie
         return s
 
     def post_json(self, path: str, body: str, session=None):

@@ -281,6 +281,8 @@ class AttendanceGenerator:
             p_leave, p_absent = RATE_LEAVE * factor, RATE_ABSENT * factor
             status: dict[int, str] = {}
             held: dict[int, int] = {}  # child -> after-school end (minutes) of the roll holding them
+            marks, events, notices = [], [], []
+            rand = rng.random
             for (g, start, end, taken), roll_id in zip(rolls, ids, strict=True):
                 if not taken:
                     continue
@@ -295,7 +297,7 @@ class AttendanceGenerator:
                         continue
                     st = status.get(student_id)
                     if st is None:
-                        r = rng.random()
+                        r = rand()
                         st = (LEAVE if r < p_leave else ABSENT if r < p_leave + p_absent
                               else LATE if r < p_leave + p_absent + RATE_LATE else PRESENT)
                         status[student_id] = st
@@ -306,8 +308,8 @@ class AttendanceGenerator:
                                                           self.at(leave_day_s, off, 20 * 60 + rng.randint(0, 90)),
                                                           NULL))
                     mark = PRESENT if (st == LATE and noon) else st
-                    L.add(Mark, MARK_COLS, (roll_id, student_id, mark, f"seed-{roll_id}-{student_id}", marked,
-                                            teacher, received))
+                    marks.append((roll_id, student_id, mark, f"seed-{roll_id}-{student_id}", marked, teacher,
+                                  received))
                     if mark in (PRESENT, LATE):
                         if not noon or student_id not in held:
                             held[student_id] = end if not noon else held.get(student_id, 0)
@@ -316,8 +318,8 @@ class AttendanceGenerator:
                         title = self.msg_absent_title % {"child": child, "session": text(g["name"])}
                         body = self.msg_absent_body % {"child": child, "session": text(g["name"]), "date": day_s}
                         for guardian_id, _n, _rel, _may in self.guardians.get(student_id, ()):
-                            read = self.at(day_s, off, 19 * 60 + rng.randint(0, 180)) if rng.random() < 0.7 else NULL
-                            L.add(Notification, NOTICE_COLS, (
+                            read = self.at(day_s, off, 19 * 60 + int(rand() * 181)) if rand() < 0.7 else NULL
+                            notices.append((
                                 guardian_id, "attendance.absent", title, body, "/attendance/leave/", "f" if L.pg else False,
                                 absent_at, read, NULL, f"attendance.absent:{roll_id}:{student_id}"))
             # Releases: one per held child (pickup or flexible departure), after the after-school window.
@@ -341,11 +343,11 @@ class AttendanceGenerator:
                     row = (sid, student_id, day_s, CustodyEvent.Kind.FLEXIBLE_DEPARTURE, recorder, NULL, NULL,
                            self.flexible_name, "", NULL)
                 else:
-                    mins = (latest + rng.randint(1, 45) if rng.random() < RATE_LATE_PICKUP
-                            else end - rng.randint(1, 25))
+                    mins = (latest + 1 + int(rand() * 45) if rand() < RATE_LATE_PICKUP
+                            else end - 1 - int(rand() * 25))
                     person = self.person.get(student_id)
                     gs = [g for g in self.guardians.get(student_id, ()) if g[3]]
-                    if person and (not gs or rng.random() < PERSON_PICKS_UP):
+                    if person and (not gs or rand() < PERSON_PICKS_UP):
                         row = (sid, student_id, day_s, CustodyEvent.Kind.PICKUP, recorder, NULL, person[0],
                                person[1], person[2], NULL)
                     elif gs:
@@ -355,9 +357,12 @@ class AttendanceGenerator:
                     else:  # nobody on the child's list: the child is still held, the day cannot close
                         not_closed = True
                         continue
-                at = self.at(day_s, off, mins, rng.randint(0, 59))
+                at = self.at(day_s, off, mins, int(rand() * 60))
                 last = max(last, mins)
-                L.add(CustodyEvent, CUSTODY_COLS, (*row, at, recorder, at))
+                events.append((*row, at, recorder, at))
+            L.extend(Mark, MARK_COLS, marks)
+            L.extend(CustodyEvent, CUSTODY_COLS, events)
+            L.extend(Notification, NOTICE_COLS, notices)
             if not_closed:
                 if principal:  # the 18:30 alert (attendance.tasks.alert_unclosed_days)
                     L.add(Notification, NOTICE_COLS, (

@@ -45,8 +45,12 @@ class Loader:
             self.flush(key)
 
     def extend(self, model, columns: tuple[str, ...], rows) -> None:
-        for row in rows:
-            self.add(model, columns, row)
+        key = model._meta.label
+        self.columns.setdefault(key, (model, columns))
+        buf = self.buffers[key]
+        buf.extend(rows)
+        if len(buf) >= self.flush_rows:
+            self.flush(key)
 
     def flush(self, key: str | None = None) -> None:
         for k in [key] if key else list(self.buffers):
