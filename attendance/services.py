@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import Role
 from accounts.scoping import scope_of
@@ -184,13 +185,15 @@ def marks_record(*, roll: Roll, user, marks, roll_student_ids: set[int]) -> dict
     with transaction.atomic():
         Roll.objects.select_for_update().filter(pk=roll.pk).first()
         existing = {m.student_id: m for m in Mark.objects.filter(roll=roll, student_id__in=[c[0] for c in cleaned])}
+        # New marks (the whole roll at 16:00) go in with one INSERT and one INSERT of their history
+        # rows, after the loop; a child twice in the batch updates the unsaved mark in memory.
+        new: dict[int, Mark] = {}
         for student_id, status, client_id, marked_at in cleaned:
             mark = existing.get(student_id)
             if mark is None:
                 mark = Mark(roll=roll, student_id=student_id, status=status, client_id=client_id,
                             marked_at=marked_at, marked_by=user)
-                mark.save()
-                existing[student_id] = mark
+                existing[student_id] = new[student_id] = mark
                 result = "created"
             elif mark.client_id == client_id:
                 result = "unchanged"
@@ -198,13 +201,16 @@ def marks_record(*, roll: Roll, user, marks, roll_student_ids: set[int]) -> dict
                 result = "stale"
             else:
                 mark.status, mark.client_id, mark.marked_at, mark.marked_by = status, client_id, marked_at, user
-                mark.save()
+                if student_id not in new:
+                    mark.save()
                 result = "updated"
             outcome[result] += 1
             if result in ("created", "updated") and status == Mark.Status.ABSENT:
                 newly_absent.append(student_id)
             outcome["results"].append({"student": student_id, "client_id": client_id, "result": result,
                                        "status": mark.status})
+        if new:
+            bulk_create_with_history(list(new.values()), Mark, default_user=user)
         if newly_absent and roll.status == Roll.Status.SUBMITTED:
             transaction.on_commit(lambda: _queue_absence_notices(roll.pk))
     return outcome

@@ -54,6 +54,32 @@ Query counts per page did not change with the data: the same at scale 1.0 as in 
   CPU of that, the rest was PostgreSQL on a loaded machine. COPY for the largest tables (users,
   students, guardianships, applications) is where more speed would come from.
 
+### Attendance and reports (branch `scaleatt`, measured at scale 1.0 on 2026-11-29)
+
+Measured by hand on `shahe_bench_s1_0` while other jobs loaded the 2 cores (load average 5-12); the
+weekly report figures are interleaved runs of the old and the new code, the same method as
+`bench/weekly.py` (median of 3 builds in a child process, the floor's median of 3 in another).
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| every read of a freshly generated city (`seed_city`) | this PostgreSQL runs without autovacuum: the pages loaded by the generator kept no hint bits and no visibility map, and the first readers wrote them (EXPLAIN (ANALYZE, BUFFERS) of the late-pickup count: `dirtied=29207 written=29156`, 720 ms) | weekly report 1.6-2.3 s, 6-20× its floor | the generator runs `VACUUM (ANALYZE)` after the load (9 s at scale 1.0): 0.70-0.87 s, 8.3-11.8× |
+| weekly report (`reports.tasks.build_weekly_reports`) | profile and query timing of `reports_build`: the marks counted through `roll IN (subquery)` (266 ms against the floor's 187 ms in the same loop); the students-by-grade aggregate run twice (students and coverage sections); the city summed from its 150 schools again instead of its 19 child scopes; `bulk_update` of the 170 drafts building a CASE of 680 WHENs (Django's expression resolving took about as long as all the sections' SQL); the previous week's 170 reports decoded whole for their main figures | 0.70-0.87 s, ratio 8.3-11.8× (median of four runs about 10×) | 0.47-0.61 s, ratio 4.7-6.8× (median about 6×): marks joined on the rolls' columns, one shared enrolled-by-grade query, parents summed from children, one `UPDATE ... FROM (VALUES ...)` on PostgreSQL, `data__main` read by the database |
+| the 16:00 peak, marks POST (`attendance.services.marks_record`) | 25 marks cost 50 single-row INSERTs (each mark and its history row saved one by one; query log: 64 queries per request) | 600 rolls over 60 s: p50 94 ms, p95 305 ms (floor 16 / 495 ms, noisy) | p50 45 ms, p95 90 ms, ratio to the floor 2.9× / 3.1× (floor 15 / 29 ms): new marks and their history rows in one INSERT each (`bulk_create_with_history`); 0 duplicate marks, 0 rewrites in both |
+
+Still above its target: the weekly report (about 5-7× the floor, target 3×). The SQL alone is
+about 5× the floor: besides the week's 314,000 marks (the floor) the task counts the week's
+221,000 custody events for late pickups (`at AT TIME ZONE ... ::time > 18:00` cannot use an index:
+the whole week is read, 80-190 ms, as much as the floor), 75,000 students by grade, 54,000
+applications three ways, then writes 170 reports (720 KB of JSON, about 100 ms). What would meet
+it: a partial index on custody events `(date, at) WHERE kind = 'pickup'` with the late test written
+as one `at` range per day (an attendance migration, not made here), and per-day attendance counts
+per school written when the day is closed, so that the week reads 750 rows instead of the marks.
+
+The duty leader's console of a whole service day (17 rolls, about 470 children, all released) is
+slow against the floor (in process about 35× at scale 0.05): `day_state` builds about 3,700 model
+instances (placements with application, student and class; the day's marks loaded twice, once
+with their students). Not changed here: the attendance app's selector, reported with the figure.
+
 ### Targets still missed in the run above, and why
 
 - The run was made while this branch's own test suite and other engineers' jobs ran on the same 2

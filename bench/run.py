@@ -7,7 +7,12 @@ Steps (each bounded in time):
  2. queries per request of every target in both cities (they must be equal);
  3. gunicorn (several sync workers) on 127.0.0.1 against the city; for each target, the floor and
     then the page, each for a bounded time at the same concurrency; peak RSS of every worker;
- 4. the enrollment rush (bench.rush) beside its floor of single-row inserts.
+ 4. the weekly report (bench.weekly): the city's week built by the Celery task in a child process
+    (time, peak RSS) beside one hand-written SQL aggregate over the same week's marks;
+ 5. the 16:00 peak (bench.peak): rolls of 25 children marked and submitted through the roll page's
+    HTTP endpoints within a window, 10% of the requests sent twice, beside a floor of single-row
+    write requests at the same rate; duplicate marks counted;
+ 6. the enrollment rush (bench.rush) beside its floor of single-row inserts.
 """
 from __future__ import annotations
 
@@ -47,6 +52,17 @@ def parse(argv):
     p.add_argument("--rush-modes", default="each,batch",
                    help="each: allocate every application once approved; batch: allocate per school at the end")
     p.add_argument("--skip-rush", action="store_true")
+    p.add_argument("--peak-rolls", type=int, default=3000, help="rolls submitted in the 16:00 peak")
+    p.add_argument("--peak-children", type=int, default=25, help="children per roll")
+    p.add_argument("--peak-window", type=float, default=300.0,
+                   help="seconds over which the rolls arrive (0: all at once)")
+    p.add_argument("--peak-concurrency", type=int, default=32, help="client threads (tablets in flight)")
+    p.add_argument("--peak-retry", type=float, default=0.1, help="fraction of requests sent twice")
+    p.add_argument("--peak-floor-seconds", type=float, default=60.0,
+                   help="seconds of floor requests at the peak's request rate")
+    p.add_argument("--skip-peak", action="store_true")
+    p.add_argument("--weekly-week", help="YYYY-Www (default: the week before today)")
+    p.add_argument("--skip-weekly", action="store_true")
     p.add_argument("--out", default=str(ROOT / "docs" / "performance.md"), help="'-' to write nothing")
     return p.parse_args(argv)
 
@@ -246,10 +262,27 @@ def main(argv=None) -> int:
     from schools.models import School, Student
 
     desc = machine(args)
+    weekly = None
+    if not args.skip_weekly:
+        from bench import weekly as weekly_mod
+
+        log("weekly report: the floor (SQL aggregate), then the Celery task, each in a child process")
+        weekly = weekly_mod.run(env_for(args, db), week=args.weekly_week, cwd=ROOT)
+        log(f"weekly report {weekly.week}: {weekly.seconds:.2f} s (floor {weekly.floor_seconds:.2f} s, "
+            f"{ratio(weekly.seconds, weekly.floor_seconds)}), peak RSS {weekly.max_rss_mb:.0f} MB, "
+            f"{weekly.built} reports{' (correction)' if weekly.correction else ''}")
     people = actors(args.users)
     sessions = {role: [(session_cookie(user_of(a)), a) for a in pool] for role, pool in people.items()}
     sizes = {"schools": School.objects.count(), "students": Student.objects.count()}
 
+    peak, peak_rolls = None, []
+    if not args.skip_peak:
+        from bench import peak as peak_mod
+
+        log(f"16:00 peak: preparing {args.peak_rolls} rolls of {args.peak_children} children")
+        _term, peak_day, peak_rolls = peak_mod.prepare(rolls=args.peak_rolls, children=args.peak_children,
+                                                       seed=args.seed)
+        log(f"16:00 peak: {len(peak_rolls)} rolls on {peak_day}")
     log(f"gunicorn ({args.workers} workers) on {db}")
     g = Gunicorn(args, db)
     rows = []
@@ -272,8 +305,21 @@ def main(argv=None) -> int:
             rows.append((t, fl, pg))
             log(f"{t.key}: p50 {ms(pg.pct(50))} ms (floor {ms(fl.pct(50))}), p95 {ms(pg.pct(95))} ms "
                 f"(floor {ms(fl.pct(95))}), {pg.count} ok, {pg.errors} errors {pg.statuses}")
+        if peak_rolls:
+            log(f"16:00 peak: {len(peak_rolls)} rolls over {args.peak_window:g} s, {args.peak_concurrency} clients, "
+                f"{args.peak_retry:.0%} of requests sent twice")
+            peak = peak_mod.run(g.base, peak_rolls, cookie_name=settings.SESSION_COOKIE_NAME,
+                                csrf_cookie=settings.CSRF_COOKIE_NAME, window=args.peak_window,
+                                concurrency=args.peak_concurrency, retry=args.peak_retry,
+                                floor_seconds=args.peak_floor_seconds, seed=args.seed)
+            log(f"16:00 peak: {peak.seconds:.1f} s, {peak.rolls_per_second:.1f} rolls/s, marks p50 "
+                f"{ms(peak.marks.pct(50))} ms p95 {ms(peak.marks.pct(95))} ms (floor {ms(peak.floor.pct(50))} / "
+                f"{ms(peak.floor.pct(95))}), duplicate marks {peak.duplicate_marks}, duplicate writes "
+                f"{peak.duplicate_writes}, errors {peak.marks.errors + peak.submits.errors}")
     finally:
         g.stop()
+        if peak_rolls:
+            peak_mod.drop_floor_table()
     rushes = []
     if not args.skip_rush:
         from bench import rush as rush_mod
@@ -287,7 +333,7 @@ def main(argv=None) -> int:
             log(f"rush ({mode}): {r.per_second:.1f} applications/s, p95 {ms(r.p(95))} ms, oversold {r.oversold}, "
                 f"floor {r.floor_per_second:.0f} inserts/s, statuses {r.statuses}")
     report = render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, MISSING,
-                    time.monotonic() - started)
+                    time.monotonic() - started, weekly=weekly, peak=peak)
     print(report)
     if args.out != "-":
         Path(args.out).write_text(report)
@@ -295,13 +341,17 @@ def main(argv=None) -> int:
     return 0
 
 
-def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, missing, seconds) -> str:
+def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, missing, seconds, *, weekly=None,
+           peak=None) -> str:
     now = datetime.now(UTC)
     seed_line = next((ln for ln in seed_out.splitlines() if "rows/s" in ln), "(not recorded)")
     cmd = (f"python -m bench --scale {args.scale} --workers {args.workers} --users {args.users} "
            f"--duration {args.duration:g} --max-requests {args.max_requests} --rush-parents {args.rush_parents} "
-           f"--rush-seats {args.rush_seats} --rush-concurrency {args.rush_concurrency}"
-           + (" --skip-rush" if args.skip_rush else ""))
+           f"--rush-seats {args.rush_seats} --rush-concurrency {args.rush_concurrency} "
+           f"--peak-rolls {args.peak_rolls} --peak-children {args.peak_children} --peak-window {args.peak_window:g} "
+           f"--peak-concurrency {args.peak_concurrency} --peak-retry {args.peak_retry:g}"
+           + (" --skip-rush" if args.skip_rush else "") + (" --skip-peak" if args.skip_peak else "")
+           + (" --skip-weekly" if args.skip_weekly else ""))
     out = [
         "# Performance",
         "",
@@ -356,12 +406,23 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
         met = "met" if r50 is not None and r95 is not None and r50 <= 3 and r95 <= 5 and not pg.errors else "MISSED"
         out.append(f"| {t.label} | {pg.count} | {ms(pg.pct(50))} | {ms(fl.pct(50))} | {ratio(pg.pct(50), fl.pct(50))} "
                    f"| {ms(pg.pct(95))} | {ms(fl.pct(95))} | {ratio(pg.pct(95), fl.pct(95))} | {pg.errors} | {met} |")
+    if peak is not None and peak.marks.count:
+        fl, pk = peak.floor, peak.marks
+        r50 = pk.pct(50) / fl.pct(50) if pk.pct(50) and fl.pct(50) else None
+        r95 = pk.pct(95) / fl.pct(95) if pk.pct(95) and fl.pct(95) else None
+        met = "met" if r50 is not None and r95 is not None and r50 <= 3 and r95 <= 5 and not pk.errors else "MISSED"
+        out.append(f"| roll submission: {peak.children // max(peak.rolls, 1)} marks POSTed (the 16:00 peak, below; "
+                   f"floor: a single-row write) | {pk.count} | {ms(pk.pct(50))} | {ms(fl.pct(50))} "
+                   f"| {ratio(pk.pct(50), fl.pct(50))} | {ms(pk.pct(95))} | {ms(fl.pct(95))} "
+                   f"| {ratio(pk.pct(95), fl.pct(95))} | {pk.errors} | {met} |")
+    else:
+        out.append("| roll submission | - | - | - | - | - | - | - | - | not measured: `--skip-peak` |")
     for label, why in missing:
         out.append(f"| {label} | - | - | - | - | - | - | - | - | not measured: {why} |")
-    peak = max(g.peak_kb.values(), default=0)
+    peak_rss = max(g.peak_kb.values(), default=0)
     out += [
         "",
-        f"Peak RSS of a gunicorn worker over the run: **{peak / 1024:.0f} MB** (target under 300 MB; "
+        f"Peak RSS of a gunicorn worker over the run: **{peak_rss / 1024:.0f} MB** (target under 300 MB; "
         f"{len(g.peak_kb)} workers sampled every 0.5 s).",
         "",
         "## Queries per request",
@@ -378,6 +439,7 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
         eq = "yes" if a.get("queries") is not None and a.get("queries") == b.get("queries") else "NO"
         out.append(f"| {t.label} | {a.get('queries')} (HTTP {a.get('status')}) | {b.get('queries')} "
                    f"(HTTP {b.get('status')}) | {eq} |")
+    out += render_weekly(weekly) + render_peak(peak, args)
     out += ["", "## Enrollment rush", ""]
     if not rushes:
         out.append("Not run (`--skip-rush`).")
@@ -416,12 +478,90 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
     from bench.findings import FINDINGS
 
     out += ["", FINDINGS.rstrip()]
-    out += [
-        "",
-        "## Not measured in this run",
-        "",
-        "- The 16:00 roll-call peak and the weekly report: attendance and reports are not merged into this "
-        "branch; "
-        "`scale.generator.EXTENSIONS` is where a term of rolls, marks and custody events plugs in.",
-    ]
+    not_measured = []
+    if weekly is None:
+        not_measured.append("- The weekly report: `--skip-weekly`.")
+    if peak is None:
+        not_measured.append("- The 16:00 peak and the roll submission: `--skip-peak`.")
+    if not rushes:
+        not_measured.append("- The enrollment rush: `--skip-rush`.")
+    not_measured.append("- Queries per request of the roll submission (a marks POST): it writes one row and one "
+                        "history row per mark, so it grows with the batch, not with the city; the peak above "
+                        "measures it.")
+    out += ["", "## Not measured in this run", "", *not_measured]
     return "\n".join(out) + "\n"
+
+
+def render_weekly(w) -> list[str]:
+    out = ["", "## The weekly report", ""]
+    if w is None:
+        return out + ["Not run (`--skip-weekly`)."]
+    r = w.ratio
+    met = "met" if r is not None and r <= 3 and w.max_rss_mb < 500 and w.built else "MISSED"
+    how = "a correction of the published week" if w.correction else "the week's drafts"
+    out += [
+        f"The city's week {w.week} built by the Celery task `reports.tasks.build_weekly_reports` as a worker runs "
+        f"it (`.apply()` in a child process: every section for every school, district, the city-direct group and "
+        f"the city, then one transaction; {how}), beside the floor: one hand-written SQL aggregate over the same "
+        f"week's {w.marks:,} marks (school × status, the median of {len(w.floor_runs)} runs in another child). "
+        "Peak memory is the task process's own maximum resident set (`os.wait4`), Django and the app included. "
+        "Targets: within 3× the floor; under 500 MB.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| reports built | {w.built}{' (refused: ' + w.refused + ')' if w.refused else ''} |",
+        f"| task (median of {len(w.runs)} builds in one process; the first is a cold process) | "
+        f"**{w.seconds:.2f} s** (runs: {', '.join(f'{x:.2f}' for x in w.runs)}) |",
+        f"| floor: one SQL aggregate over the week's marks | {w.floor_seconds:.3f} s "
+        f"(runs: {', '.join(f'{x:.3f}' for x in w.floor_runs)}) |",
+        f"| ratio task / floor | **{ratio(w.seconds, w.floor_seconds)}** |",
+        f"| peak RSS of the task's process | **{w.max_rss_mb:.0f} MB** ({w.rss_before_mb:.0f} MB before the build) |",
+        f"| target | {met} |",
+    ]
+    return out
+
+
+def render_peak(p, args) -> list[str]:
+    out = ["", "## The 16:00 peak", ""]
+    if p is None:
+        return out + ["Not run (`--skip-peak`)."]
+    each = p.children // max(p.rolls, 1)
+
+    def pc(xs, q):
+        return p._pct(xs, q)
+
+    in_window = p.window <= 0 or p.seconds <= p.window + 60
+    out += [
+        f"{p.rolls:,} rolls of {each} children at {p.schools} schools (a new term's groups, one teacher each), "
+        f"arriving evenly over {p.window:g} s on {p.concurrency} client threads, each doing what the roll page does: "
+        "`POST /api/v1/rolls/{id}/marks/` with the page's JSON batch (a `client_id` per child, session and CSRF "
+        "as the page sends them, no Idempotency-Key), then the submit button (`POST /attendance/rolls/{id}/`). "
+        f"{p.retry:.0%} of the requests are sent a second time exactly as the first, half after the first answer "
+        "(a lost answer), half at the same moment (a timeout). The floor: the same JSON body POSTed to "
+        "`/bench/floor/write/` (signed in, CSRF, one single-row INSERT) at the same request rate and concurrency "
+        f"for {p.floor_seconds:.0f} s.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| rolls submitted | {p.rolls_submitted:,} of {p.rolls:,} in **{p.seconds:.1f} s** (window {p.window:g} s: "
+        f"{'met' if in_window else 'MISSED'}) |",
+        f"| throughput | {p.rolls_per_second:.1f} rolls/s, {p.marks_per_second:,.0f} marks/s |",
+        f"| marks POST: requests, p50 / p95 | {p.marks.count:,} ok, {p.marks.errors} errors; "
+        f"{ms(p.marks.pct(50))} / {ms(p.marks.pct(95))} ms |",
+        f"| submit POST: requests, p50 / p95 | {p.submits.count:,} ok, {p.submits.errors} errors; "
+        f"{ms(p.submits.pct(50))} / {ms(p.submits.pct(95))} ms |",
+        f"| floor: requests, p50 / p95 | {p.floor.count:,} ok, {p.floor.errors} errors; "
+        f"{ms(p.floor.pct(50))} / {ms(p.floor.pct(95))} ms |",
+        f"| ratio marks POST / floor, p50 / p95 | {ratio(p.marks.pct(50), p.floor.pct(50))} / "
+        f"{ratio(p.marks.pct(95), p.floor.pct(95))} |",
+        f"| a roll from its arrival to submitted, p50 / p95 | {ms(pc(p.completion, 50))} / "
+        f"{ms(pc(p.completion, 95))} ms (started late by a busy client pool: p95 {ms(pc(p.lateness, 95))} ms) |",
+        f"| requests sent twice | {p.retries_sent:,} ({p.retries_concurrent:,} at the same moment) |",
+        f"| answers to the marks POSTs | {', '.join(f'{k} {v:,}' for k, v in sorted(p.outcomes.items()))} |",
+        f"| marks in the database / expected | {p.marks_in_db:,} / {p.marks_expected:,} |",
+        f"| **duplicate marks** (a child twice on a roll) | **{p.duplicate_marks}** |",
+        f"| **writes of a resent batch** (history rows beyond one per mark) | **{p.duplicate_writes}** |",
+    ]
+    if p.errors:
+        out += ["", "Errors (first 5):", ""] + [f"- `{e}`" for e in p.errors[:5]]
+    return out

@@ -82,11 +82,51 @@ def session_cookie(user: User) -> str:
     return store.session_key
 
 
+def session_cookies(user_ids) -> dict[int, str]:
+    """{user id: session key} for many users at once (bulk insert into the session table), as
+    `session_cookie` would store them one by one."""
+    from django.contrib.sessions.backends.db import SessionStore as DbStore
+
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    users = User.objects.in_bulk(list(user_ids))
+    if not issubclass(engine, DbStore):
+        return {pk: session_cookie(u) for pk, u in users.items()}
+    from django.utils import timezone
+
+    model = engine.get_model_class()
+    expire = timezone.now() + timezone.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    out, rows = {}, []
+    for pk, user in users.items():
+        store = engine()
+        key = store._get_new_session_key()
+        data = {SESSION_KEY: str(pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: user.get_session_auth_hash()}
+        rows.append(model(session_key=key, session_data=store.encode(data), expire_date=expire))
+        out[pk] = key
+    model.objects.bulk_create(rows, batch_size=2000)
+    return out
+
+
+def new_csrf() -> str:
+    """A CSRF secret, as the csrftoken cookie holds it; sent back in X-CSRFToken or the form field."""
+    from django.middleware.csrf import _get_new_csrf_string
+
+    return _get_new_csrf_string()
+
+
 def actors(n: int) -> dict:
-    """{"parent": [(user, student)], "homeroom": [...], "bureau": [...], "principal": [...]}."""
+    """{"parent": [(user, student)], "homeroom": [...], "bureau": [...], "principal": [...],
+    "roll_teacher": [(teacher, roll)], "duty_leader": [(leader, school id, date)]}: the last two
+    are one person, given `n` times so that each concurrent client has its own session."""
+    from .fixtures import big_roll, console_day
+
+    roll = big_roll()
+    day = console_day()
     return {
         "parent": pick_parents(n),
         "homeroom": pick_homerooms(n),
         "bureau": pick_role(Role.BUREAU, n),
         "principal": pick_role(Role.PRINCIPAL, n),
+        "roll_teacher": [roll] * n if roll else [],
+        "duty_leader": [day] * n if day else [],
     }

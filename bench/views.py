@@ -1,6 +1,10 @@
+import json
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.db import connection, transaction
+from django.http import HttpResponse, JsonResponse
 from django.template import engines
+from django.views.decorators.http import require_POST
 
 from schools.models import Term
 
@@ -13,3 +17,16 @@ def floor(request):
     """The floor: authenticated (session and user read by the middleware), one query, a tiny template."""
     term = Term.objects.only("name").order_by("pk").first()
     return HttpResponse(FLOOR_TEMPLATE.render({"term": term}, request))
+
+
+@login_required
+@require_POST
+def floor_write(request):
+    """The floor of a write (the 16:00 peak): signed in, CSRF checked, the JSON body parsed, one
+    single-row INSERT in a transaction (into a table bench.peak creates)."""
+    from bench.peak import FLOOR_TABLE
+
+    body = json.loads(request.body or b"[]")
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {FLOOR_TABLE} (n) VALUES (%s)", [len(body) if isinstance(body, list) else 1])
+    return JsonResponse({"ok": True})

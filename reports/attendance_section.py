@@ -42,7 +42,9 @@ def _attendance(ctx: BuildContext) -> dict[int, Raw]:
     for row in (rolls.values("school_id").annotate(
             n=Count("pk"), open=Count("pk", filter=Q(status=Roll.Status.OPEN))).order_by()):
         out[row["school_id"]].update(rolls=row["n"], rolls_open=row["open"])
-    marks = Mark.objects.filter(roll__in=rolls)
+    # Joined on the rolls' own columns (not `roll__in=<subquery>`): the planner walks the week's
+    # rolls by date and their marks by roll, as the hand-written aggregate does.
+    marks = Mark.objects.filter(roll__school_id__in=ctx.school_ids, roll__date__range=week)
     for row in marks.values("roll__school_id", "status").annotate(n=Count("pk")).order_by():
         key = {Mark.Status.PRESENT: "present", Mark.Status.LATE: "late", Mark.Status.ABSENT: "absent",
                Mark.Status.LEAVE: "leave"}.get(row["status"])

@@ -71,6 +71,15 @@ class BuildContext:
             plans[plan.school_id] = plan
         return plans
 
+    @cached_property
+    def enrolled_by_grade(self) -> list[dict]:
+        """Students enrolled in school, counted by school and grade: one query shared by the sections
+        that need it (students, service)."""
+        from schools.models import Student
+
+        return list(Student.objects.filter(school_id__in=self.school_ids, status=Student.Status.ENROLLED)
+                    .values("school_id", "homeroom_class__grade__number").annotate(n=Count("pk")).order_by())
+
     def service_days(self, school_id: int) -> list[datetime.date]:
         """Planned service days of the week: term days on the plan's school days (Mon-Fri without a plan)."""
         plan = self.plans.get(school_id)
@@ -144,12 +153,9 @@ def _zero(ctx, make):
 
 # --- students enrolled in school (schools) ----------------------------------------------------
 def _students(ctx: BuildContext) -> dict[int, Raw]:
-    from schools.models import Student
 
     out = _zero(ctx, lambda: {"enrolled": 0, "by_grade": {}, "by_level": {}})
-    rows = (Student.objects.filter(school_id__in=ctx.school_ids, status=Student.Status.ENROLLED)
-            .values("school_id", "homeroom_class__grade__number").annotate(n=Count("pk")).order_by())
-    for row in rows:
+    for row in ctx.enrolled_by_grade:
         fig = out[row["school_id"]]
         fig["enrolled"] += row["n"]
         grade = str(row["homeroom_class__grade__number"])
@@ -196,8 +202,7 @@ def _service(ctx: BuildContext) -> dict[int, Raw]:
                 "priority": {g: {"applied": 0, "placed": 0, "waitlisted": 0} for g in PriorityGroup.values}}
 
     out = _zero(ctx, zero)
-    for row in (Student.objects.filter(school_id__in=ctx.school_ids, status=Student.Status.ENROLLED)
-                .values("school_id", "homeroom_class__grade__number").annotate(n=Count("pk")).order_by()):
+    for row in ctx.enrolled_by_grade:
         grade = out[row["school_id"]]["by_grade"].setdefault(str(row["homeroom_class__grade__number"]),
                                                               {"enrolled": 0, "in_service": 0})
         grade["enrolled"] += row["n"]
@@ -206,8 +211,10 @@ def _service(ctx: BuildContext) -> dict[int, Raw]:
         return out
     apps = Application.objects.filter(term=ctx.term, school_id__in=ctx.school_ids)
     placed = apps.filter(status=Application.Status.PLACED, student__status=Student.Status.ENROLLED)
+    # A placed application is open: at most one per child and term (one_open_application_per_term),
+    # so counting applications counts children (no DISTINCT, no sort).
     for row in (placed.values("school_id", "student__homeroom_class__grade__number")
-                .annotate(n=Count("student", distinct=True)).order_by()):
+                .annotate(n=Count("pk")).order_by()):
         grade = out[row["school_id"]]["by_grade"].setdefault(str(row["student__homeroom_class__grade__number"]),
                                                               {"enrolled": 0, "in_service": 0})
         grade["in_service"] += row["n"]
@@ -408,8 +415,9 @@ def _safety(ctx: BuildContext) -> dict[int, Raw]:
     from safety.models import Drill, Incident, IncidentType, Inspection, RectificationItem, Severity
     from safety.selectors import safety_flags
 
-    out = _zero(ctx, lambda: {"incidents": 0, "escalated": 0, "by_type": dict.fromkeys(IncidentType.values, 0),
-                              "by_severity": {str(v): 0 for v in Severity.values}, "drills": 0, "inspections": 0,
+    types, severities = IncidentType.values, [str(v) for v in Severity.values]
+    out = _zero(ctx, lambda: {"incidents": 0, "escalated": 0, "by_type": dict.fromkeys(types, 0),
+                              "by_severity": dict.fromkeys(severities, 0), "drills": 0, "inspections": 0,
                               "overdue_rectifications": 0, "schools_plan_unreviewed": 0, "schools_no_drill": 0,
                               "flags": []})
     start, end = ctx.week_bounds()

@@ -9,8 +9,10 @@ correction, which adds a new version of each published report (`supersedes` → 
 from __future__ import annotations
 
 import datetime
+import json
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,10 +81,11 @@ def _previous_main(week_start: datetime.date) -> dict[str, dict]:
     """Main figures of the week before, per scope: its published report, else its draft."""
     week = iso_week(week_start - datetime.timedelta(days=7))
     found: dict[str, dict] = {}
-    for scope_key, status, data in (Report.objects.current().filter(week=week)
-                                    .order_by("version").values_list("scope_key", "status", "data")):
+    # Only the "main" figures are read: extracted by the database, not the whole report decoded.
+    for scope_key, status, main in (Report.objects.current().filter(week=week)
+                                    .order_by("version").values_list("scope_key", "status", "data__main")):
         if status == Report.Status.PUBLISHED or scope_key not in found:
-            found[scope_key] = data.get("main", {})
+            found[scope_key] = main or {}
     return found
 
 
@@ -98,9 +101,20 @@ def reports_compute(*, week_start: datetime.date) -> list[dict]:
     scopes = _scopes(ctx)
     mains: dict[str, dict] = {}
     out = []
+    secs = sections()
+    # Raw sums per scope. A district, the city-direct group and the city are summed from their child
+    # scopes' sums when those cover exactly their schools (the deep sum is associative): the city adds
+    # up 19 sums instead of 150 schools. Finalizing never changes a sum, so a parent may reuse it.
+    sums: dict[str, dict] = {}
+    ids_of = {s["key"]: s["ids"] for s in scopes}
     for scope in scopes:
-        figures = {section.code: section.finalize(combine([raw[section.code][sid] for sid in scope["ids"]]), ctx)
-                   for section in sections()}
+        children = [k for k in scope["children"] if k in sums]
+        if children and sorted(sid for k in children for sid in ids_of[k]) == sorted(scope["ids"]):
+            summed = {sec.code: combine([sums[k][sec.code] for k in children]) for sec in secs}
+        else:
+            summed = {sec.code: combine([raw[sec.code][sid] for sid in scope["ids"]]) for sec in secs}
+        sums[scope["key"]] = summed
+        figures = {section.code: section.finalize(summed[section.code], ctx) for section in secs}
         main = _main(figures)
         flagged = [{"school_id": sid, "school": ctx.schools[sid]["name"], "codes": flags[sid]}
                    for sid in scope["ids"] if flags[sid]]
@@ -135,7 +149,9 @@ def reports_build(*, week_start: datetime.date, by=None, correction: bool = Fals
     computed = reports_compute(week_start=week_start)
     now = timezone.now()
     with transaction.atomic():
-        existing = list(Report.objects.select_for_update().filter(week=week).current().order_by("version"))
+        # The drafts' figures are replaced, never read: not loaded.
+        existing = list(Report.objects.select_for_update().filter(week=week).current().defer("data")
+                        .order_by("version"))
         drafts = {r.scope_key: r for r in existing if r.status == Report.Status.DRAFT}
         published = {r.scope_key: r for r in existing if r.status == Report.Status.PUBLISHED}
         _refuse(week, published=bool(published), correction=correction)
@@ -155,8 +171,29 @@ def reports_build(*, week_start: datetime.date, by=None, correction: bool = Fals
             )
             to_create.append(report)
         Report.objects.bulk_create(to_create, batch_size=500)
-        Report.objects.bulk_update(to_update, ["data", "built_at", "built_by", "term"], batch_size=500)
+        _update_drafts(to_update)
     return to_create + to_update
+
+
+def _update_drafts(drafts: list[Report]) -> None:
+    """Write the rebuilt drafts in one statement. On PostgreSQL an `UPDATE ... FROM (VALUES ...)`:
+    `bulk_update` builds a CASE of one WHEN per report and field, whose expressions cost Django
+    about as much time as the SQL of every section together (measured at scale 1.0, 170 reports)."""
+    if not drafts:
+        return
+    if connection.vendor != "postgresql":
+        Report.objects.bulk_update(drafts, ["data", "built_at", "built_by", "term"], batch_size=500)
+        return
+    table = connection.ops.quote_name(Report._meta.db_table)
+    params = []
+    for d in drafts:
+        params += [d.pk, json.dumps(d.data, cls=DjangoJSONEncoder), d.built_at, d.built_by_id, d.term_id]
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(drafts))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} AS t SET data = v.data::jsonb, built_at = v.built_at::timestamptz, "
+            "built_by_id = v.built_by_id::bigint, term_id = v.term_id::bigint "
+            f"FROM (VALUES {values}) AS v(id, data, built_at, built_by_id, term_id) WHERE t.id = v.id", params)
 
 
 def reports_publish(*, week: str, by) -> int:

@@ -6,3 +6,12 @@ class ScaleConfig(AppConfig):
 
     name = "scale"
     verbose_name = "Scale data generator"
+
+    def ready(self):
+        from .attendance import generate_attendance
+        from .generator import EXTENSIONS
+        from .weekly_reports import generate_weekly_reports
+
+        for ext in (generate_attendance, generate_weekly_reports):
+            if ext not in EXTENSIONS:
+                EXTENSIONS.append(ext)

@@ -128,3 +128,29 @@ def test_roll_detail_shows_children_marks_and_leave(att, api):
     assert by_id[w.child_a.pk]["mark"]["status"] == "late"
     assert by_id[w.child_a2.pk]["leave"] == {"reason": "发烧"} and by_id[w.child_a2.pk]["mark"] is None
     assert body["counts"] == {"expected": 2, "marked": 1}
+
+
+def test_a_whole_roll_is_written_in_a_fixed_number_of_queries_with_its_history(att, api):
+    """The 16:00 peak: the new marks of a batch (and their history rows) go in with one INSERT each,
+    so 5 or 40 children cost the same queries; each mark has its history row, by the teacher."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import children_in_group
+
+    w = att
+    kids = children_in_group(w.group, w.class_a, 40)
+
+    def post(children, suffix):
+        batch = [{"student": k.pk, "status": "present", "client_id": f"{suffix}-{k.pk}"} for k in children]
+        with CaptureQueriesContext(connection) as ctx:
+            response = post_marks(api, w.teacher_a, w.roll, batch)
+        assert response.status_code == 200 and response.json()["created"] == len(children)
+        return len(ctx.captured_queries)
+
+    post_marks(api, w.teacher_a, w.roll, [{"student": w.child_a.pk, "status": "present", "client_id": "warm"}])
+    assert post(kids[:5], "a") == post(kids[5:], "b")
+    assert Mark.objects.filter(roll=w.roll).count() == 41
+    history = Mark.history.filter(roll_id=w.roll.pk)
+    assert history.count() == 41
+    assert set(history.values_list("history_type", "history_user_id").distinct()) == {("+", w.teacher_a.pk)}

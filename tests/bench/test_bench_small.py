@@ -1,22 +1,32 @@
-"""The short benchmark CI runs (issue 12): the generator at scale 0.05, queries per request equal to
-the demo city's, page latency as a loose ratio to the floor, and a small enrollment rush.
+"""The short benchmark CI runs (issue 12): the generator at scale 0.05 (with a term of attendance and
+the weekly reports), queries per request equal to the demo city's, page latency as a loose ratio to
+the floor, the weekly report against its SQL floor, a small enrollment rush and a small 16:00 peak
+over real HTTP (the live server).
 
 Only counts and ratios are checked, loosely: an order-of-magnitude regression fails, an absolute
 time never does (the machines are shared and noisy). The full run is `python -m bench`.
 """
+import datetime
+import statistics
 import time
+import tracemalloc
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
-from bench import rush
+from attendance.models import CustodyEvent, DayClose, Mark, Roll
+from bench import peak, rush
 from bench.querycount import count_queries
 from bench.targets import TARGETS, user_of
 from bench.users import actors, session_cookie
+from bench.weekly import FLOOR_SQL
 from clubs.models import Club, ReviewStatus, ServicePlan
 from enrollment.models import Application, Placement, ServiceGroup
+from reports.models import WeeklyCoverageReport
+from reports.tasks import build_weekly_reports
+from reports.weeks import iso_week, parse_week, previous_week_start
 from scale.generator import CityGenerator
 from schools.models import School, Student
 
@@ -51,6 +61,11 @@ def _median_latency(client: Client, url: str, n: int = 15) -> float:
     return sorted(xs)[n // 2]
 
 
+#: In process (no HTTP server in the figures) the duty leader's console of a whole service day
+#: (17 rolls, about 470 children) measures about 35x the floor; the gunicorn benchmark reports it.
+LOOSE_RATIO = {"duty_console": 100}
+
+
 @pytest.mark.django_db
 def test_city_at_scale_005_counts_queries_and_latency_ratios(settings):
     settings.ROOT_URLCONF = "bench.urls"
@@ -70,8 +85,18 @@ def test_city_at_scale_005_counts_queries_and_latency_ratios(settings):
     for g in ServiceGroup.objects.all():
         assert Placement.objects.filter(group=g, active=True).count() <= g.capacity
     assert sum(stats.rows.values()) > 30000
+    # A term of attendance: a roll per active group and service day, a mark per child on each taken
+    # roll, a release per child held, a close on most days (tests/scale checks the consistency).
+    groups = ServiceGroup.objects.filter(status=ServiceGroup.Status.ACTIVE).count()
+    days = Roll.objects.values("date").distinct().count()
+    assert days >= 80 and Roll.objects.count() == groups * days
+    placed = Placement.objects.filter(active=True).count()
+    assert 0.97 * placed * days < Mark.objects.count() <= placed * days
+    assert 0.85 < CustodyEvent.objects.count() / Mark.objects.filter(roll__session="after_school").count() < 1
+    assert DayClose.objects.count() > 0.9 * School.objects.count() * days
+    assert stats.rows["attendance.Mark"] == Mark.objects.count()
     # Rows per second, loosely (a tenth of what this machine does when loaded): order of magnitude.
-    assert sum(stats.rows.values()) / seconds > 400
+    assert sum(stats.rows.values()) / seconds > 4000
 
     # Queries per request: the same at this scale as in the demo city.
     city = count_queries()
@@ -89,12 +114,42 @@ def test_city_at_scale_005_counts_queries_and_latency_ratios(settings):
         c = Client(HTTP_HOST="127.0.0.1")
         c.cookies[settings.SESSION_COOKIE_NAME] = session_cookie(user_of(actor))
         ratio = _median_latency(c, t.url(actor)) / floor
-        assert ratio < 30, (t.key, ratio)
+        assert ratio < LOOSE_RATIO.get(t.key, 30), (t.key, ratio)
+
+    # The weekly report: the Celery task as a worker runs it, against one SQL aggregate over the same
+    # week's marks (about 15x at this scale, where the floor is a few milliseconds; 5-7x at 1.0).
+    week = iso_week(previous_week_start())
+    start = parse_week(week)
+    assert WeeklyCoverageReport.objects.filter(week=week, status="draft").count() == 28
+    with connection.cursor() as cur:
+        floor_runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            cur.execute(FLOOR_SQL, [start, start + datetime.timedelta(days=6)])
+            week_marks = sum(r[2] for r in cur.fetchall())
+            floor_runs.append(time.perf_counter() - t0)
+    assert week_marks > 5000
+    task_runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        assert build_weekly_reports.apply(kwargs={"week": week}).get() == {"week": week, "built": 28}
+        task_runs.append(time.perf_counter() - t0)
+    assert statistics.median(task_runs) / statistics.median(floor_runs) < 150
+    city = WeeklyCoverageReport.objects.get(week=week, scope_key="city", status="draft")
+    figures = city.data["sections"]["attendance"]
+    assert figures["present"] + figures["late"] + figures["absent"] + figures["leave"] == week_marks
+    tracemalloc.start()
+    build_weekly_reports.apply(kwargs={"week": week}).get()
+    _now, peak_bytes = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak_bytes < 100 * 2**20  # a few MB here; the marks are counted in the database, never loaded
 
 
 @pytest.mark.django_db(transaction=True)
-def test_small_enrollment_rush_never_oversells():
-    CityGenerator(scale=0.02, seed=11, log=lambda *_: None).run()
+def test_small_enrollment_rush_never_oversells_and_the_roll_call_peak_writes_each_mark_once(live_server, settings):
+    # One transactional city for both (the flush after a transactional test is the slow part); no
+    # generated attendance: the rush and the peak make their own terms.
+    CityGenerator(scale=0.02, seed=11, log=lambda *_: None, extensions=[]).run()
     res = rush.run(parents=120, seats=30, concurrency=6, threads=True, timeout=120)
 
     assert res.errors == []
@@ -106,3 +161,23 @@ def test_small_enrollment_rush_never_oversells():
     # Throughput against plain single-row inserts at the same concurrency; about 70x on this
     # machine, so 1000x means something became an order of magnitude slower.
     assert res.floor_per_second / res.per_second < 1000
+
+    # The 16:00 peak, small: 40 rolls of 25 children through the live server's real HTTP endpoints
+    # (the roll page's marks POST and submit), all at once on 6 clients, a quarter of the requests
+    # sent twice (half of them at the same moment as the first).
+    settings.ROOT_URLCONF = "bench.urls"  # the floor of a write, /bench/floor/write/
+    _term, _day, rolls = peak.prepare(rolls=40, children=25)
+    assert len(rolls) == 40
+    p = peak.run(live_server.url, rolls, cookie_name=settings.SESSION_COOKIE_NAME,
+                 csrf_cookie=settings.CSRF_COOKIE_NAME, window=0, concurrency=6, retry=0.25)
+    peak.drop_floor_table()
+    assert p.errors == []
+    assert p.rolls_submitted == 40
+    assert p.marks_in_db == p.marks_expected == 1000
+    assert p.duplicate_marks == 0
+    assert p.duplicate_writes == 0
+    assert p.outcomes["created"] == 1000 and p.outcomes["updated"] == 0
+    assert p.retries_sent >= 10 and p.retries_concurrent >= 1
+    assert p.outcomes["unchanged"] >= 25  # the resent batches wrote nothing
+    # The marks POST against a single-row write at the same concurrency: about 3x on this machine.
+    assert p.marks.pct(50) / p.floor.pct(50) < 50

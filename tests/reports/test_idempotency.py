@@ -49,7 +49,7 @@ def test_a_failure_while_writing_keeps_the_previous_drafts(city, monkeypatch):
 
     # the creates of new scopes go through, then the update of the drafts fails
     SchoolFactory(district=city.district_a)
-    monkeypatch.setattr(Report.objects, "bulk_update", fail)
+    monkeypatch.setattr("reports.services._update_drafts", fail)
     with pytest.raises(RuntimeError):
         reports_build(week_start=city.week_start)
     assert {r.pk: r.data for r in Report.objects.all()} == before
