@@ -3,8 +3,12 @@ teacher assignment, pickup persons, and the one seat-allocation routine.
 
 Seat changes all go through `_allocate`, which runs with the school's groups for the term locked
 (`select_for_update`, always in primary-key order), so two requests can never hand out the same
-seat, also on PostgreSQL under concurrent requests. Lock order everywhere: groups, then
-applications.
+seat, also on PostgreSQL under concurrent requests. Every seat change (a withdrawal, a move, a new
+group, a raised head-count, a changed priority of a waiting child) runs it, so that no waitlisted
+application fits a free seat and the waiting list's positions follow the allocation order; the
+first-come path (`application_allocate`) relies on that to lock only the groups that could serve
+the child and to take a seat, or a place on the list, without reading the list. Lock order
+everywhere: groups, then applications (then the school's row, for a first-come place on the list).
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -29,6 +33,7 @@ from privacy.services import consent_given
 from schools.models import Guardianship, School, Student, Term, Venue
 from shahe_afterschool.errors import ConflictError, DomainError
 
+from .jsonfields import JSONIncrement
 from .models import (
     Application,
     ApplicationTransition,
@@ -114,7 +119,9 @@ NOTICE_TITLES = {
 
 
 def _send_notices(events: list[tuple[int, str, dict]]) -> None:
-    from notices.services import notify
+    """The guardians' notices for `events`, written together (`notices.services.notify_many`: one
+    read of the applications, one of the guardians, one of the dedupe keys, one bulk insert)."""
+    from notices.services import notify_many
 
     from .selectors import explanation_text
 
@@ -124,6 +131,7 @@ def _send_notices(events: list[tuple[int, str, dict]]) -> None:
                                          ).select_related("guardian"):
         guardians.setdefault(g.student_id, []).append(g.guardian)
     link = reverse("enrollment:parent_home")
+    notices = []
     with translation.override(settings.LANGUAGE_CODE):
         for app_id, kind, extra in events:
             app = apps.get(app_id)
@@ -131,8 +139,10 @@ def _send_notices(events: list[tuple[int, str, dict]]) -> None:
                 continue
             title = NOTICE_TITLES[kind] % {"child": app.student.name, "position": extra.get("position", "")}
             body = extra.get("reason") or explanation_text(app, show_priority=True)
-            notify(recipients=guardians.get(app.student_id, []), kind=f"enrollment.{kind}", title=str(title),
-                   body=str(body), link=link, dedupe_key=f"enrollment:{app_id}:{kind}:{extra.get('seq', '')}"[:128])
+            notices.append({"recipients": guardians.get(app.student_id, []), "kind": f"enrollment.{kind}",
+                            "title": str(title), "body": str(body), "link": link,
+                            "dedupe_key": f"enrollment:{app_id}:{kind}:{extra.get('seq', '')}"[:128]})
+    notify_many(notices)
 
 
 # --- the letter to parents -------------------------------------------------------------------
@@ -301,6 +311,11 @@ def claim_decide(*, claim: PriorityClaim, by, verified: bool) -> PriorityClaim:
     """The homeroom teacher verifies or declines one priority claim (verified claims come first)."""
     _require_reviewer(by, claim.application)
     with transaction.atomic():
+        # A waiting child's place on the list follows the priority: lock the groups first (the lock
+        # order) when the application may be on the waiting list, to renumber it below.
+        may_wait = claim.application.status in (S.CLASS_REVIEWED, S.WAITLISTED)
+        if may_wait:
+            _lock_groups(school_id=claim.application.school_id, term_id=claim.application.term_id)
         application = _lock_application(claim.application)
         if not application.is_open:
             raise ConflictError(gettext_lazy("This application is closed; its claims can no longer change."))
@@ -312,6 +327,9 @@ def claim_decide(*, claim: PriorityClaim, by, verified: bool) -> PriorityClaim:
         if has != application.has_verified_priority:
             application.has_verified_priority = has
             application.save(update_fields=["has_verified_priority"])
+            if may_wait and application.status == S.WAITLISTED:
+                _notify_later(_allocate(school_id=application.school_id, term_id=application.term_id, by=None,
+                                        include_reviewed=False, locked=True))
     return claim
 
 
@@ -421,13 +439,98 @@ def allocation_run(*, school: School, term: Term, by) -> dict:
     return {"placed": kinds["placed"] + kinds["promoted"], "waitlisted": kinds["waitlisted"]}
 
 
+def _ahead_of(app: Application) -> Q:
+    """Applications before `app` in the allocation order (`_sort_key`: verified priority first, then
+    time of application, then id), as a filter."""
+    same_time = Q(submitted_at=app.submitted_at, pk__lt=app.pk)
+    if app.has_verified_priority:
+        return Q(has_verified_priority=True) & (Q(submitted_at__lt=app.submitted_at) | same_time)
+    return Q(has_verified_priority=True) | (Q(submitted_at__lt=app.submitted_at) | same_time)
+
+
 def application_allocate(*, application: Application, by=None) -> Application:
-    """Allocate right away once an application is reviewed (used where seats are first come)."""
+    """Allocate right away once an application is reviewed (used where seats are first come).
+
+    First come: the application takes the first free seat (lowest group id) of a matching group for
+    each session it asks for, or joins the waiting list at its place in the allocation order
+    (verified priority first, then time of application), in a fixed number of queries whatever the
+    length of the waiting list. Only the groups that could serve the child are locked (so other
+    grades and sessions of the school go on in parallel); joining the waiting list also locks the
+    school's row (`FOR NO KEY UPDATE`), which serialises the positions of the school's waiting list.
+
+    This relies on what every seat change keeps true (`_allocate` runs after each of them): no
+    waitlisted application fits the free seats, and the positions 1..n follow the allocation order.
+    So an application reviewed now can never take a seat a child ahead of it could have had, and the
+    children behind it on the list move down by one."""
     with transaction.atomic():
-        events = _allocate(school_id=application.school_id, term_id=application.term_id, by=by,
-                           include_reviewed=True)
+        current = Application.objects.select_related("student__homeroom_class__grade").get(pk=application.pk)
+        if current.status != S.CLASS_REVIEWED:
+            return current  # already placed, waitlisted or closed (e.g. by a concurrent allocation run)
+        grade = current.student.homeroom_class.grade.number
+        groups = list(ServiceGroup.objects.select_for_update().filter(
+            school_id=current.school_id, term_id=current.term_id, status=ServiceGroup.Status.ACTIVE,
+            session__in=current.sessions, grade_from__lte=grade, grade_to__gte=grade).order_by("pk"))
+        if not groups:  # no group could ever serve this child: the whole allocation, under every lock
+            events = _allocate(school_id=current.school_id, term_id=current.term_id, by=by, include_reviewed=True)
+            _notify_later(events)
+            return Application.objects.get(pk=application.pk)
+        app = _lock_application(current)
+        if app.status != S.CLASS_REVIEWED:
+            return app
+        events = _allocate_one(app, groups=groups, by=by)
         _notify_later(events)
-    return Application.objects.get(pk=application.pk)
+    return app
+
+
+def _allocate_one(app: Application, *, groups: list[ServiceGroup], by) -> list[tuple[int, str, dict]]:
+    """`application_allocate`'s work with the candidate groups and the application locked."""
+    grade = app.student.homeroom_class.grade.number
+    taken = Counter(dict(Placement.objects.filter(group__in=groups, active=True).values_list("group")
+                         .annotate(n=Count("id")).values_list("group", "n")))
+    chosen, full = [], []
+    for session in app.sessions:
+        free = [g for g in groups if g.serves(grade=grade, session=session, weekdays=app.weekdays)
+                and taken[g.pk] < g.capacity]
+        if free:
+            chosen.append(free[0])
+        else:
+            full.append(session)
+    now = timezone.now()
+    waiting = Application.objects.filter(school_id=app.school_id, term_id=app.term_id, status=S.WAITLISTED)
+    if not full:
+        counts = waiting.aggregate(total=Count("id"), ahead=Count("id", filter=_ahead_of(app)))
+        for g in chosen:
+            Placement.objects.create(application=app, group=g, placed_by=by, reason=_("allocation"))
+        app.waitlist_position = None
+        app.explanation = {
+            "kind": "placed", "rank": counts["ahead"] + 1, "total": counts["total"] + 1,
+            "priority": app.has_verified_priority, "submitted_at": app.submitted_at.isoformat(),
+            "groups": [g.name for g in chosen], "promoted": False, "at": now.isoformat(),
+        }
+        _transition(app, S.PLACED, by=by, reason=_("allocation"))
+        return [(app.pk, "placed", {})]
+    # The waiting list: one school at a time, then one count and one shift instead of a renumbering.
+    list(School.objects.select_for_update(no_key=True).filter(pk=app.school_id).order_by().values_list("pk",
+                                                                                                      flat=True))
+    counts = waiting.aggregate(
+        total=Count("id"), ahead=Count("id", filter=_ahead_of(app)),
+        ahead_priority=Count("id", filter=_ahead_of(app) & Q(has_verified_priority=True)))
+    position = counts["ahead"] + 1
+    behind = waiting.filter(waitlist_position__gte=position)
+    if app.has_verified_priority:
+        behind.update(waitlist_position=F("waitlist_position") + 1,
+                      explanation=JSONIncrement("explanation", position=1, ahead_priority=1))
+    else:
+        behind.update(waitlist_position=F("waitlist_position") + 1,
+                      explanation=JSONIncrement("explanation", position=1))
+    app.waitlist_position = position
+    app.explanation = {
+        "kind": "waitlisted", "rank": position, "total": counts["total"] + 1, "priority": app.has_verified_priority,
+        "submitted_at": app.submitted_at.isoformat(), "position": position, "full_sessions": full,
+        "ahead_priority": counts["ahead_priority"], "at": now.isoformat(),
+    }
+    _transition(app, S.WAITLISTED, by=by, reason=_("no free seat"))
+    return [(app.pk, "waitlisted", {"position": position})]
 
 
 def placement_move(*, placement: Placement, to_group: ServiceGroup, by, reason: str) -> Placement:
@@ -510,10 +613,13 @@ def service_group_create(*, school: School, term: Term, by, name: str, session: 
                          grade_to=grade_to, weekdays=list(weekdays or []), capacity=capacity, venue=venue)
     _clean_group(group)
     with transaction.atomic():
+        _lock_groups(school_id=school.pk, term_id=term.pk)
         if ServiceGroup.objects.filter(school=school, term=term, name=group.name).exists():
             raise ConflictError(gettext_lazy("There is already a group called %(name)s.") % {"name": group.name},
                                 field="name")
         group.save()
+        # New seats, like a raised head-count, go to the waiting list first (in its order).
+        _notify_later(_allocate(school_id=school.pk, term_id=term.pk, by=None, include_reviewed=False, locked=True))
     return group
 
 

@@ -49,6 +49,58 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link:
     return created
 
 
+def notify_many(notices: Iterable[dict]) -> list[Notification]:
+    """Write several notices (each a dict of `notify`'s keyword arguments) at once: one query for
+    the dedupe keys already sent, one bulk insert in one transaction, one delivery task after commit.
+
+    Same rules as `notify`: recipients are de-duplicated per notice, and a notice whose
+    `dedupe_key` the recipient already has is not written again (a concurrent duplicate is caught
+    by the unique constraint and skipped)."""
+    rows: list[Notification] = []
+    seen: set[tuple[int, str]] = set()
+    for n in notices:
+        for u in {u.pk: u for u in n["recipients"] if u is not None}.values():
+            key = n.get("dedupe_key", "")
+            if key:
+                if (u.pk, key) in seen:
+                    continue
+                seen.add((u.pk, key))
+            rows.append(Notification(recipient=u, kind=n["kind"], title=str(n["title"])[:200],
+                                     body=str(n.get("body", "")), link=n.get("link", ""),
+                                     must_read=n.get("must_read", False), dedupe_key=key))
+    if not rows:
+        return []
+    keys = {r.dedupe_key for r in rows if r.dedupe_key}
+    if keys:
+        existing = set(Notification.objects.filter(dedupe_key__in=keys, recipient__in={r.recipient_id for r in rows})
+                       .values_list("recipient_id", "dedupe_key"))
+        rows = [r for r in rows if (r.recipient_id, r.dedupe_key) not in existing]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:  # a concurrent duplicate with the same dedupe_key: one by one
+        created = []
+        for row in rows:
+            row.pk = None
+            try:
+                with transaction.atomic():
+                    row.save()
+                created.append(row)
+            except IntegrityError:
+                continue
+    ids = [n.pk for n in created if n.pk is not None]
+    if ids:
+        def deliver():
+            from .tasks import deliver_notifications
+
+            deliver_notifications.delay(ids)
+
+        transaction.on_commit(deliver)
+    return created
+
+
 def notification_mark_read(*, notification: Notification) -> None:
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
