@@ -100,7 +100,11 @@ def _lock_groups(*, school_id: int, term_id: int) -> list[ServiceGroup]:
     return list(ServiceGroup.objects.select_for_update().filter(school_id=school_id, term_id=term_id).order_by("pk"))
 
 
-def _notify_later(events: list[tuple[int, str, dict]]) -> None:
+#: A notice to send after commit: the application (as it is at commit), the kind, its extras.
+Event = tuple[Application, str, dict]
+
+
+def _notify_later(events: list[Event]) -> None:
     """Tell the guardians after commit: a rolled-back change tells nobody anything."""
     if events:
         transaction.on_commit(partial(_send_notices, list(events)))
@@ -118,30 +122,30 @@ NOTICE_TITLES = {
 }
 
 
-def _send_notices(events: list[tuple[int, str, dict]]) -> None:
-    """The guardians' notices for `events`, written together (`notices.services.notify_many`: one
-    read of the applications, one of the guardians, one of the dedupe keys, one bulk insert)."""
+def _send_notices(events: list[Event]) -> None:
+    """The guardians' notices for `events`, written together: one read of the guardians and one
+    bulk insert in one transaction (`notices.services.notify_many`). The applications are the
+    service's own objects, final once committed, with their student loaded."""
     from notices.services import notify_many
 
     from .selectors import explanation_text
 
-    apps = Application.objects.select_related("student").in_bulk([e[0] for e in events])
+    missing = [app.pk for app, _k, _e in events if not Application.student.is_cached(app)]
+    students = Student.objects.in_bulk({app.student_id for app, _k, _e in events}) if missing else {}
     guardians: dict[int, list] = {}
-    for g in Guardianship.objects.filter(student_id__in={a.student_id for a in apps.values()}, active=True
+    for g in Guardianship.objects.filter(student_id__in={app.student_id for app, _k, _e in events}, active=True
                                          ).select_related("guardian"):
         guardians.setdefault(g.student_id, []).append(g.guardian)
     link = reverse("enrollment:parent_home")
     notices = []
     with translation.override(settings.LANGUAGE_CODE):
-        for app_id, kind, extra in events:
-            app = apps.get(app_id)
-            if app is None:
-                continue
-            title = NOTICE_TITLES[kind] % {"child": app.student.name, "position": extra.get("position", "")}
+        for app, kind, extra in events:
+            student = app.student if Application.student.is_cached(app) else students[app.student_id]
+            title = NOTICE_TITLES[kind] % {"child": student.name, "position": extra.get("position", "")}
             body = extra.get("reason") or explanation_text(app, show_priority=True)
             notices.append({"recipients": guardians.get(app.student_id, []), "kind": f"enrollment.{kind}",
                             "title": str(title), "body": str(body), "link": link,
-                            "dedupe_key": f"enrollment:{app_id}:{kind}:{extra.get('seq', '')}"[:128]})
+                            "dedupe_key": f"enrollment:{app.pk}:{kind}:{extra.get('seq', '')}"[:128]})
     notify_many(notices)
 
 
@@ -244,7 +248,13 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                             field="letter")
     ack = LetterAcknowledgement.objects.filter(letter=current, guardian=by).first()
     if ack is None and letter_acknowledged:
-        ack = letter_acknowledge(letter=current, guardian=by)
+        # The guardian of a child of the letter's school acknowledges its current version (checked
+        # above), on its own: the acknowledgement stands even if the application is refused.
+        try:
+            with transaction.atomic():
+                ack = LetterAcknowledgement.objects.create(letter=current, guardian=by)
+        except IntegrityError:  # a double tap: the other request acknowledged it
+            ack = LetterAcknowledgement.objects.get(letter=current, guardian=by)
     if ack is None:
         raise ConflictError(gettext_lazy("Read and acknowledge the current letter to parents before applying."),
                             field="letter_acknowledged")
@@ -253,7 +263,9 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
         pickup_plan=pickup_plan, departure_time=departure_time, letter=current, letter_version=current.version,
         letter_acknowledged_at=ack.acknowledged_at, submitted_by=by, submitted_at=timezone.now(),
     )
-    application.full_clean(validate_constraints=False)
+    # The related rows were just read (their foreign keys hold in the database): no query each.
+    application.full_clean(exclude=["student", "term", "school", "letter", "submitted_by"],
+                           validate_constraints=False)
     try:
         with transaction.atomic():
             # Lock the child's row so two simultaneous applications for the same term queue up.
@@ -266,7 +278,7 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                                                  by=by, reason="")
             PriorityClaim.objects.bulk_create(
                 [PriorityClaim(application=application, group=g, note=n) for g, n in claims.items()])
-            _notify_later([(application.pk, "received", {})])
+            _notify_later([(application, "received", {})])
     except IntegrityError as exc:  # the unique constraint caught a concurrent duplicate
         raise ConflictError(gettext_lazy("%(child)s already has an application for this term.")
                             % {"child": student.name}) from exc
@@ -299,11 +311,11 @@ def application_review(*, application: Application, by, decision: str, reason: s
         application.reviewed_by, application.reviewed_at = by, timezone.now()
         if decision == "approve":
             _transition(application, S.CLASS_REVIEWED, by=by, reason=reason)
-            _notify_later([(application.pk, "approved", {})])
+            _notify_later([(application, "approved", {})])
         else:
             application.reject_reason = reason
             _transition(application, S.REJECTED, by=by, reason=reason)
-            _notify_later([(application.pk, "rejected", {"reason": reason})])
+            _notify_later([(application, "rejected", {"reason": reason})])
     return application
 
 
@@ -348,7 +360,7 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
                                                           end_reason=_("withdrawn")[:255])
         application.waitlist_position = None
         _transition(application, S.WITHDRAWN, by=by, reason=(reason or "").strip()[:255])
-        events = [(application.pk, "withdrawn", {})]
+        events = [(application, "withdrawn", {})]
         events += _allocate(school_id=application.school_id, term_id=application.term_id, by=None,
                             include_reviewed=False, locked=True)
         _notify_later(events)
@@ -361,7 +373,7 @@ def _sort_key(app: Application):
 
 
 def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
-              locked: bool = False) -> list[tuple[int, str, dict]]:
+              locked: bool = False) -> list[Event]:
     """Place reviewed (and waitlisted) applications in order: verified priority first, then time of
     application. The rest are waitlisted in the same order. Must run inside `transaction.atomic`.
 
@@ -381,7 +393,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
     )
     now = timezone.now()
     total = len(candidates)
-    events: list[tuple[int, str, dict]] = []
+    events: list[Event] = []
     waiting: list[tuple[Application, int, list[str]]] = []
     for rank, app in enumerate(candidates, 1):
         grade = app.student.homeroom_class.grade.number
@@ -407,7 +419,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
             }
             _transition(app, S.PLACED, by=by, reason=_("promoted from the waiting list") if was_waiting
                         else _("allocation"))
-            events.append((app.pk, "promoted" if was_waiting else "placed", {}))
+            events.append((app, "promoted" if was_waiting else "placed", {}))
         else:
             waiting.append((app, rank, full))
     for position, (app, rank, full) in enumerate(waiting, 1):
@@ -422,7 +434,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
         }
         if first_time:
             _transition(app, S.WAITLISTED, by=by, reason=_("no free seat"))
-            events.append((app.pk, "waitlisted", {"position": position}))
+            events.append((app, "waitlisted", {"position": position}))
         elif old_position != position:
             app.save(update_fields=["waitlist_position", "explanation"])
     return events
@@ -482,7 +494,7 @@ def application_allocate(*, application: Application, by=None) -> Application:
     return app
 
 
-def _allocate_one(app: Application, *, groups: list[ServiceGroup], by) -> list[tuple[int, str, dict]]:
+def _allocate_one(app: Application, *, groups: list[ServiceGroup], by) -> list[Event]:
     """`application_allocate`'s work with the candidate groups and the application locked."""
     grade = app.student.homeroom_class.grade.number
     taken = Counter(dict(Placement.objects.filter(group__in=groups, active=True).values_list("group")
@@ -508,7 +520,7 @@ def _allocate_one(app: Application, *, groups: list[ServiceGroup], by) -> list[t
             "groups": [g.name for g in chosen], "promoted": False, "at": now.isoformat(),
         }
         _transition(app, S.PLACED, by=by, reason=_("allocation"))
-        return [(app.pk, "placed", {})]
+        return [(app, "placed", {})]
     # The waiting list: one school at a time, then one count and one shift instead of a renumbering.
     list(School.objects.select_for_update(no_key=True).filter(pk=app.school_id).order_by().values_list("pk",
                                                                                                       flat=True))
@@ -516,13 +528,14 @@ def _allocate_one(app: Application, *, groups: list[ServiceGroup], by) -> list[t
         total=Count("id"), ahead=Count("id", filter=_ahead_of(app)),
         ahead_priority=Count("id", filter=_ahead_of(app) & Q(has_verified_priority=True)))
     position = counts["ahead"] + 1
-    behind = waiting.filter(waitlist_position__gte=position)
-    if app.has_verified_priority:
-        behind.update(waitlist_position=F("waitlist_position") + 1,
-                      explanation=JSONIncrement("explanation", position=1, ahead_priority=1))
-    else:
-        behind.update(waitlist_position=F("waitlist_position") + 1,
-                      explanation=JSONIncrement("explanation", position=1))
+    if position <= counts["total"]:  # children behind this one move down by one
+        behind = waiting.filter(waitlist_position__gte=position)
+        if app.has_verified_priority:
+            behind.update(waitlist_position=F("waitlist_position") + 1,
+                          explanation=JSONIncrement("explanation", position=1, ahead_priority=1))
+        else:
+            behind.update(waitlist_position=F("waitlist_position") + 1,
+                          explanation=JSONIncrement("explanation", position=1))
     app.waitlist_position = position
     app.explanation = {
         "kind": "waitlisted", "rank": position, "total": counts["total"] + 1, "priority": app.has_verified_priority,
@@ -530,7 +543,7 @@ def _allocate_one(app: Application, *, groups: list[ServiceGroup], by) -> list[t
         "ahead_priority": counts["ahead_priority"], "at": now.isoformat(),
     }
     _transition(app, S.WAITLISTED, by=by, reason=_("no free seat"))
-    return [(app.pk, "waitlisted", {"position": position})]
+    return [(app, "waitlisted", {"position": position})]
 
 
 def placement_move(*, placement: Placement, to_group: ServiceGroup, by, reason: str) -> Placement:
@@ -565,7 +578,7 @@ def placement_move(*, placement: Placement, to_group: ServiceGroup, by, reason: 
             p.group.name for p in app.placements.filter(active=True).select_related("group")],
             "reason": reason[:255], "at": now.isoformat()}
         _transition(app, S.PLACED, by=by, reason=reason)
-        events = [(app.pk, "moved", {"reason": reason, "seq": new.pk})]
+        events = [(app, "moved", {"reason": reason, "seq": new.pk})]
         events += _allocate(school_id=target.school_id, term_id=target.term_id, by=None, include_reviewed=False,
                             locked=True)
         _notify_later(events)

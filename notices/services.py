@@ -50,12 +50,13 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link:
 
 
 def notify_many(notices: Iterable[dict]) -> list[Notification]:
-    """Write several notices (each a dict of `notify`'s keyword arguments) at once: one query for
-    the dedupe keys already sent, one bulk insert in one transaction, one delivery task after commit.
+    """Write several notices (each a dict of `notify`'s keyword arguments) at once: one bulk insert
+    in one transaction, one delivery task after commit.
 
     Same rules as `notify`: recipients are de-duplicated per notice, and a notice whose
-    `dedupe_key` the recipient already has is not written again (a concurrent duplicate is caught
-    by the unique constraint and skipped)."""
+    `dedupe_key` the recipient already has is not written again. The unique constraint finds those:
+    only when the bulk insert meets one are the keys already sent read and the rest written one by
+    one (a retried task, or a concurrent duplicate)."""
     rows: list[Notification] = []
     seen: set[tuple[int, str]] = set()
     for n in notices:
@@ -70,27 +71,25 @@ def notify_many(notices: Iterable[dict]) -> list[Notification]:
                                      must_read=n.get("must_read", False), dedupe_key=key))
     if not rows:
         return []
-    keys = {r.dedupe_key for r in rows if r.dedupe_key}
-    if keys:
-        existing = set(Notification.objects.filter(dedupe_key__in=keys, recipient__in={r.recipient_id for r in rows})
-                       .values_list("recipient_id", "dedupe_key"))
-        rows = [r for r in rows if (r.recipient_id, r.dedupe_key) not in existing]
-    if not rows:
-        return []
     try:
         with transaction.atomic():
             created = Notification.objects.bulk_create(rows)
-    except IntegrityError:  # a concurrent duplicate with the same dedupe_key: one by one
+    except IntegrityError:  # some were sent before: skip those, write the others one by one
+        existing = set(Notification.objects.filter(dedupe_key__in={r.dedupe_key for r in rows if r.dedupe_key},
+                                                   recipient__in={r.recipient_id for r in rows})
+                       .values_list("recipient_id", "dedupe_key"))
         created = []
         for row in rows:
             row.pk = None
+            if row.dedupe_key and (row.recipient_id, row.dedupe_key) in existing:
+                continue
             try:
                 with transaction.atomic():
                     row.save()
                 created.append(row)
-            except IntegrityError:
+            except IntegrityError:  # a concurrent duplicate
                 continue
-    ids = [n.pk for n in created if n.pk is not None]
+    ids = [n.pk for n in created]
     if ids:
         def deliver():
             from .tasks import deliver_notifications

@@ -180,6 +180,19 @@ def test_a_place_on_the_list_costs_the_same_however_long_it_is(enr, django_asser
     assert waiting_list(enr)[-1] == (f"W{waiting - 1}", waiting + 1)
 
 
+def test_a_place_at_the_end_of_the_list_moves_nobody(enr, django_assert_num_queries):
+    enr.group.capacity = 1
+    enr.group.save()
+    first_come(enr, "A", "08:00")
+    first_come(enr, "W", "08:10")
+    child, parent = child_with_parent(enr.world.class_a, name="Z")
+    app = enr.apply(child, parent, submitted_at=at("08:20"))
+    enr.approve(app)
+    with django_assert_num_queries(11):  # as above, without the shift
+        app = services.application_allocate(application=app)
+    assert waiting_list(enr) == [("W", 1), ("Z", 2)]
+
+
 @pytest.mark.parametrize("waiting", [0, 6])
 def test_a_seat_costs_the_same_however_long_the_list_is(enr, django_assert_num_queries, waiting):
     w = enr.world
