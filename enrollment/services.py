@@ -92,7 +92,7 @@ def _transition(application: Application, to: str, *, by, reason: str = "") -> N
 
 def _lock_application(application: Application) -> Application:
     return Application.objects.select_for_update(of=("self",)).select_related(
-        "student__homeroom_class__grade", "school", "term").get(pk=application.pk)
+        "student__homeroom_class__grade").get(pk=application.pk)
 
 
 def _lock_groups(*, school_id: int, term_id: int) -> list[ServiceGroup]:
@@ -475,20 +475,25 @@ def application_allocate(*, application: Application, by=None) -> Application:
     So an application reviewed now can never take a seat a child ahead of it could have had, and the
     children behind it on the list move down by one."""
     with transaction.atomic():
-        current = Application.objects.select_related("student__homeroom_class__grade").get(pk=application.pk)
-        if current.status != S.CLASS_REVIEWED:
-            return current  # already placed, waitlisted or closed (e.g. by a concurrent allocation run)
-        grade = current.student.homeroom_class.grade.number
-        groups = list(ServiceGroup.objects.select_for_update().filter(
-            school_id=current.school_id, term_id=current.term_id, status=ServiceGroup.Status.ACTIVE,
-            session__in=current.sessions, grade_from__lte=grade, grade_to__gte=grade).order_by("pk"))
-        if not groups:  # no group could ever serve this child: the whole allocation, under every lock
-            events = _allocate(school_id=current.school_id, term_id=current.term_id, by=by, include_reviewed=True)
-            _notify_later(events)
+        current = Application.objects.filter(pk=application.pk).values(
+            "status", "school_id", "term_id", "sessions", grade=F("student__homeroom_class__grade__number")).get()
+        if current["status"] != S.CLASS_REVIEWED:  # not reviewed, or already placed, waiting or closed
             return Application.objects.get(pk=application.pk)
-        app = _lock_application(current)
-        if app.status != S.CLASS_REVIEWED:
+        groups = list(ServiceGroup.objects.select_for_update().filter(
+            school_id=current["school_id"], term_id=current["term_id"], status=ServiceGroup.Status.ACTIVE,
+            session__in=current["sessions"], grade_from__lte=current["grade"], grade_to__gte=current["grade"]
+        ).order_by("pk"))
+        if not groups:  # no group could ever serve this child: the whole allocation, under every lock
+            _notify_later(_allocate(school_id=current["school_id"], term_id=current["term_id"], by=by,
+                                    include_reviewed=True))
+            return Application.objects.get(pk=application.pk)
+        app = _lock_application(application)
+        if app.status != S.CLASS_REVIEWED:  # a concurrent allocation run got there first
             return app
+        if (app.sessions, app.student.homeroom_class.grade.number) != (current["sessions"], current["grade"]):
+            # the child changed class in between: the locked groups may not be the right ones
+            raise ConflictError(gettext_lazy("The application changed while seats were being allocated; "
+                                             "please try again."))
         events = _allocate_one(app, groups=groups, by=by)
         _notify_later(events)
     return app

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .channels import configured_channels
 from .models import Notification
 
 
@@ -89,7 +90,8 @@ def notify_many(notices: Iterable[dict]) -> list[Notification]:
                 created.append(row)
             except IntegrityError:  # a concurrent duplicate
                 continue
-    ids = [n.pk for n in created]
+    channels = configured_channels()
+    ids = [n.pk for n in created if any(c.wants(n) for c in channels)]  # a parent without e-mail: no task
     if ids:
         def deliver():
             from .tasks import deliver_notifications

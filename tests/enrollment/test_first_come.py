@@ -211,3 +211,29 @@ def test_a_seat_costs_the_same_however_long_the_list_is(enr, django_assert_num_q
     with django_assert_num_queries(12):
         app = services.application_allocate(application=app)
     assert app.status == S.PLACED
+
+
+def test_a_child_moved_to_another_grade_during_the_allocation_is_retried_not_misplaced(enr, monkeypatch):
+    """The groups are chosen (and locked) by the child's grade before the application's row is
+    locked; if the child changed class in between, nothing is written and the caller retries."""
+    from schools.models import Student
+    from shahe_afterschool.errors import ConflictError
+    from tests.factories import GradeFactory, HomeroomClassFactory
+
+    w = enr.world
+    app = enr.apply(w.child_a, w.parent_a)
+    enr.approve(app)
+    fifth = HomeroomClassFactory(school=w.school_a, grade=GradeFactory(school=w.school_a, number=5))
+    lock = services._lock_application
+
+    def moved_meanwhile(application):
+        Student.objects.filter(pk=w.child_a.pk).update(homeroom_class=fifth)
+        return lock(application)
+
+    monkeypatch.setattr(services, "_lock_application", moved_meanwhile)
+    with pytest.raises(ConflictError):
+        services.application_allocate(application=app)
+    monkeypatch.setattr(services, "_lock_application", lock)
+    app.refresh_from_db()
+    assert app.status == S.CLASS_REVIEWED and not app.placements.exists()
+    assert services.application_allocate(application=app).status == S.PLACED  # the retry
