@@ -134,7 +134,7 @@ def _send_notices(events: list[Event]) -> None:
     students = Student.objects.in_bulk({app.student_id for app, _k, _e in events}) if missing else {}
     guardians: dict[int, list] = {}
     for g in Guardianship.objects.filter(student_id__in={app.student_id for app, _k, _e in events}, active=True
-                                         ).select_related("guardian"):
+                                         ).select_related("guardian").only("student_id", "guardian__email"):
         guardians.setdefault(g.student_id, []).append(g.guardian)
     link = reverse("enrollment:parent_home")
     notices = []
@@ -205,9 +205,11 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                        departure_time: datetime.time | None = None,
                        priority_claims: Iterable[tuple[str, str]] = ()) -> Application:
     """A guardian applies for their child for the term (after acknowledging the current letter)."""
-    if not _is_guardian(by, student):
-        raise PermissionDenied(gettext_lazy("You can apply only for your own children."), field="student")
+    # The guardian's consent (consent_given with a guardian reads only an active guardian's) proves
+    # the guardianship too: the guardianship is read on its own only to say what is missing.
     if not consent_given(student, by):
+        if not _is_guardian(by, student):
+            raise PermissionDenied(gettext_lazy("You can apply only for your own children."), field="student")
         # PIPL: no enrollment without the guardian's consent to the current privacy notice.
         raise ConflictError(CONSENT_MISSING % {"child": student.name}, field="consent")
     sessions = _clean_choice_list(sessions, Session.values, field="sessions",
@@ -268,8 +270,8 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                            validate_constraints=False)
     try:
         with transaction.atomic():
-            # Lock the child's row so two simultaneous applications for the same term queue up.
-            Student.objects.select_for_update().filter(pk=student.pk).first()
+            # Two simultaneous applications for the same child and term: the second one's INSERT
+            # waits on the unique constraint (one open application per child and term) and fails.
             if Application.objects.filter(student=student, term=term, status__in=Application.OPEN_STATUSES).exists():
                 raise ConflictError(gettext_lazy("%(child)s already has an application for this term.")
                                     % {"child": student.name})
