@@ -477,28 +477,38 @@ def application_allocate(*, application: Application, by=None) -> Application:
     So an application reviewed now can never take a seat a child ahead of it could have had, and the
     children behind it on the list move down by one."""
     with transaction.atomic():
-        current = Application.objects.filter(pk=application.pk).values(
-            "status", "school_id", "term_id", "sessions", grade=F("student__homeroom_class__grade__number")).get()
-        if current["status"] != S.CLASS_REVIEWED:  # not reviewed, or already placed, waiting or closed
-            return Application.objects.get(pk=application.pk)
-        groups = list(ServiceGroup.objects.select_for_update().filter(
-            school_id=current["school_id"], term_id=current["term_id"], status=ServiceGroup.Status.ACTIVE,
-            session__in=current["sessions"], grade_from__lte=current["grade"], grade_to__gte=current["grade"]
-        ).order_by("pk"))
-        if not groups:  # no group could ever serve this child: the whole allocation, under every lock
-            _notify_later(_allocate(school_id=current["school_id"], term_id=current["term_id"], by=by,
-                                    include_reviewed=True))
-            return Application.objects.get(pk=application.pk)
-        app = _lock_application(application)
-        if app.status != S.CLASS_REVIEWED:  # a concurrent allocation run got there first
+        # Everything that needs no lock is read first: the seat decision below is the only part
+        # under the groups' locks, where every other allocation at this school waits.
+        app = Application.objects.select_related("student__homeroom_class__grade").get(pk=application.pk)
+        if app.status != S.CLASS_REVIEWED:  # not reviewed, or already placed, waiting or closed
             return app
-        if (app.sessions, app.student.homeroom_class.grade.number) != (current["sessions"], current["grade"]):
+        grade = app.student.homeroom_class.grade.number
+        groups = _lock_candidate_groups(app, grade=grade)
+        if not groups:  # no group could ever serve this child: the whole allocation, under every lock
+            _notify_later(_allocate(school_id=app.school_id, term_id=app.term_id, by=by, include_reviewed=True))
+            return Application.objects.get(pk=application.pk)
+        # The application's row, locked: every change of a reviewed application waits for the
+        # school's groups first, so what was read above still holds unless this says otherwise.
+        status, priority, grade_now = Application.objects.select_for_update(of=("self",)).filter(
+            pk=app.pk).values_list("status", "has_verified_priority", "student__homeroom_class__grade__number").get()
+        if status != S.CLASS_REVIEWED:  # a concurrent allocation run got there first
+            return Application.objects.get(pk=application.pk)
+        if grade_now != grade:
             # the child changed class in between: the locked groups may not be the right ones
             raise ConflictError(gettext_lazy("The application changed while seats were being allocated; "
                                              "please try again."))
+        app.has_verified_priority = priority
         events = _allocate_one(app, groups=groups, by=by)
         _notify_later(events)
     return app
+
+
+def _lock_candidate_groups(app: Application, *, grade: int) -> list[ServiceGroup]:
+    """Lock (in primary-key order) the school's active groups of the term that could serve the
+    application: its sessions, the child's grade. Weekdays are checked in Python (`serves`)."""
+    return list(ServiceGroup.objects.select_for_update().filter(
+        school_id=app.school_id, term_id=app.term_id, status=ServiceGroup.Status.ACTIVE,
+        session__in=app.sessions, grade_from__lte=grade, grade_to__gte=grade).order_by("pk"))
 
 
 def _allocate_one(app: Application, *, groups: list[ServiceGroup], by) -> list[Event]:

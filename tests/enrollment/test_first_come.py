@@ -224,16 +224,17 @@ def test_a_child_moved_to_another_grade_during_the_allocation_is_retried_not_mis
     app = enr.apply(w.child_a, w.parent_a)
     enr.approve(app)
     fifth = HomeroomClassFactory(school=w.school_a, grade=GradeFactory(school=w.school_a, number=5))
-    lock = services._lock_application
+    lock = services._lock_candidate_groups
 
-    def moved_meanwhile(application):
+    def moved_meanwhile(application, **kw):
+        groups = lock(application, **kw)
         Student.objects.filter(pk=w.child_a.pk).update(homeroom_class=fifth)
-        return lock(application)
+        return groups
 
-    monkeypatch.setattr(services, "_lock_application", moved_meanwhile)
+    monkeypatch.setattr(services, "_lock_candidate_groups", moved_meanwhile)
     with pytest.raises(ConflictError):
         services.application_allocate(application=app)
-    monkeypatch.setattr(services, "_lock_application", lock)
+    monkeypatch.setattr(services, "_lock_candidate_groups", lock)
     app.refresh_from_db()
     assert app.status == S.CLASS_REVIEWED and not app.placements.exists()
     assert services.application_allocate(application=app).status == S.PLACED  # the retry
