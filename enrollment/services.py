@@ -3,8 +3,12 @@ teacher assignment, pickup persons, and the one seat-allocation routine.
 
 Seat changes all go through `_allocate`, which runs with the school's groups for the term locked
 (`select_for_update`, always in primary-key order), so two requests can never hand out the same
-seat, also on PostgreSQL under concurrent requests. Lock order everywhere: groups, then
-applications.
+seat, also on PostgreSQL under concurrent requests. Every seat change (a withdrawal, a move, a new
+group, a raised head-count, a changed priority of a waiting child) runs it, so that no waitlisted
+application fits a free seat and the waiting list's positions follow the allocation order; the
+first-come path (`application_allocate`) relies on that to lock only the groups that could serve
+the child and to take a seat, or a place on the list, without reading the list. Lock order
+everywhere: groups, then applications (then the school's row, for a first-come place on the list).
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
@@ -28,6 +32,7 @@ from privacy.services import consent_given
 from schools.models import Guardianship, School, Student, Term, Venue
 from shahe_afterschool.errors import ConflictError, DomainError
 
+from .jsonfields import JSONIncrement
 from .models import (
     REASON_ALLOCATION,
     REASON_NO_SEAT,
@@ -90,7 +95,7 @@ def _transition(application: Application, to: str, *, by, reason: str = "") -> N
 
 def _lock_application(application: Application) -> Application:
     return Application.objects.select_for_update(of=("self",)).select_related(
-        "student__homeroom_class__grade", "school", "term").get(pk=application.pk)
+        "student__homeroom_class__grade").get(pk=application.pk)
 
 
 def _lock_groups(*, school_id: int, term_id: int) -> list[ServiceGroup]:
@@ -98,7 +103,11 @@ def _lock_groups(*, school_id: int, term_id: int) -> list[ServiceGroup]:
     return list(ServiceGroup.objects.select_for_update().filter(school_id=school_id, term_id=term_id).order_by("pk"))
 
 
-def _notify_later(events: list[tuple[int, str, dict]]) -> None:
+#: A notice to send after commit: the application (as it is at commit), the kind, its extras.
+Event = tuple[Application, str, dict]
+
+
+def _notify_later(events: list[Event]) -> None:
     """Tell the guardians after commit: a rolled-back change tells nobody anything."""
     if events:
         transaction.on_commit(partial(_send_notices, list(events)))
@@ -116,26 +125,31 @@ NOTICE_TITLES = {
 }
 
 
-def _send_notices(events: list[tuple[int, str, dict]]) -> None:
-    from notices.services import notify
+def _send_notices(events: list[Event]) -> None:
+    """The guardians' notices for `events`, written together: one read of the guardians and one
+    bulk insert in one transaction (`notices.services.notify_many`). The applications are the
+    service's own objects, final once committed, with their student loaded."""
+    from notices.services import notify_many
 
     from .selectors import explanation_text
 
-    apps = Application.objects.select_related("student").in_bulk([e[0] for e in events])
+    missing = [app.pk for app, _k, _e in events if not Application.student.is_cached(app)]
+    students = Student.objects.in_bulk({app.student_id for app, _k, _e in events}) if missing else {}
     guardians: dict[int, list] = {}
-    for g in Guardianship.objects.filter(student_id__in={a.student_id for a in apps.values()}, active=True
-                                         ).select_related("guardian"):
+    for g in Guardianship.objects.filter(student_id__in={app.student_id for app, _k, _e in events}, active=True
+                                         ).select_related("guardian").only("student_id", "guardian__email"):
         guardians.setdefault(g.student_id, []).append(g.guardian)
     link = reverse("enrollment:parent_home")
+    notices = []
     with translation.override(settings.LANGUAGE_CODE):
-        for app_id, kind, extra in events:
-            app = apps.get(app_id)
-            if app is None:
-                continue
-            title = NOTICE_TITLES[kind] % {"child": app.student.name, "position": extra.get("position", "")}
+        for app, kind, extra in events:
+            student = app.student if Application.student.is_cached(app) else students[app.student_id]
+            title = NOTICE_TITLES[kind] % {"child": student.name, "position": extra.get("position", "")}
             body = extra.get("reason") or explanation_text(app, show_priority=True)
-            notify(recipients=guardians.get(app.student_id, []), kind=f"enrollment.{kind}", title=str(title),
-                   body=str(body), link=link, dedupe_key=f"enrollment:{app_id}:{kind}:{extra.get('seq', '')}"[:128])
+            notices.append({"recipients": guardians.get(app.student_id, []), "kind": f"enrollment.{kind}",
+                            "title": str(title), "body": str(body), "link": link,
+                            "dedupe_key": f"enrollment:{app.pk}:{kind}:{extra.get('seq', '')}"[:128]})
+    notify_many(notices)
 
 
 # --- the letter to parents -------------------------------------------------------------------
@@ -194,9 +208,11 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                        departure_time: datetime.time | None = None,
                        priority_claims: Iterable[tuple[str, str]] = ()) -> Application:
     """A guardian applies for their child for the term (after acknowledging the current letter)."""
-    if not _is_guardian(by, student):
-        raise PermissionDenied(gettext_lazy("You can apply only for your own children."), field="student")
+    # The guardian's consent (consent_given with a guardian reads only an active guardian's) proves
+    # the guardianship too: the guardianship is read on its own only to say what is missing.
     if not consent_given(student, by):
+        if not _is_guardian(by, student):
+            raise PermissionDenied(gettext_lazy("You can apply only for your own children."), field="student")
         # PIPL: no enrollment without the guardian's consent to the current privacy notice.
         raise ConflictError(CONSENT_MISSING % {"child": student.name}, field="consent")
     sessions = _clean_choice_list(sessions, Session.values, field="sessions",
@@ -237,7 +253,13 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                             field="letter")
     ack = LetterAcknowledgement.objects.filter(letter=current, guardian=by).first()
     if ack is None and letter_acknowledged:
-        ack = letter_acknowledge(letter=current, guardian=by)
+        # The guardian of a child of the letter's school acknowledges its current version (checked
+        # above), on its own: the acknowledgement stands even if the application is refused.
+        try:
+            with transaction.atomic():
+                ack = LetterAcknowledgement.objects.create(letter=current, guardian=by)
+        except IntegrityError:  # a double tap: the other request acknowledged it
+            ack = LetterAcknowledgement.objects.get(letter=current, guardian=by)
     if ack is None:
         raise ConflictError(gettext_lazy("Read and acknowledge the current letter to parents before applying."),
                             field="letter_acknowledged")
@@ -246,11 +268,13 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
         pickup_plan=pickup_plan, departure_time=departure_time, letter=current, letter_version=current.version,
         letter_acknowledged_at=ack.acknowledged_at, submitted_by=by, submitted_at=timezone.now(),
     )
-    application.full_clean(validate_constraints=False)
+    # The related rows were just read (their foreign keys hold in the database): no query each.
+    application.full_clean(exclude=["student", "term", "school", "letter", "submitted_by"],
+                           validate_constraints=False)
     try:
         with transaction.atomic():
-            # Lock the child's row so two simultaneous applications for the same term queue up.
-            Student.objects.select_for_update().filter(pk=student.pk).first()
+            # Two simultaneous applications for the same child and term: the second one's INSERT
+            # waits on the unique constraint (one open application per child and term) and fails.
             if Application.objects.filter(student=student, term=term, status__in=Application.OPEN_STATUSES).exists():
                 raise ConflictError(gettext_lazy("%(child)s already has an application for this term.")
                                     % {"child": student.name})
@@ -259,7 +283,7 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                                                  by=by, reason="")
             PriorityClaim.objects.bulk_create(
                 [PriorityClaim(application=application, group=g, note=n) for g, n in claims.items()])
-            _notify_later([(application.pk, "received", {})])
+            _notify_later([(application, "received", {})])
     except IntegrityError as exc:  # the unique constraint caught a concurrent duplicate
         raise ConflictError(gettext_lazy("%(child)s already has an application for this term.")
                             % {"child": student.name}) from exc
@@ -292,11 +316,11 @@ def application_review(*, application: Application, by, decision: str, reason: s
         application.reviewed_by, application.reviewed_at = by, timezone.now()
         if decision == "approve":
             _transition(application, S.CLASS_REVIEWED, by=by, reason=reason)
-            _notify_later([(application.pk, "approved", {})])
+            _notify_later([(application, "approved", {})])
         else:
             application.reject_reason = reason
             _transition(application, S.REJECTED, by=by, reason=reason)
-            _notify_later([(application.pk, "rejected", {"reason": reason})])
+            _notify_later([(application, "rejected", {"reason": reason})])
     return application
 
 
@@ -304,6 +328,11 @@ def claim_decide(*, claim: PriorityClaim, by, verified: bool) -> PriorityClaim:
     """The homeroom teacher verifies or declines one priority claim (verified claims come first)."""
     _require_reviewer(by, claim.application)
     with transaction.atomic():
+        # A waiting child's place on the list follows the priority: lock the groups first (the lock
+        # order) when the application may be on the waiting list, to renumber it below.
+        may_wait = claim.application.status in (S.CLASS_REVIEWED, S.WAITLISTED)
+        if may_wait:
+            _lock_groups(school_id=claim.application.school_id, term_id=claim.application.term_id)
         application = _lock_application(claim.application)
         if not application.is_open:
             raise ConflictError(gettext_lazy("This application is closed; its claims can no longer change."))
@@ -315,6 +344,9 @@ def claim_decide(*, claim: PriorityClaim, by, verified: bool) -> PriorityClaim:
         if has != application.has_verified_priority:
             application.has_verified_priority = has
             application.save(update_fields=["has_verified_priority"])
+            if may_wait and application.status == S.WAITLISTED:
+                _notify_later(_allocate(school_id=application.school_id, term_id=application.term_id, by=None,
+                                        include_reviewed=False, locked=True))
     return claim
 
 
@@ -333,7 +365,7 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
                                                           end_reason=REASON_WITHDRAWN)
         application.waitlist_position = None
         _transition(application, S.WITHDRAWN, by=by, reason=(reason or "").strip()[:255])
-        events = [(application.pk, "withdrawn", {})]
+        events = [(application, "withdrawn", {})]
         events += _allocate(school_id=application.school_id, term_id=application.term_id, by=None,
                             include_reviewed=False, locked=True)
         _notify_later(events)
@@ -346,7 +378,7 @@ def _sort_key(app: Application):
 
 
 def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
-              locked: bool = False) -> list[tuple[int, str, dict]]:
+              locked: bool = False) -> list[Event]:
     """Place reviewed (and waitlisted) applications in order: verified priority first, then time of
     application. The rest are waitlisted in the same order. Must run inside `transaction.atomic`.
 
@@ -366,7 +398,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
     )
     now = timezone.now()
     total = len(candidates)
-    events: list[tuple[int, str, dict]] = []
+    events: list[Event] = []
     waiting: list[tuple[Application, int, list[str]]] = []
     for rank, app in enumerate(candidates, 1):
         grade = app.student.homeroom_class.grade.number
@@ -391,7 +423,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
                 "promoted": was_waiting, "at": now.isoformat(),
             }
             _transition(app, S.PLACED, by=by, reason=REASON_PROMOTED if was_waiting else REASON_ALLOCATION)
-            events.append((app.pk, "promoted" if was_waiting else "placed", {}))
+            events.append((app, "promoted" if was_waiting else "placed", {}))
         else:
             waiting.append((app, rank, full))
     for position, (app, rank, full) in enumerate(waiting, 1):
@@ -406,7 +438,7 @@ def _allocate(*, school_id: int, term_id: int, by, include_reviewed: bool,
         }
         if first_time:
             _transition(app, S.WAITLISTED, by=by, reason=REASON_NO_SEAT)
-            events.append((app.pk, "waitlisted", {"position": position}))
+            events.append((app, "waitlisted", {"position": position}))
         elif old_position != position:
             app.save(update_fields=["waitlist_position", "explanation"])
     return events
@@ -423,13 +455,114 @@ def allocation_run(*, school: School, term: Term, by) -> dict:
     return {"placed": kinds["placed"] + kinds["promoted"], "waitlisted": kinds["waitlisted"]}
 
 
+def _ahead_of(app: Application) -> Q:
+    """Applications before `app` in the allocation order (`_sort_key`: verified priority first, then
+    time of application, then id), as a filter."""
+    same_time = Q(submitted_at=app.submitted_at, pk__lt=app.pk)
+    if app.has_verified_priority:
+        return Q(has_verified_priority=True) & (Q(submitted_at__lt=app.submitted_at) | same_time)
+    return Q(has_verified_priority=True) | (Q(submitted_at__lt=app.submitted_at) | same_time)
+
+
 def application_allocate(*, application: Application, by=None) -> Application:
-    """Allocate right away once an application is reviewed (used where seats are first come)."""
+    """Allocate right away once an application is reviewed (used where seats are first come).
+
+    First come: the application takes the first free seat (lowest group id) of a matching group for
+    each session it asks for, or joins the waiting list at its place in the allocation order
+    (verified priority first, then time of application), in a fixed number of queries whatever the
+    length of the waiting list. Only the groups that could serve the child are locked (so other
+    grades and sessions of the school go on in parallel); joining the waiting list also locks the
+    school's row (`FOR NO KEY UPDATE`), which serialises the positions of the school's waiting list.
+
+    This relies on what every seat change keeps true (`_allocate` runs after each of them): no
+    waitlisted application fits the free seats, and the positions 1..n follow the allocation order.
+    So an application reviewed now can never take a seat a child ahead of it could have had, and the
+    children behind it on the list move down by one."""
     with transaction.atomic():
-        events = _allocate(school_id=application.school_id, term_id=application.term_id, by=by,
-                           include_reviewed=True)
+        # Everything that needs no lock is read first: the seat decision below is the only part
+        # under the groups' locks, where every other allocation at this school waits.
+        app = Application.objects.select_related("student__homeroom_class__grade").get(pk=application.pk)
+        if app.status != S.CLASS_REVIEWED:  # not reviewed, or already placed, waiting or closed
+            return app
+        grade = app.student.homeroom_class.grade.number
+        groups = _lock_candidate_groups(app, grade=grade)
+        if not groups:  # no group could ever serve this child: the whole allocation, under every lock
+            _notify_later(_allocate(school_id=app.school_id, term_id=app.term_id, by=by, include_reviewed=True))
+            return Application.objects.get(pk=application.pk)
+        # The application's row, locked: every change of a reviewed application waits for the
+        # school's groups first, so what was read above still holds unless this says otherwise.
+        status, priority, grade_now = Application.objects.select_for_update(of=("self",)).filter(
+            pk=app.pk).values_list("status", "has_verified_priority", "student__homeroom_class__grade__number").get()
+        if status != S.CLASS_REVIEWED:  # a concurrent allocation run got there first
+            return Application.objects.get(pk=application.pk)
+        if grade_now != grade:
+            # the child changed class in between: the locked groups may not be the right ones
+            raise ConflictError(gettext_lazy("The application changed while seats were being allocated; "
+                                             "please try again."))
+        app.has_verified_priority = priority
+        events = _allocate_one(app, groups=groups, by=by)
         _notify_later(events)
-    return Application.objects.get(pk=application.pk)
+    return app
+
+
+def _lock_candidate_groups(app: Application, *, grade: int) -> list[ServiceGroup]:
+    """Lock (in primary-key order) the school's active groups of the term that could serve the
+    application: its sessions, the child's grade. Weekdays are checked in Python (`serves`)."""
+    return list(ServiceGroup.objects.select_for_update().filter(
+        school_id=app.school_id, term_id=app.term_id, status=ServiceGroup.Status.ACTIVE,
+        session__in=app.sessions, grade_from__lte=grade, grade_to__gte=grade).order_by("pk"))
+
+
+def _allocate_one(app: Application, *, groups: list[ServiceGroup], by) -> list[Event]:
+    """`application_allocate`'s work with the candidate groups and the application locked."""
+    grade = app.student.homeroom_class.grade.number
+    taken = Counter(dict(Placement.objects.filter(group__in=groups, active=True).values_list("group")
+                         .annotate(n=Count("id")).values_list("group", "n")))
+    chosen, full = [], []
+    for session in app.sessions:
+        free = [g for g in groups if g.serves(grade=grade, session=session, weekdays=app.weekdays)
+                and taken[g.pk] < g.capacity]
+        if free:
+            chosen.append(free[0])
+        else:
+            full.append(session)
+    now = timezone.now()
+    waiting = Application.objects.filter(school_id=app.school_id, term_id=app.term_id, status=S.WAITLISTED)
+    if not full:
+        counts = waiting.aggregate(total=Count("id"), ahead=Count("id", filter=_ahead_of(app)))
+        for g in chosen:
+            Placement.objects.create(application=app, group=g, placed_by=by, reason=REASON_ALLOCATION)
+        app.waitlist_position = None
+        app.explanation = {
+            "kind": "placed", "rank": counts["ahead"] + 1, "total": counts["total"] + 1,
+            "priority": app.has_verified_priority, "submitted_at": app.submitted_at.isoformat(),
+            "groups": [g.name for g in chosen], "promoted": False, "at": now.isoformat(),
+        }
+        _transition(app, S.PLACED, by=by, reason=REASON_ALLOCATION)
+        return [(app, "placed", {})]
+    # The waiting list: one school at a time, then one count and one shift instead of a renumbering.
+    list(School.objects.select_for_update(no_key=True).filter(pk=app.school_id).order_by().values_list("pk",
+                                                                                                      flat=True))
+    counts = waiting.aggregate(
+        total=Count("id"), ahead=Count("id", filter=_ahead_of(app)),
+        ahead_priority=Count("id", filter=_ahead_of(app) & Q(has_verified_priority=True)))
+    position = counts["ahead"] + 1
+    if position <= counts["total"]:  # children behind this one move down by one
+        behind = waiting.filter(waitlist_position__gte=position)
+        if app.has_verified_priority:
+            behind.update(waitlist_position=F("waitlist_position") + 1,
+                          explanation=JSONIncrement("explanation", position=1, ahead_priority=1))
+        else:
+            behind.update(waitlist_position=F("waitlist_position") + 1,
+                          explanation=JSONIncrement("explanation", position=1))
+    app.waitlist_position = position
+    app.explanation = {
+        "kind": "waitlisted", "rank": position, "total": counts["total"] + 1, "priority": app.has_verified_priority,
+        "submitted_at": app.submitted_at.isoformat(), "position": position, "full_sessions": full,
+        "ahead_priority": counts["ahead_priority"], "at": now.isoformat(),
+    }
+    _transition(app, S.WAITLISTED, by=by, reason=REASON_NO_SEAT)
+    return [(app, "waitlisted", {"position": position})]
 
 
 def placement_move(*, placement: Placement, to_group: ServiceGroup, by, reason: str) -> Placement:
@@ -464,7 +597,7 @@ def placement_move(*, placement: Placement, to_group: ServiceGroup, by, reason: 
             p.group.name for p in app.placements.filter(active=True).select_related("group")],
             "reason": reason[:255], "at": now.isoformat()}
         _transition(app, S.PLACED, by=by, reason=reason)
-        events = [(app.pk, "moved", {"reason": reason, "seq": new.pk})]
+        events = [(app, "moved", {"reason": reason, "seq": new.pk})]
         events += _allocate(school_id=target.school_id, term_id=target.term_id, by=None, include_reviewed=False,
                             locked=True)
         _notify_later(events)
@@ -512,10 +645,13 @@ def service_group_create(*, school: School, term: Term, by, name: str, session: 
                          grade_to=grade_to, weekdays=list(weekdays or []), capacity=capacity, venue=venue)
     _clean_group(group)
     with transaction.atomic():
+        _lock_groups(school_id=school.pk, term_id=term.pk)
         if ServiceGroup.objects.filter(school=school, term=term, name=group.name).exists():
             raise ConflictError(gettext_lazy("There is already a group called %(name)s.") % {"name": group.name},
                                 field="name")
         group.save()
+        # New seats, like a raised head-count, go to the waiting list first (in its order).
+        _notify_later(_allocate(school_id=school.pk, term_id=term.pk, by=None, include_reviewed=False, locked=True))
     return group
 
 

@@ -14,12 +14,20 @@ from django.utils.module_loading import import_string
 class Channel:
     name = "base"
 
+    def wants(self, notification) -> bool:
+        """Whether `send` could deliver this notice (from what is in memory, no query): a notice no
+        channel wants needs no delivery task."""
+        return True
+
     def send(self, notification) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
 
 
 class EmailChannel(Channel):
     name = "email"
+
+    def wants(self, notification) -> bool:
+        return bool(notification.recipient.email) and not notification.emailed_at
 
     def send(self, notification) -> bool:
         email = notification.recipient.email

@@ -147,6 +147,88 @@ def test_staff_session_ends_after_idle_time(world, login, settings):
     assert client.get("/schools/").status_code == 302
 
 
+def _session_writes(client, path):
+    """The response to `path` and the UPDATE/INSERT statements it ran on the session table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    writes = [q["sql"] for q in ctx.captured_queries
+              if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    return response, writes
+
+
+def _clock(monkeypatch, start):
+    """Freeze the session policy's clock at `start`; returns a function that moves it forward."""
+    import accounts.middleware
+
+    now = [start]
+    monkeypatch.setattr(accounts.middleware.time, "time", lambda: now[0])
+
+    def advance(seconds):
+        now[0] += seconds
+
+    return advance
+
+
+def test_staff_session_is_written_at_most_once_a_minute(world, login, settings, monkeypatch):
+    advance = _clock(monkeypatch, 1_800_000_000)
+    client = login(world.principal)
+    response, writes = _session_writes(client, "/schools/")
+    assert response.status_code == 200
+    assert len(writes) == 1  # the first staff request stamps the start, last-seen time and expiry
+    session = client.session
+    assert session["_started_at"] == session["_seen_at"] == 1_800_000_000
+    assert session.get_expiry_age() == settings.STAFF_SESSION_IDLE_SECONDS
+    advance(59)
+    response, writes = _session_writes(client, "/schools/")
+    assert response.status_code == 200
+    assert writes == []
+    assert client.session["_seen_at"] == 1_800_000_000
+    advance(1)
+    response, writes = _session_writes(client, "/schools/")
+    assert response.status_code == 200
+    assert len(writes) == 1
+    session = client.session
+    assert session["_seen_at"] == 1_800_000_060
+    assert session["_started_at"] == 1_800_000_000  # the absolute lifetime still counts from sign-in
+    assert session.get_expiry_age() == settings.STAFF_SESSION_IDLE_SECONDS
+
+
+def test_staff_session_stays_open_while_used(world, login, settings, monkeypatch):
+    advance = _clock(monkeypatch, 1_800_000_000)
+    client = login(world.principal)
+    for _ in range(4):  # two hours of a request every 25 minutes: never idle for 30
+        assert client.get("/schools/").status_code == 200
+        advance(25 * 60)
+    assert client.get("/schools/").status_code == 200
+
+
+def test_staff_session_ends_after_idle_time_since_last_write(world, login, settings, monkeypatch):
+    advance = _clock(monkeypatch, 1_800_000_000)
+    client = login(world.principal)
+    assert client.get("/schools/").status_code == 200
+    advance(30)
+    assert client.get("/schools/").status_code == 200  # not written: last seen stays at the start
+    advance(settings.STAFF_SESSION_IDLE_SECONDS - 29)
+    assert client.get("/schools/").status_code == 302
+
+
+def test_staff_session_ends_after_its_absolute_lifetime_even_when_used(world, login, settings, monkeypatch):
+    advance = _clock(monkeypatch, 1_800_000_000)
+    client = login(world.principal)
+    elapsed = 0
+    while elapsed + 20 * 60 <= settings.STAFF_SESSION_MAX_SECONDS:
+        assert client.get("/schools/").status_code == 200
+        advance(20 * 60)
+        elapsed += 20 * 60
+    advance(settings.STAFF_SESSION_MAX_SECONDS - elapsed + 1)
+    response = client.get("/schools/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
 def test_parent_session_survives_idle_time(world, login, settings):
     client = login(world.parent_a)
     assert client.get("/schools/my-children/").status_code == 200

@@ -147,7 +147,7 @@ def test_timetable_and_club_list_query_counts_are_constant(setup, relogin, djang
     client = relogin(setup.principal)
     with django_assert_num_queries(17):  # + the service groups booked by enrollment (constant)
         assert client.get(f"/clubs/timetable/?school={setup.school_a.pk}").status_code == 200
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         assert client.get(f"/clubs/?school={setup.school_a.pk}").status_code == 200
 
 

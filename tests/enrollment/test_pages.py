@@ -232,7 +232,7 @@ def test_homeroom_queue_query_count_is_constant(enr, login_as, django_assert_num
             enr.approve(app)
     client = login_as(w.homeroom)
     client.get("/enrollment/queue/")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response = client.get("/enrollment/queue/")
     assert response.status_code == 200
 
@@ -244,7 +244,7 @@ def test_groups_page_query_count_is_constant(enr, login_as, django_assert_num_qu
         ServiceGroupFactory(school=w.school_a, term=w.term)
     client = login_as(enr.moral)
     client.get("/enrollment/groups/")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response = client.get("/enrollment/groups/")
     assert response.content.decode().count('data-testid="group-row"') == n + 1
 

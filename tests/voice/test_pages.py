@@ -261,7 +261,7 @@ def test_results_page_query_count_does_not_grow_with_answers(voice_world, login,
     client = login(w.bureau)
     with django_assert_num_queries(16):
         assert client.get(f"/voice/questionnaires/{q.pk}/results/").status_code == 200
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         assert client.get(f"/voice/questionnaires/{q.pk}/written-answers/").status_code == 200
 
 
@@ -275,7 +275,7 @@ def test_announcement_pages_query_count_does_not_grow(voice_world, login, django
     client = login(w.principal)
     with django_assert_num_queries(8):
         assert client.get("/voice/announcements/").status_code == 200
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(10):
         assert client.get(f"/voice/announcements/{a.pk}/").status_code == 200
 
 
