@@ -110,8 +110,9 @@ class PeakResult:
 # --- preparing the rolls ------------------------------------------------------------------------
 def prepare(*, rolls: int, children: int = 25, seed: int = 2026) -> tuple[object, object, list[PeakRoll]]:
     """A new term after the last one, with `rolls` after-school groups of `children` children each
-    (every child placed once, one teacher per group, spread over the schools by code), and one
-    open roll per group on the term's first day. Sessions and CSRF tokens for the teachers."""
+    (one teacher per group, spread over the schools by code; every child placed once, then, when the
+    schools' children do not divide into enough whole rolls, a few on a second roll), and one open
+    roll per group on the term's first day. Sessions and CSRF tokens for the teachers."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -150,6 +151,20 @@ def prepare(*, rolls: int, children: int = 25, seed: int = 2026) -> tuple[object
                 if used < n and len(plan) < rolls:
                     plan.append((school, teachers[used], kids[used * children:(used + 1) * children]))
                     entry[4] += 1
+        # The city's children do not divide into whole rolls school by school (scale 1.0: 75,000
+        # children, 2,933 disjoint rolls of 25): the remaining rolls take each school's leftover
+        # children and, to fill up, children already on a roll, with a teacher still free.
+        extra = 0
+        for entry in per_school:
+            school, kids, teachers, n, used = entry
+            left = kids[used * children:]
+            while len(plan) < rolls and used < len(teachers) and len(kids) >= children:
+                take = (left + kids)[:children]
+                left = left[children:]
+                plan.append((school, teachers[used], take))
+                used += 1
+                extra += 1
+            entry[4] = used
         principals = dict(RoleAssignment.objects.filter(role=Role.PRINCIPAL, active=True, school__isnull=False)
                           .order_by("-pk").values_list("school_id", "user_id"))
         letters = {}
@@ -159,21 +174,24 @@ def prepare(*, rolls: int, children: int = 25, seed: int = 2026) -> tuple[object
                     school=school, term=term, version=1, title="高峰测试", service_scope="-", times="16:00-17:30",
                     content="-", safety_measures="-", published_by_id=principals.get(school.pk) or teacher)
         ParentLetter.objects.bulk_create(letters.values())
-        groups, apps = [], []
+        groups, apps, seats = [], {}, []
         for k, (school, teacher, kids) in enumerate(plan):
             g = school.grade_range
             groups.append(ServiceGroup(school=school, term=term, name=f"高峰组{k + 1}", session=Session.AFTER_SCHOOL,
                                        grade_from=min(g), grade_to=max(g), weekdays=[1, 2, 3, 4, 5],
                                        capacity=children, teacher_id=teacher))
             for sid in kids:
-                apps.append(Application(student_id=sid, term=term, school=school, sessions=[Session.AFTER_SCHOOL],
-                                        weekdays=[1, 2, 3, 4, 5], letter=letters[school.pk], letter_version=1,
-                                        letter_acknowledged_at=now, status=Application.Status.PLACED,
-                                        submitted_by_id=guardian[sid], submitted_at=now))
+                if sid not in apps:  # one application per child and term; a second roll is a second seat
+                    apps[sid] = Application(
+                        student_id=sid, term=term, school=school, sessions=[Session.AFTER_SCHOOL],
+                        weekdays=[1, 2, 3, 4, 5], letter=letters[school.pk], letter_version=1,
+                        letter_acknowledged_at=now, status=Application.Status.PLACED,
+                        submitted_by_id=guardian[sid], submitted_at=now)
+                seats.append((sid, k))
         ServiceGroup.objects.bulk_create(groups, batch_size=2000)
-        Application.objects.bulk_create(apps, batch_size=5000)
-        Placement.objects.bulk_create([Placement(application=a, group=groups[i // children], reason="peak")
-                                       for i, a in enumerate(apps)], batch_size=5000)
+        Application.objects.bulk_create(list(apps.values()), batch_size=5000)
+        Placement.objects.bulk_create([Placement(application=apps[sid], group=groups[k], reason="peak")
+                                       for sid, k in seats], batch_size=5000)
         roll_objs = Roll.objects.bulk_create([
             Roll(school=g.school, date=day, kind=Roll.Kind.GROUP, session=Roll.Session.AFTER_SCHOOL, group=g,
                  name=g.name, starts_at="16:00", ends_at="17:30", teacher_id=g.teacher_id) for g in groups],
