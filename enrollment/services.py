@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -103,14 +102,16 @@ def _lock_groups(*, school_id: int, term_id: int) -> list[ServiceGroup]:
     return list(ServiceGroup.objects.select_for_update().filter(school_id=school_id, term_id=term_id).order_by("pk"))
 
 
-#: A notice to send after commit: the application (as it is at commit), the kind, its extras.
+#: A notice for the guardians: the application (as the change leaves it), the kind, its extras.
 Event = tuple[Application, str, dict]
 
 
-def _notify_later(events: list[Event]) -> None:
-    """Tell the guardians after commit: a rolled-back change tells nobody anything."""
+def _notify(events: list[Event]) -> None:
+    """Tell the guardians, at the end of the change's transaction: the in-app notices are written
+    with the change (a rolled-back change tells nobody anything, a committed one is never without
+    its notices), the copies (e-mail) are sent after commit (`notices.services.notify_many`)."""
     if events:
-        transaction.on_commit(partial(_send_notices, list(events)))
+        _send_notices(list(events))
 
 
 NOTICE_TITLES = {
@@ -283,7 +284,7 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                                                  by=by, reason="")
             PriorityClaim.objects.bulk_create(
                 [PriorityClaim(application=application, group=g, note=n) for g, n in claims.items()])
-            _notify_later([(application, "received", {})])
+            _notify([(application, "received", {})])
     except IntegrityError as exc:  # the unique constraint caught a concurrent duplicate
         raise ConflictError(gettext_lazy("%(child)s already has an application for this term.")
                             % {"child": student.name}) from exc
@@ -316,11 +317,11 @@ def application_review(*, application: Application, by, decision: str, reason: s
         application.reviewed_by, application.reviewed_at = by, timezone.now()
         if decision == "approve":
             _transition(application, S.CLASS_REVIEWED, by=by, reason=reason)
-            _notify_later([(application, "approved", {})])
+            _notify([(application, "approved", {})])
         else:
             application.reject_reason = reason
             _transition(application, S.REJECTED, by=by, reason=reason)
-            _notify_later([(application, "rejected", {"reason": reason})])
+            _notify([(application, "rejected", {"reason": reason})])
     return application
 
 
@@ -345,7 +346,7 @@ def claim_decide(*, claim: PriorityClaim, by, verified: bool) -> PriorityClaim:
             application.has_verified_priority = has
             application.save(update_fields=["has_verified_priority"])
             if may_wait and application.status == S.WAITLISTED:
-                _notify_later(_allocate(school_id=application.school_id, term_id=application.term_id, by=None,
+                _notify(_allocate(school_id=application.school_id, term_id=application.term_id, by=None,
                                         include_reviewed=False, locked=True))
     return claim
 
@@ -368,7 +369,7 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
         events = [(application, "withdrawn", {})]
         events += _allocate(school_id=application.school_id, term_id=application.term_id, by=None,
                             include_reviewed=False, locked=True)
-        _notify_later(events)
+        _notify(events)
     return application
 
 
@@ -450,7 +451,7 @@ def allocation_run(*, school: School, term: Term, by) -> dict:
                          message=gettext_lazy("Only the moral-education office or the principal runs the allocation."))
     with transaction.atomic():
         events = _allocate(school_id=school.pk, term_id=term.pk, by=by, include_reviewed=True)
-        _notify_later(events)
+        _notify(events)
     kinds = Counter(kind for _id, kind, _extra in events)
     return {"placed": kinds["placed"] + kinds["promoted"], "waitlisted": kinds["waitlisted"]}
 
@@ -487,7 +488,7 @@ def application_allocate(*, application: Application, by=None) -> Application:
         grade = app.student.homeroom_class.grade.number
         groups = _lock_candidate_groups(app, grade=grade)
         if not groups:  # no group could ever serve this child: the whole allocation, under every lock
-            _notify_later(_allocate(school_id=app.school_id, term_id=app.term_id, by=by, include_reviewed=True))
+            _notify(_allocate(school_id=app.school_id, term_id=app.term_id, by=by, include_reviewed=True))
             return Application.objects.get(pk=application.pk)
         # The application's row, locked: every change of a reviewed application waits for the
         # school's groups first, so what was read above still holds unless this says otherwise.
@@ -501,7 +502,7 @@ def application_allocate(*, application: Application, by=None) -> Application:
                                              "please try again."))
         app.has_verified_priority = priority
         events = _allocate_one(app, groups=groups, by=by)
-        _notify_later(events)
+        _notify(events)
     return app
 
 
@@ -600,7 +601,7 @@ def placement_move(*, placement: Placement, to_group: ServiceGroup, by, reason: 
         events = [(app, "moved", {"reason": reason, "seq": new.pk})]
         events += _allocate(school_id=target.school_id, term_id=target.term_id, by=None, include_reviewed=False,
                             locked=True)
-        _notify_later(events)
+        _notify(events)
     return new
 
 
@@ -651,7 +652,7 @@ def service_group_create(*, school: School, term: Term, by, name: str, session: 
                                 field="name")
         group.save()
         # New seats, like a raised head-count, go to the waiting list first (in its order).
-        _notify_later(_allocate(school_id=school.pk, term_id=term.pk, by=None, include_reviewed=False, locked=True))
+        _notify(_allocate(school_id=school.pk, term_id=term.pk, by=None, include_reviewed=False, locked=True))
     return group
 
 
@@ -685,7 +686,7 @@ def service_group_update(*, group: ServiceGroup, by, name: str | None = None, ca
         _clean_group(group)
         group.save()
         if raised:
-            _notify_later(_allocate(school_id=group.school_id, term_id=group.term_id, by=None,
+            _notify(_allocate(school_id=group.school_id, term_id=group.term_id, by=None,
                                     include_reviewed=False, locked=True))
     return group
 
