@@ -149,18 +149,27 @@ def leader_today(*, user, date: datetime.date | None = None) -> int | None:
 
 
 # --- the state of a school day -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Release:
+    """The first pickup or flexible departure of a child on the day (what the console shows of it)."""
+    at: datetime.datetime
+    kind: str
+    to_name: str
+    relation: str
+
+
 @dataclass
 class ChildState:
-    student: Student
-    marks: list = field(default_factory=list)  # (roll, mark)
+    student: Student  # with only id, name and name_pinyin loaded
+    marks: list = field(default_factory=list)  # (roll, mark status)
     leave: Leave | None = None
-    released: CustodyEvent | None = None
+    released: Release | None = None
     location: Roll | None = None
     guardians: list = field(default_factory=list)
 
     @property
     def present(self) -> bool:
-        return any(m.status in HELD_STATUSES for _, m in self.marks)
+        return any(status in HELD_STATUSES for _, status in self.marks)
 
     @property
     def held(self) -> bool:
@@ -212,7 +221,7 @@ class DayState:
 
 def _location(marks, now_time: datetime.time | None) -> Roll | None:
     """Where a present child is: the latest roll already started on which the child is present."""
-    present = [r for r, m in marks if m.status in HELD_STATUSES]
+    present = [r for r, status in marks if status in HELD_STATUSES]
     if not present:
         return None
     started = [r for r in present if now_time is None or r.starts_at is None or r.starts_at <= now_time]
@@ -220,46 +229,104 @@ def _location(marks, now_time: datetime.time | None) -> Roll | None:
     return max(pool, key=lambda r: (r.starts_at or datetime.time.min, r.pk))
 
 
+_STUDENT_COLUMNS = ("id", "name", "name_pinyin")
+
+
+def _day_children(rolls) -> tuple[dict[int, list[int]], dict[int, dict[int, str]], dict[int, Student]]:
+    """What `roll_children` gives, read as columns for the console: the ids of each roll's children
+    (sorted by pinyin), each roll's marks {student id: status} (the day's marks read once), and the
+    children as Students with only id, name and name_pinyin. Three queries, no per-row join objects."""
+    from clubs.models import ClubChoice
+    from enrollment.models import Placement
+
+    ids: dict[int, set[int]] = {r.pk: set() for r in rolls}
+    marks: dict[int, dict[int, str]] = {r.pk: {} for r in rolls}
+    names: dict[int, tuple[str, str]] = {}
+    by_group = defaultdict(list)
+    by_club = defaultdict(list)
+    for r in rolls:
+        if r.group_id:
+            by_group[r.group_id].append(r)
+        elif r.club_id:
+            by_club[r.club_id].append(r)
+    if by_group:
+        for group_id, sid, days, name, pinyin in (
+                Placement.objects.filter(active=True, group_id__in=list(by_group))
+                .values_list("group_id", "application__student_id", "application__weekdays",
+                             "application__student__name", "application__student__name_pinyin")):
+            names[sid] = (name, pinyin)
+            for r in by_group[group_id]:
+                if not days or r.date.isoweekday() in days or r.date.isoweekday() > 5:
+                    ids[r.pk].add(sid)
+    if by_club:
+        for club_id, sid, name, pinyin in (ClubChoice.objects.holding_seat().filter(club_id__in=list(by_club))
+                                           .values_list("club_id", "student_id", "student__name",
+                                                        "student__name_pinyin")):
+            names[sid] = (name, pinyin)
+            for r in by_club[club_id]:
+                ids[r.pk].add(sid)
+    if rolls:
+        for roll_id, sid, status, name, pinyin in (Mark.objects.filter(roll__in=rolls)
+                                                   .values_list("roll_id", "student_id", "status",
+                                                                "student__name", "student__name_pinyin")):
+            names[sid] = (name, pinyin)
+            ids[roll_id].add(sid)
+            marks[roll_id][sid] = status
+    db = Student.objects.db
+    order = [f.attname for f in Student._meta.concrete_fields if f.attname in _STUDENT_COLUMNS]
+    students = {}
+    for sid in set().union(*ids.values()):
+        name, pinyin = names[sid]
+        row = {"id": sid, "name": name, "name_pinyin": pinyin}
+        students[sid] = Student.from_db(db, order, [row[a] for a in order])
+    children = {pk: sorted(kids, key=lambda sid: (names[sid][1], sid)) for pk, kids in ids.items()}
+    return children, marks, students
+
+
 def day_state(*, school: School, date: datetime.date, now: datetime.datetime | None = None,
               with_guardians: bool = False) -> DayState:
-    """Everything the duty leader's console shows, in a fixed number of queries."""
+    """Everything the duty leader's console shows, in a fixed number of queries. The children, marks
+    and releases are read as columns (a school day holds hundreds of children): no placement,
+    application or mark objects are built, and the day's marks are read once."""
     now = timezone.localtime(now or timezone.now())
     now_time = now.time() if date == now.date() else (None if date > now.date() else datetime.time.max)
     rolls = list(Roll.objects.filter(school=school, date=date).select_related("venue", "teacher")
                  .order_by("starts_at", "name", "pk"))
-    children = roll_children(rolls)
-    marks_by_roll: dict[int, dict[int, Mark]] = defaultdict(dict)
-    for m in Mark.objects.filter(roll__in=rolls):
-        marks_by_roll[m.roll_id][m.student_id] = m
-    all_ids = {s.pk for kids in children.values() for s in kids}
-    leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=all_ids)}
-    releases = {}
-    for e in CustodyEvent.objects.filter(school=school, date=date, kind__in=CustodyEvent.RELEASES).order_by("at"):
-        releases.setdefault(e.student_id, e)
+    children, marks_by_roll, students = _day_children(rolls)
+    leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=list(students))}
+    releases: dict[int, Release] = {}
+    for sid, at, kind, to_name, relation in (
+            CustodyEvent.objects.filter(school=school, date=date, kind__in=CustodyEvent.RELEASES).order_by("at")
+            .values_list("student_id", "at", "kind", "to_name", "relation")):
+        if sid not in releases:
+            releases[sid] = Release(at=at, kind=kind, to_name=to_name, relation=relation)
     states: dict[int, ChildState] = {}
     roll_states = []
     absences = []
     for roll in rolls:
         rs = RollState(roll=roll, expected=len(children[roll.pk]))
-        for s in children[roll.pk]:
-            cs = states.setdefault(s.pk, ChildState(student=s, leave=leaves.get(s.pk), released=releases.get(s.pk)))
-            mark = marks_by_roll[roll.pk].get(s.pk)
-            if mark is None:
+        roll_marks = marks_by_roll[roll.pk]
+        for sid in children[roll.pk]:
+            cs = states.get(sid)
+            if cs is None:
+                cs = states[sid] = ChildState(student=students[sid], leave=leaves.get(sid), released=releases.get(sid))
+            status = roll_marks.get(sid)
+            if status is None:
                 rs.unmarked += 1
                 continue
-            cs.marks.append((roll, mark))
-            if mark.status in HELD_STATUSES:
+            cs.marks.append((roll, status))
+            if status in HELD_STATUSES:
                 rs.present += 1
                 if cs.released:
                     rs.released += 1
                 else:
                     rs.held += 1
-            elif mark.status == Mark.Status.LEAVE:
+            elif status == Mark.Status.LEAVE:
                 rs.leave += 1
             else:
                 rs.absent += 1
                 if cs.leave is None:
-                    absences.append((roll, s))
+                    absences.append((roll, cs.student))
         roll_states.append(rs)
     for cs in states.values():
         cs.location = _location(cs.marks, now_time)
@@ -270,7 +337,7 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
     if with_guardians and late:
         by_student = defaultdict(list)
         for g in (Guardianship.objects.active().filter(student_id__in=[c.student.pk for c in late])
-                  .select_related("guardian")):
+                  .select_related("guardian").only("student_id", "relation", "guardian__name", "guardian__phone")):
             by_student[g.student_id].append(g)
         for cs in late:
             cs.guardians = by_student[cs.student.pk]
@@ -309,11 +376,14 @@ def pickup_options(*, school: School, date: datetime.date, student_ids) -> dict[
     from enrollment.models import AuthorisedPickupPerson
 
     out: dict[int, list] = defaultdict(list)
-    for g in Guardianship.objects.active().filter(student_id__in=student_ids, may_pick_up=True).select_related(
-            "guardian"):
-        out[g.student_id].append((f"guardian:{g.guardian_id}", f"{g.guardian.name} ({g.get_relation_display()})"))
-    for p in AuthorisedPickupPerson.objects.active().filter(student_id__in=student_ids):
-        out[p.student_id].append((f"person:{p.pk}", f"{p.name} ({p.relation})"))
+    relations = dict(Guardianship._meta.get_field("relation").flatchoices)
+    for sid, guardian_id, name, relation in (Guardianship.objects.active().filter(student_id__in=student_ids,
+                                                                                   may_pick_up=True)
+                                             .values_list("student_id", "guardian_id", "guardian__name", "relation")):
+        out[sid].append((f"guardian:{guardian_id}", f"{name} ({relations.get(relation, relation)})"))
+    for sid, pk, name, relation in (AuthorisedPickupPerson.objects.active().filter(student_id__in=student_ids)
+                                    .values_list("student_id", "pk", "name", "relation")):
+        out[sid].append((f"person:{pk}", f"{name} ({relation})"))
     return out
 
 
