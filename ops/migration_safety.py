@@ -6,7 +6,9 @@ would break the previous release's code:
   AlterModelTable), unless the code stopped using it at least one release earlier;
 - adding a NOT NULL column without a database default (`db_default`) to a table that already
   exists: the previous release's INSERTs do not name the column and fail;
-- raw SQL (RunSQL), which no one can check automatically.
+- raw SQL (RunSQL), which no one can check automatically;
+- adding an index to a table that already exists without `AddIndexConcurrently` (a plain
+  `CREATE INDEX` blocks the table's writes while it builds).
 
 Such an operation is allowed only when its migration is listed in REVIEWED with the reason it is
 safe (e.g. "the code stopped reading `x` in release 2027.3"). The first migration of an app
@@ -15,6 +17,7 @@ safe (e.g. "the code stopped reading `x` in release 2027.3"). The first migratio
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import models
 from django.db.migrations import operations as ops
 from django.db.migrations.loader import MigrationLoader
@@ -50,6 +53,11 @@ def migration_problems(migration) -> list[str]:
             problems.append(f"{operation.describe()}: NOT NULL without db_default; old code's INSERTs fail")
         elif isinstance(operation, ops.RunSQL):
             problems.append(f"{operation.describe()}: raw SQL needs a reviewer")
+        elif (isinstance(operation, ops.AddIndex) and not isinstance(operation, AddIndexConcurrently)
+              and operation.model_name_lower not in created_here):
+            problems.append(f"{operation.describe()}: locks the table's writes; use AddIndexConcurrently")
+        elif isinstance(operation, AddIndexConcurrently) and migration.atomic:
+            problems.append(f"{operation.describe()}: concurrent index in an atomic migration (atomic = False)")
     return problems
 
 

@@ -24,7 +24,7 @@ from .sections import BuildContext, Raw, Section, _zero, rate, register_section
 
 
 def _attendance(ctx: BuildContext) -> dict[int, Raw]:
-    from attendance.models import CustodyEvent, DayClose, DutyRota, Mark, Roll
+    from attendance.models import PICKUP_LOCAL_TIME, CustodyEvent, DayClose, DutyRota, Mark, Roll
     from clubs import timerules
 
     out = _zero(ctx, lambda: {"days_planned": 0, "days_held": 0, "minutes_held": 0, "present": 0, "late": 0,
@@ -52,9 +52,12 @@ def _attendance(ctx: BuildContext) -> dict[int, Raw]:
             out[row["roll__school_id"]][key] += row["n"]
     latest = timerules._as_time(ctx.term.latest_end) if ctx.term else None
     if latest is not None:
-        for row in (CustodyEvent.objects.filter(school_id__in=ctx.school_ids, date__range=week,
-                                                kind=CustodyEvent.Kind.PICKUP, at__time__gt=latest)
-                    .values("school_id").annotate(n=Count("pk")).order_by()):
+        # The expression and the condition of `attendance_custody_pickup_idx`, and count(*): the
+        # count is read from that index alone, not from the week's handovers.
+        for row in (CustodyEvent.objects.alias(local_time=PICKUP_LOCAL_TIME)
+                    .filter(school_id__in=ctx.school_ids, date__range=week, kind=CustodyEvent.Kind.PICKUP,
+                            local_time__gt=latest)
+                    .values("school_id").annotate(n=Count("*")).order_by()):
             out[row["school_id"]]["late_pickups"] = row["n"]
     closed: dict[int, set] = defaultdict(set)
     for school_id, day in DayClose.objects.filter(school_id__in=ctx.school_ids, date__range=week).values_list(

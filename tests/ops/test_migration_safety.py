@@ -1,8 +1,10 @@
 """No migration of ours drops or renames what the previous release uses, or adds a NOT NULL column
 without a database default, unless a reviewer listed it in ops.migration_safety.REVIEWED."""
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 from ops import migration_safety
+from ops.migration_operations import AddIndexConcurrentlyIfPostgres
 
 
 def test_every_unsafe_migration_is_reviewed_and_every_review_is_current():
@@ -33,5 +35,14 @@ def test_the_rules():
     assert not problems(make("0002_c", migrations.AddField("thing", "tags", models.ManyToManyField("demo.Tag"))))
     assert not problems(make("0002_d", migrations.CreateModel("Other", [("id", models.AutoField(primary_key=True))]),
                              migrations.AddField("other", "flag", models.BooleanField(default=False))))
+    # an index on an existing table: concurrently, in a non-atomic migration; a table created here needs neither
+    index = models.Index(fields=["flag"], name="thing_flag_idx")
+    assert problems(make("0002_idx", migrations.AddIndex("thing", index)))
+    assert problems(make("0002_idx_atomic", AddIndexConcurrently("thing", index)))
+    concurrent = make("0002_idx_ok", AddIndexConcurrentlyIfPostgres("thing", index))
+    concurrent.atomic = False
+    assert not problems(concurrent)
+    assert not problems(make("0002_e", migrations.CreateModel("Other", [("id", models.AutoField(primary_key=True))]),
+                             migrations.AddIndex("other", index)))
     # an app's first migration creates tables no released code uses yet
     assert not problems(make("0001_initial", migrations.AddField("thing", "flag", models.BooleanField())))

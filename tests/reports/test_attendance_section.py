@@ -73,3 +73,30 @@ def test_attendance_figures_and_flags(attended):
     assert city["sections"]["attendance"]["attendance_rate"] == round(2 / 3 * 100, 1)
     assert city["main"]["late_pickups"] == 1
     assert city["flag_counts"]["no_duty_leader"] == 3
+
+
+def test_late_pickups_are_counted_in_shanghai_time_whatever_the_active_time_zone(attended):
+    w = attended
+    with timezone.override("UTC"):  # 18:20 Shanghai is 10:20 UTC: still the one late pickup
+        reports_build(week_start=w.week_start)
+    a = Report.objects.get(week=w.week, scope_key=f"school:{w.school_a.pk}").data
+    assert a["sections"]["attendance"]["late_pickups"] == 1
+
+
+@pytest.mark.postgres
+def test_the_late_pickup_count_can_be_read_from_its_index(attended):
+    """The report's query has the expression and the condition of attendance_custody_pickup_idx
+    (migration attendance.0002): with sequential scans off, PostgreSQL answers it from that index."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        reports_build(week_start=attended.week_start)
+    late = [q["sql"] for q in queries.captured_queries
+            if '"attendance_custodyevent"' in q["sql"] and "'pickup'" in q["sql"]]
+    assert len(late) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + late[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "attendance_custody_pickup_idx" in plan, plan
