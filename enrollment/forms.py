@@ -30,6 +30,24 @@ class ApplicationForm(forms.Form):
         return datetime.time.fromisoformat(value) if value else None
 
 
+_UNBOUND_HTML: dict[tuple[type, str], str] = {}
+
+
+def unbound_form_html(form_class) -> str:
+    """The crispy rendering of an unbound form: the same for every user (its labels, choices and
+    initial values are in the code; the CSRF token is outside it), so it is rendered once per
+    process and language. A bound form (with the user's data or errors) is rendered each time."""
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    key = (form_class, get_language())
+    html = _UNBOUND_HTML.get(key)
+    if html is None:
+        html = _UNBOUND_HTML[key] = str(as_crispy_form(form_class()))
+    return mark_safe(html)  # noqa: S308 - rendered by crispy from the form class, no user data
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason the parent will see"), max_length=255)
 

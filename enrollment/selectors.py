@@ -1,7 +1,7 @@
 """Reads of enrollment, always through `visible_to`, in a fixed number of queries per page."""
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -48,11 +48,14 @@ def guarded_student_ids(user) -> set[int]:
 
 
 # --- applications ----------------------------------------------------------------------------
-def _with_related(qs: QuerySet[Application]) -> QuerySet[Application]:
+def _with_related(qs: QuerySet[Application], *, claim_count: bool = True) -> QuerySet[Application]:
+    """Applications with what the pages and the API show. `claim_count` (the API's count) groups
+    the rows in SQL; pages that show the prefetched claims themselves leave it out."""
+    if claim_count:
+        qs = qs.annotate(claim_count=Count("claims", distinct=True))
     return (
         qs.select_related("student", "student__homeroom_class", "student__homeroom_class__grade", "school", "term",
                           "letter")
-        .annotate(claim_count=Count("claims", distinct=True))
         .prefetch_related(
             Prefetch("claims", queryset=PriorityClaim.objects.order_by("group")),
             Prefetch("placements", queryset=Placement.objects.filter(active=True).select_related("group"),
@@ -78,11 +81,19 @@ def application_get_for_user(*, user, pk) -> Application:
     return get_for_user(_with_related(Application.objects.all()), user, pk)
 
 
+#: Applications per page of the homeroom queue.
+QUEUE_PAGE_SIZE = 25
+
+
 def homeroom_queue(*, user) -> QuerySet[Application]:
-    """The homeroom teacher's classes' applications: the ones waiting for review first."""
+    """The homeroom teacher's classes' applications: the ones waiting for review first, then the
+    reviewed ones; each part verified priority first, then by time of application. Paged by the
+    page (`QUEUE_PAGE_SIZE`): the classes' applications of every term add up."""
     scope = scope_of(user)
-    return _with_related(Application.objects.filter(student__homeroom_class_id__in=scope.homeroom_class_ids)
-                         ).order_by("-has_verified_priority", "submitted_at", "id")
+    waiting_first = Case(When(status=Application.Status.SUBMITTED, then=Value(0)), default=Value(1),
+                         output_field=IntegerField())
+    return _with_related(Application.objects.filter(student__homeroom_class_id__in=scope.homeroom_class_ids),
+                         claim_count=False).order_by(waiting_first, "-has_verified_priority", "submitted_at", "id")
 
 
 def parent_overview(*, user, term: Term | None) -> list[dict]:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +30,7 @@ from .forms import (
     PickupPersonForm,
     RejectForm,
     TeacherForm,
+    unbound_form_html,
 )
 from .models import Application, AuthorisedPickupPerson, ParentLetter, Placement, PriorityClaim, ServiceGroup
 
@@ -121,8 +123,9 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
             messages.success(request, _("The application for %(child)s was sent to the homeroom teacher.")
                              % {"child": child.name})
             return redirect("enrollment:parent_home")
-    return render(request, "enrollment/apply.html", {"form": form, "child": child, "letter": letter, "term": term,
-                                                     "consent_ok": consent_given(child, request.user)})
+    return render(request, "enrollment/apply.html", {
+        "form": form, "form_html": None if form.is_bound else unbound_form_html(ApplicationForm),
+        "child": child, "letter": letter, "term": term, "consent_ok": consent_given(child, request.user)})
 
 
 @login_required
@@ -184,11 +187,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if not scope.homeroom_class_ids and not scope.is_admin:
         raise PermissionDenied
-    apps = list(selectors.homeroom_queue(user=request.user))
+    page = Paginator(selectors.homeroom_queue(user=request.user), selectors.QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    apps = list(page)
     _audit_claims(request, apps)
     pending = [a for a in apps if a.status == Application.Status.SUBMITTED]
     others = [a for a in apps if a.status != Application.Status.SUBMITTED]
-    return render(request, "enrollment/queue.html", {"pending": pending, "others": others,
+    return render(request, "enrollment/queue.html", {"pending": pending, "others": others, "page": page,
                                                      "reject_form": RejectForm()})
 
 

@@ -132,6 +132,27 @@ class Incident(models.Model):
     def severity_help(self):
         return SEVERITY_HELP.get(self.severity, "")
 
+    # The labels of the choices, looked up by value. `get_FOO_display()` hashes every choice of the
+    # field on each call, which translates every label: a list of incidents paid that per row.
+    @property
+    def type_label(self) -> str:
+        return _choice_label(IncidentType, self.type)
+
+    @property
+    def severity_label(self) -> str:
+        return _choice_label(Severity, self.severity)
+
+    @property
+    def status_label(self) -> str:
+        return _choice_label(Incident.Status, self.status)
+
+
+def _choice_label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:  # a value no longer among the choices: shown as stored, like get_FOO_display
+        return str(value)
+
 
 class GuardianContact(models.Model):
     """One time a guardian was told: who, when, how."""

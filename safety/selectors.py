@@ -17,7 +17,7 @@ from .models import Drill, EmergencyPlan, Incident, Inspection, PlanType, Rectif
 def incident_list(*, user, school_id=None, status: str = "", type: str = "", escalated_only: bool = False
                   ) -> QuerySet[Incident]:
     qs = (Incident.objects.visible_to(user)
-          .select_related("school", "venue", "reported_by")
+          .select_related("school", "venue")
           .prefetch_related(Prefetch("children", queryset=Student.objects.only("id", "name", "school_id")))
           .annotate(children_count=Count("children", distinct=True)))
     if school_id:

@@ -233,7 +233,7 @@ def incident_export(request: HttpRequest) -> HttpResponse:
     _require_overview_role(request)
     rows = [
         [i.pk, i.school.name, i.school.district.name if i.school.district else "", i.occurred_at,
-         i.get_type_display(), i.get_severity_display(), i.get_status_display(), i.escalated_at, i.children_count,
+         i.type_label, i.severity_label, i.status_label, i.escalated_at, i.children_count,
          i.venue.name if i.venue else i.location_note, i.description, i.actions_taken, i.closing_summary]
         for i in selectors.escalation_list(user=request.user).iterator(chunk_size=500)
     ]

@@ -1,5 +1,7 @@
 """The pages: the parent's (letter, apply, status, withdraw, pickup persons), the homeroom queue and
 the offices' groups; scoped for every role, with constant query counts."""
+import re
+
 import pytest
 
 from accounts.models import AuditEvent
@@ -232,9 +234,28 @@ def test_homeroom_queue_query_count_is_constant(enr, login_as, django_assert_num
             enr.approve(app)
     client = login_as(w.homeroom)
     client.get("/enrollment/queue/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # the page's count, its rows, their claims and placements, the audit
         response = client.get("/enrollment/queue/")
     assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('data-testid="pending"') + page.count('data-testid="reviewed"') == min(n, 25)
+
+
+def test_homeroom_queue_is_paged_waiting_applications_first(enr, login_as):
+    w = enr.world
+    apps = []
+    for i in range(30):
+        child, parent = child_with_parent(w.class_a, name=f"排队{i:02d}")
+        apps.append(enr.apply(child, parent))
+    for app in apps[:20]:  # the first twenty applied are reviewed, the last ten still wait
+        enr.approve(app)
+    client = login_as(w.homeroom)
+    first = client.get("/enrollment/queue/").content.decode()
+    second = client.get("/enrollment/queue/?page=2").content.decode()
+    assert first.count('data-testid="pending"') == 10 and first.count('data-testid="reviewed"') == 15
+    assert second.count('data-testid="pending"') == 0 and second.count('data-testid="reviewed"') == 5
+    assert "1 / 2" in first and "?page=2" in first
+    assert "排队29" in first and "排队00" in first and "排队19" in second
 
 
 @pytest.mark.parametrize("n", [5, 50])
@@ -312,3 +333,27 @@ def test_system_reasons_are_shown_in_the_readers_language(enr, login_as):
     placement.refresh_from_db()
     with translation.override("zh-hans"):
         assert placement.end_reason == "withdrawn" and placement.end_reason_text == "已退出"
+
+
+def test_the_apply_form_is_rendered_once_per_language_and_shows_errors_each_time(enr, login_as):
+    """The unbound form is the same for everyone: its HTML is kept per language; a form sent back
+    with errors is rendered with the parent's choices and the errors."""
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+    from django.utils import translation
+
+    from enrollment.forms import ApplicationForm
+
+    w = enr.world
+    services.letter_acknowledge(letter=enr.letter_a, guardian=w.parent_a)
+    client = login_as(w.parent_a)
+    url = f"/enrollment/apply/{w.child_a.pk}/"
+    for language, label in (("zh-hans", "离校方式"), ("en", "Going home"), ("zh-hans", "离校方式")):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        with translation.override(language):
+            assert str(as_crispy_form(ApplicationForm())) in page
+        assert label in page
+    page = client.post(url, {"sessions": ["after_school"], "weekdays": ["9"], "pickup_plan": "guardian"},
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'<input[^>]*value="after_school"[^>]*checked', page)  # the parent's choice kept
+    assert "is-invalid" in page  # the weekday error, on the form the parent sent
+    assert not Application.objects.exists()
