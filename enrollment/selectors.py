@@ -48,13 +48,10 @@ def guarded_student_ids(user) -> set[int]:
 
 
 # --- applications ----------------------------------------------------------------------------
-def _with_related(qs: QuerySet[Application], *, claim_count: bool = True) -> QuerySet[Application]:
-    """Applications with what the pages and the API show. `claim_count` (the API's count) groups
-    the rows in SQL; pages that show the prefetched claims themselves leave it out."""
-    if claim_count:
-        qs = qs.annotate(claim_count=Count("claims", distinct=True))
+def _with_related(qs: QuerySet[Application]) -> QuerySet[Application]:
     return (
-        qs.select_related("student", "student__homeroom_class", "student__homeroom_class__grade", "school", "term",
+        qs.annotate(claim_count=Count("claims", distinct=True))
+        .select_related("student", "student__homeroom_class", "student__homeroom_class__grade", "school", "term",
                           "letter")
         .prefetch_related(
             Prefetch("claims", queryset=PriorityClaim.objects.order_by("group")),
@@ -92,8 +89,10 @@ def homeroom_queue(*, user) -> QuerySet[Application]:
     scope = scope_of(user)
     waiting_first = Case(When(status=Application.Status.SUBMITTED, then=Value(0)), default=Value(1),
                          output_field=IntegerField())
-    return _with_related(Application.objects.filter(student__homeroom_class_id__in=scope.homeroom_class_ids),
-                         claim_count=False).order_by(waiting_first, "-has_verified_priority", "submitted_at", "id")
+    return (Application.objects.filter(student__homeroom_class_id__in=scope.homeroom_class_ids)
+            .select_related("student__homeroom_class")  # what the queue shows: no school, term, letter
+            .prefetch_related(Prefetch("claims", queryset=PriorityClaim.objects.order_by("group")))
+            .order_by(waiting_first, "-has_verified_priority", "submitted_at", "id"))
 
 
 def parent_overview(*, user, term: Term | None) -> list[dict]:
