@@ -19,7 +19,11 @@ def open_menu(page):
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-        expect(page.locator("#mainnav")).to_be_visible()
+        nav = page.locator("#mainnav")
+        expect(nav).to_be_visible()
+        # Bootstrap animates the height ("collapsing") and adds "show" when the menu is open: a click
+        # on a link during the animation can be lost, so wait for the end of it.
+        expect(nav).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
 
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"], indirect=True)

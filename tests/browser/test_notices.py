@@ -47,6 +47,7 @@ def test_teacher_marks_all_notices_read(tablet, sign_in, site, demo_user, check_
 
     open_menu(tablet)  # below 1200 px the header folds into the menu button
     tablet.get_by_role("link", name=site.t("Inbox")).click()
+    expect(tablet.locator("main h1")).to_have_text(site.t("Inbox"))
     unread = tablet.locator("main form.list-group-item-primary")
     expect(unread).not_to_have_count(0)
     tablet.get_by_role("button", name=site.t("Mark all read")).click()
