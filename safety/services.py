@@ -349,7 +349,7 @@ def incident_notify_guardians(*, incident: Incident, user, message: str) -> int:
                          .select_related("guardian", "student"))
     if not guardianships:
         raise DomainError(gettext_lazy("No guardians to notify: add the children involved first."))
-    key = f"safety:incident:{incident.pk}:guardians:{hashlib.sha1(message.encode()).hexdigest()[:16]}"
+    key = f"safety:incident:{incident.pk}:guardians:{hashlib.sha1(message.encode(), usedforsecurity=False).hexdigest()[:16]}"
     now = timezone.now()
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
