@@ -31,3 +31,12 @@ class JoinForm(forms.Form):
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
             self.add_error("password2", _("The two passwords are not the same."))
         return data
+
+
+class LinkChildForm(forms.Form):
+    """A signed-in guardian links a further child with the link code (关联码) on the school's letter."""
+
+    code = forms.CharField(
+        label=_("Link code"), max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
+    )

@@ -104,6 +104,9 @@ class AuditEvent(models.Model):
         READ = "read", _("Read sensitive data")
         CHANGE = "change", _("Changed sensitive data")
         EXPORT = "export", _("Exported data")
+        REFUSED = "refused", _("Refused: account of another school")
+        REVOKED = "code_revoked", _("Invitation code revoked")
+        LINKED = "linked", _("Child linked by the guardian")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -154,6 +157,13 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # A link code (关联码): for a guardian whose account belongs to another school too. It sets no
+    # password; signed in to their own account, the guardian enters it to link this child.
+    student = models.ForeignKey(
+        "schools.Student", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("child to link"),
+    )
+    relation = models.CharField(_("relation"), max_length=16, blank=True)
     history = HistoricalRecords()
 
     objects = InvitationQuerySet.as_manager()

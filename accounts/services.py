@@ -89,7 +89,7 @@ def user_deactivate(*, user) -> None:
     user.save(update_fields=["is_active"])
     Token.objects.filter(user=user).delete()
     sessions_end(user=user)
-    Invitation.objects.filter(user=user).usable().update(revoked_at=timezone.now())
+    _revoke_codes(Invitation.objects.filter(user=user), by=None, reason="the account was deactivated")
 
 
 def sessions_end(*, user) -> int:
@@ -128,16 +128,86 @@ def invitation_format(code: str) -> str:
     return "-".join(code[i:i + 5] for i in range(0, len(code), 5))
 
 
-@transaction.atomic
+#: What a school's staff are told when an account belongs (also) to another school: nothing about
+#: whose number or username it is. The bureau sees the refusal in the audit log.
+NOT_HERE = _("This phone number or username cannot be used here. Ask the education bureau.")
+
+
+def _sees_city(user) -> bool:
+    from .scoping import scope_of
+
+    scope = scope_of(user)
+    return scope.is_admin or scope.is_bureau
+
+
+def cross_school_refuse(*, by, school, account, what: str, request=None):
+    """Record that a school's staff were refused an account of another school, and raise the neutral
+    message. The bureau reads these in the audit log (privacy: 访问日志, action "refused")."""
+    audit_record(request=request, user=by, action=AuditEvent.Action.REFUSED, object_type="accounts.user",
+                 object_id=account.pk,
+                 detail=f"{what} at school {getattr(school, 'pk', school)} refused: the account has links "
+                        "at another school")
+    raise DomainError(NOT_HERE, field="phone")
+
+
+def _issuing_school(*, user, by, school):
+    """The school that issues a code for `user`: every link of the account must be within it, and
+    `by` must administer it (the bureau and the system administrator may issue for any account)."""
+    from .roles import Role
+    from .scoping import scope_of
+    from .selectors import account_links
+
+    if by is None or _sees_city(by):
+        return school
+    links = account_links(user)
+    candidates = [school] if school is not None else None
+    principal_of = scope_of(by).schools_with(Role.PRINCIPAL)
+    if candidates is None:
+        candidates = sorted(principal_of)
+    for candidate in candidates:
+        candidate_id = getattr(candidate, "pk", candidate)
+        if candidate_id in principal_of and links.within(candidate_id):
+            if school is None:
+                from schools.models import School
+
+                return School.objects.get(pk=candidate_id)
+            return school
+    cross_school_refuse(by=by, school=school, account=user, what="invitation code")
+
+
+def _revoke_codes(queryset, *, by, reason: str) -> int:
+    """Revoke usable codes, logged in the audit log (one row per account)."""
+    now = timezone.now()
+    rows = list(queryset.usable().values_list("pk", "user_id"))
+    if not rows:
+        return 0
+    Invitation.objects.filter(pk__in=[pk for pk, _user in rows]).update(revoked_at=now)
+    AuditEvent.objects.bulk_create([
+        AuditEvent(user=by, username=by.get_username() if by else "", action=AuditEvent.Action.REVOKED,
+                   object_type="accounts.user", object_id=str(user_id), detail=reason[:255])
+        for user_id in sorted({user_id for _pk, user_id in rows})
+    ])
+    return len(rows)
+
+
 def invitation_issue(*, user, by=None, school=None, days: int = INVITATION_DAYS) -> str:
     """A fresh one-time code for an account that has no password yet. Earlier unused codes of the
-    account stop working, so only the latest printed letter is valid. Returns the code (shown once)."""
+    account stop working, so only the latest printed letter is valid. Returns the code (shown once).
+    Only for an account whose every link is within the issuing school, and only by that school (the
+    refusal is checked, and audited, before the transaction that issues)."""
     if user.has_usable_password():
         raise DomainError(_("%(name)s already has an account with a password.") % {"name": user.get_full_name()})
     if not user.is_active:
         raise DomainError(_("This account has been deactivated."))
+    school = _issuing_school(user=user, by=by, school=school)
+    with transaction.atomic():
+        return _invitation_create(user=user, by=by, school=school, days=days)
+
+
+def _invitation_create(*, user, by, school, days: int) -> str:
     now = timezone.now()
-    Invitation.objects.filter(user=user).usable().update(revoked_at=now)
+    _revoke_codes(Invitation.objects.filter(user=user, student__isnull=True), by=by,
+                  reason="a new invitation code was issued")
     code = get_random_string(CODE_LENGTH, CODE_ALPHABET)
     Invitation.objects.create(user=user, code_hash=invitation_hash(code), school=school, created_by=by,
                               expires_at=now + timedelta(days=days))
@@ -145,12 +215,20 @@ def invitation_issue(*, user, by=None, school=None, days: int = INVITATION_DAYS)
 
 
 def invitation_issue_many(*, users, by=None, school=None, days: int = INVITATION_DAYS) -> dict:
-    """Codes for many accounts at once (a class's letters): {user id: code}, in three queries."""
+    """Codes for many accounts at once (a class's letters): {user id: code}. Accounts that also
+    belong to another school get no code (they join once, where all their links are, and link a
+    further child with a link code)."""
+    from .selectors import account_links_many
+
     now = timezone.now()
     users = [u for u in users if u.is_active and not u.has_usable_password()]
+    if by is not None and not _sees_city(by):
+        links = account_links_many([u.pk for u in users])
+        users = [u for u in users if links[u.pk].within(school)]
     codes = {u.pk: get_random_string(CODE_LENGTH, CODE_ALPHABET) for u in users}
     with transaction.atomic():
-        Invitation.objects.filter(user__in=users).usable().update(revoked_at=now)
+        _revoke_codes(Invitation.objects.filter(user__in=users, student__isnull=True), by=by,
+                      reason="new letters were printed")
         Invitation.objects.bulk_create([
             Invitation(user=u, code_hash=invitation_hash(codes[u.pk]), school=school, created_by=by,
                        created_at=now, expires_at=now + timedelta(days=days))
@@ -159,12 +237,57 @@ def invitation_issue_many(*, users, by=None, school=None, days: int = INVITATION
     return {pk: invitation_format(code) for pk, code in codes.items()}
 
 
+# --- link codes (关联码) ------------------------------------------------------------------------------
+@transaction.atomic
+def link_code_issue(*, user, student, relation: str, by, school, days: int = INVITATION_DAYS) -> str:
+    """A one-time code with which the guardian `user`, signed in to their own account, links
+    `student`. For a guardian whose account belongs to another school as well: the school never
+    gets a way into that account. Earlier unused link codes for the same child stop working."""
+    now = timezone.now()
+    _revoke_codes(Invitation.objects.filter(user=user, student=student), by=by,
+                  reason="a new link code was issued")
+    code = get_random_string(CODE_LENGTH, CODE_ALPHABET)
+    Invitation.objects.create(user=user, student=student, relation=relation, code_hash=invitation_hash(code),
+                              school=school, created_by=by, expires_at=now + timedelta(days=days))
+    return invitation_format(code)
+
+
+@transaction.atomic
+def link_code_redeem(*, user, code: str):
+    """The signed-in guardian links the child of a link code. A code issued for another account is
+    answered exactly like a wrong code. Returns the guardianship."""
+    from schools.models import Guardianship
+
+    normalised = invitation_normalise(code)
+    if len(normalised) != CODE_LENGTH:
+        raise DomainError(_("The code has 10 letters and digits; check it against the letter."), field="code")
+    invitation = (Invitation.objects.usable().select_for_update()
+                  .filter(code_hash=invitation_hash(normalised), student__isnull=False, user=user)
+                  .select_related("student").first())
+    if invitation is None:
+        raise DomainError(_("This code is not valid. Check it against the letter, or ask the school for a new one."),
+                          field="code")
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    link, created = Guardianship.objects.get_or_create(
+        guardian=user, student=invitation.student,
+        defaults={"relation": invitation.relation or Guardianship.Relation.OTHER})
+    if not created and not link.active:
+        link.active = True
+        link.save(update_fields=["active"])
+    role_assign(user=user, role="parent")
+    audit_record(user=user, action=AuditEvent.Action.LINKED, obj=invitation.student,
+                 detail="the guardian linked the child with a link code")
+    return link
+
+
 def invitation_find(*, code: str) -> Invitation:
     """The invitation for a code, or DomainError saying what is wrong with it."""
     normalised = invitation_normalise(code)
     if len(normalised) != CODE_LENGTH:
         raise DomainError(_("The code has 10 letters and digits; check it against the letter."), field="code")
-    invitation = Invitation.objects.select_related("user").filter(code_hash=invitation_hash(normalised)).first()
+    invitation = Invitation.objects.select_related("user").filter(code_hash=invitation_hash(normalised),
+                                                                  student__isnull=True).first()
     if invitation is None or invitation.revoked_at is not None or not invitation.user.is_active:
         raise DomainError(_("This code is not valid. Check it against the letter, or ask the school for a new one."),
                           field="code")
@@ -190,15 +313,34 @@ def invitation_redeem(*, code: str, password: str):
                           field="code")
     user.set_password(password)
     user.save(update_fields=["password"])
-    Invitation.objects.filter(user=user).usable().update(revoked_at=now)
+    _revoke_codes(Invitation.objects.filter(user=user, student__isnull=True), by=user,
+                  reason="the account's password was set with another code")
     return user
 
 
 # --- staff -------------------------------------------------------------------------------------------
+def staff_account_check(*, school, phone: str, username: str = "", by=None) -> None:
+    """Refuse (audited, neutral message) an existing account that has links at another school. Call
+    it before the transaction that adds the member of staff, so that the refusal stays in the log."""
+    from .privacy import normalise_phone
+    from .selectors import account_links
+
+    if by is None or _sees_city(by):
+        return
+    phone = normalise_phone(phone)
+    username = (username or "").strip() or phone
+    existing = User.objects.filter(username=username).first()
+    if existing is None and username == phone:
+        existing = User.objects.filter(phone=phone).order_by("id").first()
+    if existing is not None and account_links(existing).elsewhere_than(school):
+        cross_school_refuse(by=by, school=school, account=existing, what="staff account")
+
+
 @transaction.atomic
 def staff_create(*, school, name: str, phone: str, username: str = "", by=None) -> tuple[User, bool]:
     """A staff account without a password (the person sets it with an invitation code), or the
-    existing account with this username: (user, created)."""
+    existing account with this username (or phone) when all its links are at this school:
+    (user, created)."""
     from .privacy import normalise_phone, validate_phone
 
     phone = normalise_phone(phone)
@@ -211,7 +353,13 @@ def staff_create(*, school, name: str, phone: str, username: str = "", by=None) 
         raise DomainError(_("The name is missing."), field="name")
     username = (username or "").strip() or phone
     existing = User.objects.filter(username=username).first()
+    if existing is None and username == phone:
+        existing = User.objects.filter(phone=phone).order_by("id").first()
     if existing is not None:
+        from .selectors import account_links
+
+        if by is not None and not _sees_city(by) and account_links(existing).elsewhere_than(school):
+            cross_school_refuse(by=by, school=school, account=existing, what="staff account")
         if existing.phone and existing.phone != phone:
             raise DomainError(_("The username %(value)s belongs to another person.") % {"value": username},
                               field="username")

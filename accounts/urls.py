@@ -10,4 +10,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("tokens/revoke/", views.revoke_tokens, name="revoke_tokens"),
     path("join/", views.join, name="join"),
+    path("link/", views.link_child, name="link_child"),
 ]

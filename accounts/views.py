@@ -81,3 +81,37 @@ def join(request: HttpRequest) -> HttpResponse:
                 return redirect("home")
         status = 400
     return render(request, "accounts/join.html", {"form": form}, status=status)
+
+
+@login_required
+def link_child(request: HttpRequest) -> HttpResponse:
+    """A guardian whose account belongs to one school links a child at another school with the link
+    code from that school's letter. Only the account the code was made for can use it; wrong codes
+    are counted like invitation codes."""
+    from shahe_afterschool.errors import DomainError
+
+    from . import throttle
+    from .forms import LinkChildForm
+    from .models import AuditEvent
+
+    form = LinkChildForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if throttle.is_blocked("invitation", request):
+            services.audit_record(request=request, action=AuditEvent.Action.LOCKED_OUT, object_type="invitation")
+            form.add_error(None, _("Too many wrong codes. Wait 15 minutes and try again, or ask the school."))
+            return render(request, "accounts/link_child.html", {"form": form}, status=429)
+        if form.is_valid():
+            try:
+                link = services.link_code_redeem(user=request.user, code=form.cleaned_data["code"])
+            except DomainError as exc:
+                throttle.record_failure("invitation", request)
+                services.audit_record(request=request, action=AuditEvent.Action.LOGIN_FAILED,
+                                      object_type="invitation", detail="wrong or spent link code")
+                form.add_error("code", str(exc.message))
+            else:
+                messages.success(request, _("%(student)s is now linked to your account.")
+                                 % {"student": link.student.name})
+                return redirect("home")
+        status = 400
+    return render(request, "accounts/link_child.html", {"form": form}, status=status)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import RoleAssignment
 from accounts.scoping import get_for_user, scope_of
-from accounts.services import invitation_issue, invitation_issue_many
+from accounts.services import NOT_HERE, invitation_issue, invitation_issue_many, link_code_issue
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
 
@@ -145,8 +145,9 @@ def staff_list(request: HttpRequest, pk: int) -> HttpResponse:
 def _staff_create(request, school, data):
     from django.db import transaction
 
-    from accounts.services import staff_create
+    from accounts.services import staff_account_check, staff_create
 
+    staff_account_check(school=school, phone=data["phone"], username=data["username"], by=request.user)
     with transaction.atomic():
         user, created = staff_create(school=school, name=data["name"], phone=data["phone"],
                                      username=data["username"], by=request.user)
@@ -207,11 +208,16 @@ def staff_deactivate(request: HttpRequest, pk: int, user_pk: int) -> HttpRespons
     school = selectors.school_admin_get(user=request.user, pk=pk)
     member = selectors.staff_member_get(school=school, user_pk=user_pk)
     try:
-        services.staff_deactivate(school=school, user=member, by=request.user)
-        messages.success(request, _("%(name)s was deactivated and signed out everywhere.")
-                         % {"name": member.get_full_name()})
+        deactivated = services.staff_deactivate(school=school, user=member, by=request.user)
     except DomainError as exc:
         messages.error(request, str(exc.message))
+    else:
+        if deactivated:
+            messages.success(request, _("%(name)s was deactivated and signed out everywhere.")
+                             % {"name": member.get_full_name()})
+        else:
+            messages.success(request, _("%(name)s's roles at this school have ended.")
+                             % {"name": member.get_full_name()})
     return redirect("schools:staff_detail", pk=school.pk, user_pk=member.pk)
 
 
@@ -240,12 +246,17 @@ def class_letters(request: HttpRequest, pk: int, class_pk: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
-            user, _created = services.guardian_add(school=school, student=data["student"], name=data["name"],
-                                                   phone=data["phone"], relation=data["relation"], by=request.user)
+            added = services.guardian_add(school=school, student=data["student"], name=data["name"],
+                                          phone=data["phone"], relation=data["relation"], by=request.user)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
-            if user.has_usable_password():
+            user = added.user
+            if not added.linked:
+                messages.warning(request, _("%(message)s The family can still link %(student)s themselves: print "
+                                            "the letters, and the letter with the link code goes home with the "
+                                            "child.") % {"message": NOT_HERE, "student": data["student"].name})
+            elif user.has_usable_password():
                 messages.success(request, _("%(name)s is linked to %(student)s; they already have an account.")
                                  % {"name": user.get_full_name(), "student": data["student"].name})
             else:
@@ -256,14 +267,22 @@ def class_letters(request: HttpRequest, pk: int, class_pk: int) -> HttpResponse:
                                     "username": user.username, "code": code})
             return redirect("schools:class_letters", pk=school.pk, class_pk=klass.pk)
     links = selectors.class_guardians(school=school, klass=klass)
-    codes = {}
+    pending = selectors.class_pending_links(school=school, klass=klass)
+    codes, link_letters = {}, []
     printing = request.method == "POST" and request.POST.get("action") == "print"
     if printing:
         codes = invitation_issue_many(users={link.guardian for link in links}, by=request.user, school=school)
+        link_letters = [
+            (invitation.student, link_code_issue(user=invitation.user, student=invitation.student,
+                                                 relation=invitation.relation, by=request.user, school=school))
+            for invitation in pending
+        ]
     return render(request, "schools/admin/class_letters.html", {
         "school": school, "klass": klass, "links": links, "printing": printing, "form": form,
         "letters": [(link, codes[link.guardian_id]) for link in links if link.guardian_id in codes],
+        "pending": pending, "link_letters": link_letters,
         "join_url": request.build_absolute_uri(reverse("accounts:join")),
+        "link_url": request.build_absolute_uri(reverse("accounts:link_child")),
     }, status=400 if form.errors else 200)
 
 

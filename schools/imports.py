@@ -239,6 +239,9 @@ class RosterPlan:
     changed_guardianships: list = field(default_factory=list)
     #: (row, student number) → pending objects resolved when written
     _links: list = field(default_factory=list)
+    #: (user, student, relation) of guardians whose accounts also belong to another school: never
+    #: linked by the import; each gets a link code (关联码) printed on the class letters instead
+    cross_school: list = field(default_factory=list)
 
     def summary(self) -> dict:
         return {
@@ -247,6 +250,7 @@ class RosterPlan:
             "guardian_accounts_new": len(self.new_users),
             "guardianships_new": len(self.new_guardianships) + len(self._links),
             "guardianships_updated": len(self.changed_guardianships),
+            "guardians_elsewhere": len(self.cross_school),
         }
 
 
@@ -313,11 +317,18 @@ def roster_plan(*, school: School, rows: list[dict]) -> RosterPlan:
                 plan.new_users.append(user)
 
     known_user_ids = [u.pk for u in users_by_phone.values() if u.pk]
+    # An account that also belongs to another school is never linked by a school (issue 17).
+    from accounts.selectors import account_links_many
+
+    links_of = account_links_many(known_user_ids)
+    elsewhere = {pk for pk, links in links_of.items() if links.elsewhere_than(school)}
     parent_roles = {
         a.user_id: a for a in RoleAssignment.objects.filter(
             user_id__in=known_user_ids, role=Role.PARENT, school__isnull=True, district__isnull=True)
     } if known_user_ids else {}
     for user in users_by_phone.values():
+        if user.pk in elsewhere:
+            continue
         assignment = parent_roles.get(user.pk) if user.pk else None
         if assignment is None:
             plan.new_parent_roles.append(user)
@@ -333,6 +344,10 @@ def roster_plan(*, school: School, rows: list[dict]) -> RosterPlan:
         student = students[row["student_number"]]
         for g in row["guardians"]:
             user = users_by_phone[g["phone"]]
+            if user.pk in elsewhere:
+                if (user.pk, student.pk) not in existing_links or not existing_links[(user.pk, student.pk)].active:
+                    plan.cross_school.append((user, student, g["relation"]))
+                continue
             link = existing_links.get((user.pk, student.pk)) if user.pk and student.pk else None
             if link is None:
                 plan._links.append((user, student, g["relation"]))
@@ -377,6 +392,20 @@ def roster_write(*, plan: RosterPlan, user, reason: str) -> None:
         bulk_create_with_history(new_links, Guardianship, **history)
     if plan.changed_guardianships:
         bulk_update_with_history(plan.changed_guardianships, Guardianship, ["relation", "active"], **history)
+    if plan.cross_school:
+        from accounts.models import AuditEvent
+        from accounts.services import link_code_issue
+
+        for guardian, student, relation in plan.cross_school:
+            # The code itself is printed later with the class letters (which issue a fresh one).
+            link_code_issue(user=guardian, student=student, relation=relation, by=user, school=student.school)
+        AuditEvent.objects.bulk_create([
+            AuditEvent(user=user, username=user.get_username() if user else "", action=AuditEvent.Action.REFUSED,
+                       object_type="accounts.user", object_id=str(guardian.pk),
+                       detail=f"roster import: guardian link to student {student.pk} at school {student.school_id} "
+                              "refused (the account has links at another school); a link code was issued")
+            for guardian, student, _relation in plan.cross_school
+        ])
 
 
 # --- staff --------------------------------------------------------------------------------------
@@ -447,6 +476,25 @@ def staff_check(*, school: School, table: Table) -> tuple[list, list, list]:
                                **(_("The username %(value)s belongs to another person.")
                                   % {"value": user.username}).as_json()})
                 rows.remove(r)
+    # An account that also belongs to another school is never attached by a school (issue 17): the
+    # same neutral words as the staff page, nothing about whose account it is.
+    from accounts.selectors import account_links_many
+
+    found = {}
+    for user in User.objects.filter(Q(username__in=[r["username"] for r in rows])
+                                    | Q(phone__in=[r["phone"] for r in rows])).order_by("id"):
+        found.setdefault(("u", user.username), user)
+        if user.phone:
+            found.setdefault(("p", user.phone), user)
+    links = account_links_many({u.pk for u in found.values()})
+    for r in list(rows):
+        user = found.get(("u", r["username"])) or (found.get(("p", r["phone"])) if r["username"] == r["phone"]
+                                                   else None)
+        if user is not None and links[user.pk].elsewhere_than(school):
+            errors.append({"row": r["row"], "column": STAFF_COLUMNS["phone"][0],
+                           **_("This phone number or username cannot be used here. Ask the education "
+                               "bureau.").as_json()})
+            rows.remove(r)
     if not table.rows:
         errors.append({"row": 1, "column": "", **_("The file has a header row but no staff.").as_json()})
     return rows, errors, []

@@ -160,3 +160,21 @@ def class_guardians(*, school: School, klass: HomeroomClass) -> list:
                                     student__status=Student.Status.ENROLLED)
         .select_related("guardian", "student").order_by("student__name_pinyin", "student_id", "id")
     )
+
+
+def class_pending_links(*, school: School, klass: HomeroomClass) -> list:
+    """The link codes (关联码) of a class's children that no guardian has used yet, the newest per
+    guardian and child: guardians whose accounts also belong to another school, who link the child
+    themselves. Who the guardian is is not shown to the school."""
+    from django.utils import timezone
+
+    from accounts.models import Invitation
+
+    newest = {}
+    for invitation in (
+        Invitation.objects.filter(school=school, student__homeroom_class=klass, student__isnull=False,
+                                  used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("student", "user").order_by("created_at")
+    ):
+        newest[(invitation.user_id, invitation.student_id)] = invitation
+    return sorted(newest.values(), key=lambda i: (i.student.name_pinyin, i.student_id))

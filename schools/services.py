@@ -1,6 +1,8 @@
 """Writes on schools: imports, staff roles, venues, terms. Views and commands call these."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -152,19 +154,33 @@ def staff_role_end(*, school: School, assignment: RoleAssignment, by) -> RoleAss
     return role_end(assignment=assignment)
 
 
-def staff_deactivate(*, school: School, user, by) -> None:
-    """Deactivate a member of staff: sessions and tokens end (accounts.services.user_deactivate).
-    Only someone whose roles are all at this school; never oneself."""
+@transaction.atomic
+def staff_deactivate(*, school: School, user, by) -> bool:
+    """A school lets a member of staff go: their roles at this school end (a homeroom teacher's classes
+    are freed). Only when the account has no link anywhere else is it deactivated too (sessions and
+    tokens end, accounts.services.user_deactivate); never oneself. Returns whether the account was
+    deactivated."""
+    from accounts.selectors import account_links
     from accounts.services import user_deactivate
 
     _require_school_admin(by, school)
     if user.pk == by.pk:
         raise DomainError(_("You cannot deactivate your own account."))
-    elsewhere = RoleAssignment.objects.filter(user=user, active=True).exclude(school=school).exclude(
-        role=Role.PARENT).exists()
-    if elsewhere or user.is_superuser:
+    if user.is_superuser:
         raise DomainError(_("This person also works elsewhere; ask the system administrator."))
+    for assignment in RoleAssignment.objects.filter(user=user, school=school, active=True):
+        if assignment.role == Role.HOMEROOM:
+            for klass in HomeroomClass.objects.filter(school=school, homeroom_teacher=user):
+                klass.homeroom_teacher = None
+                klass.save(update_fields=["homeroom_teacher"])
+        role_end(assignment=assignment)
+    audit_record(user=by, action=AuditEvent.Action.CHANGE, object_type="accounts.user", object_id=user.pk,
+                 detail=f"roles at school {school.pk} ended")
+    links = account_links(user)
+    if links.school_ids or links.beyond_schools:
+        return False
     user_deactivate(user=user)
+    return True
 
 
 # --- venues ---------------------------------------------------------------------------------------------
@@ -197,14 +213,32 @@ def term_save(*, by, term: Term | None = None, **values) -> Term:
 
 
 # --- guardians ------------------------------------------------------------------------------------------
+@dataclass
+class GuardianAdded:
+    """What adding a guardian did. `link_code` is set when the phone's account also belongs to
+    another school: nothing was linked, and the guardian links the child from their own account with
+    this code (printed on the letter the child takes home). Staff learn nothing about the account."""
+
+    user: object | None
+    created: bool
+    link_code: str = ""
+
+    @property
+    def linked(self) -> bool:
+        return not self.link_code
+
+
 @transaction.atomic
-def guardian_add(*, school: School, student, name: str, phone: str, relation: str, by):
+def guardian_add(*, school: School, student, name: str, phone: str, relation: str, by) -> GuardianAdded:
     """Link a guardian to a child, creating the parent account (username = phone, no password) when
-    there is none with this phone; returns (user, created). The same phone at another school links
-    the same account, so one parent sees children in two schools."""
+    there is none with this phone. An account that has links at another school is never linked by a
+    school's staff: a link code goes home with the child instead (accounts.services.link_code_issue),
+    and the refusal is in the audit log for the bureau."""
     from django.contrib.auth import get_user_model
 
     from accounts.privacy import normalise_phone, validate_phone
+    from accounts.selectors import account_links
+    from accounts.services import link_code_issue
 
     from .models import Guardianship
 
@@ -228,10 +262,16 @@ def guardian_add(*, school: School, student, name: str, phone: str, relation: st
         user = User(username=phone, phone=phone, name=name)
         user.set_unusable_password()
         user.save()
+    elif not scope_of(by).is_admin and account_links(user).elsewhere_than(school):
+        audit_record(user=by, action=AuditEvent.Action.REFUSED, object_type="accounts.user", object_id=user.pk,
+                     detail=f"guardian link to student {student.pk} at school {school.pk} refused: the account "
+                            "has links at another school; a link code was issued")
+        code = link_code_issue(user=user, student=student, relation=relation, by=by, school=school)
+        return GuardianAdded(user=None, created=False, link_code=code)
     role_assign(user=user, role=Role.PARENT)
     link, new = Guardianship.objects.get_or_create(guardian=user, student=student,
                                                    defaults={"relation": relation})
     if not new and (link.relation != relation or not link.active):
         link.relation, link.active = relation, True
         link.save(update_fields=["relation", "active"])
-    return user, created
+    return GuardianAdded(user=user, created=created)

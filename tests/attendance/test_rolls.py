@@ -40,6 +40,9 @@ def test_the_task_twice_creates_each_roll_once(att, club):
     assert club_roll.teacher == att.homeroom and club_roll.starts_at == datetime.time(17, 0)
 
 
+#: A Wednesday of the test term: the `att` fixture creates "today's" rolls, so today must be neither of
+#: the days this test asserts about (the Tuesday and the Saturday of the same week).
+@pytest.mark.time_machine(datetime.datetime(2026, 12, 2, 15, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8))))
 def test_days_without_service_get_no_roll(att, club):
     saturday = MONDAY + datetime.timedelta(days=5)
     tuesday = MONDAY + datetime.timedelta(days=1)

@@ -194,6 +194,12 @@ def test_create_classes_option_creates_grade_and_class(world):
 
 
 def test_parent_with_children_in_two_schools_gets_one_account(world):
+    """School B's import never links school A's parent: it issues a link code (printed on B's class
+    letters), and the parent, signed in to the one account, links the child at B themselves."""
+    from accounts.models import AuditEvent
+    from accounts.services import link_code_issue, link_code_redeem
+    from schools.selectors import class_pending_links
+
     principal_b = UserFactory(username="principal_b")
     give_role(principal_b, Role.PRINCIPAL, school=world.school_b)
     services.import_apply(batch_id=preview(world, xlsx_file([
@@ -202,8 +208,16 @@ def test_parent_with_children_in_two_schools_gets_one_account(world):
                                       data=csv_file([roster_row("P9", klass=world.class_b.name,
                                                                 phone="139-5555-0000")]))
     assert batch_b.summary["guardian_accounts_new"] == 0
+    assert batch_b.summary["guardians_elsewhere"] == 1
     services.import_apply(batch_id=batch_b.pk, user=principal_b)
     parent = User.objects.get(username="13955550000")
+    assert list(parent.guardianships.filter(active=True).values_list("student__school__name", flat=True)) == [
+        world.school_a.name]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.REFUSED, object_id=str(parent.pk)).exists()
+    [pending] = class_pending_links(school=world.school_b, klass=world.class_b)
+    code = link_code_issue(user=pending.user, student=pending.student, relation=pending.relation, by=principal_b,
+                           school=world.school_b)  # what printing B's letters does
+    link_code_redeem(user=parent, code=code)
     assert sorted(parent.guardianships.values_list("student__school__name", flat=True)) == sorted(
         [world.school_a.name, world.school_b.name])
     assert parent.role_assignments.filter(role=Role.PARENT).count() == 1
