@@ -10,6 +10,10 @@ from schools.models import District, Grade, Guardianship, HomeroomClass, School,
 
 PASSWORD = "correct-horse-42"
 
+#: A school day inside TermFactory's term (Wednesday 2026-12-02, 15:00 in Shanghai), for tests whose
+#: outcome depends on "today" being in the term: `@pytest.mark.time_machine(IN_TERM)`.
+IN_TERM = datetime.datetime(2026, 12, 2, 15, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -26,6 +26,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 REDIS_URL = env_str("REDIS_URL")
+#: Tests only: keep the SQLite test database in this file (so that `pytest --reuse-db` skips the
+#: migrations on the next run, as the date matrix does for each of its dates).
+TEST_SQLITE_FILE = env_str("TEST_SQLITE_FILE")
 SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")

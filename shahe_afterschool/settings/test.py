@@ -1,4 +1,5 @@
 """The test run: fast hashing, tasks in process, e-mail in memory."""
+from . import env
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -11,3 +12,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if env.TEST_SQLITE_FILE and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": env.TEST_SQLITE_FILE}  # noqa: F405
