@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import services, throttle
 from .forms import LoginForm
 from .home import home_url_for
 from .scoping import scope_of
@@ -23,8 +23,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        from . import throttle
-
         if not throttle.attempt("login", request, limit=settings.LOGIN_RATE_LIMIT, window=settings.LOGIN_RATE_WINDOW):
             # The form is not checked (no password is tried): a fresh one, with the username kept.
             form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")[:150]})
@@ -78,7 +76,6 @@ def join(request: HttpRequest) -> HttpResponse:
 
     from shahe_afterschool.errors import DomainError
 
-    from . import throttle
     from .forms import JoinForm
     from .models import AuditEvent
 
