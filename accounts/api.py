@@ -2,12 +2,12 @@ from axes.exceptions import AxesBackendPermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
+
+from shahe_afterschool.throttling import AnonRateThrottle
 
 from . import services
 from .models import RoleAssignment
@@ -27,7 +27,9 @@ class MeSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """`POST {"username", "password"}` → `{"token"}`. Five failures lock the account and address."""
+    """`POST {"username", "password"}` → `{"token"}`. Failed sign-ins lock as on the sign-in page
+    (django-axes: per account and address, per address, per account); calls are limited per client
+    address (the "anon" rate)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -48,13 +50,14 @@ class TokenView(APIView):
         # a plain failure, so the flag is how the API tells "locked" from "wrong password".
         if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
             return Response(
-                {"detail": _("Too many failed sign-ins. This account is locked for 15 minutes.")},
+                {"detail": _("Too many failed sign-ins: sign-in is locked for 15 minutes for this account or this "
+                             "network.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         if not valid:
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
         user = serializer.validated_data["user"]
-        token, _created = Token.objects.get_or_create(user=user)
+        token = services.token_for(user=user)
         services.audit_record(request=request, user=user, action="login", detail="api token")
         return Response({"token": token.key})
 

@@ -1,12 +1,14 @@
 """Writes on accounts: roles, deactivation, audit."""
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,16 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
 from shahe_afterschool.errors import DomainError
+from shahe_afterschool.middleware import client_ip
 
 from .models import AuditEvent, Invitation, RoleAssignment, UserSession
 
 User = get_user_model()
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(*, request=None, user=None, action: str, obj=None, object_type: str = "", object_id="",
@@ -375,6 +372,58 @@ def staff_create(*, school, name: str, phone: str, username: str = "", by=None) 
     return user, True
 
 
+# --- API tokens ----------------------------------------------------------------------------------
+#: A staff token's last use is noted (in the cache) at most this often, as the staff session is written.
+TOKEN_SEEN_INTERVAL = 60
+
+
+def _token_seen_key(key: str) -> str:
+    return "api-token-seen:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _token_drop(token) -> bool:
+    cache.delete(_token_seen_key(token.key))
+    Token.objects.filter(pk=token.pk).delete()
+    return False
+
+
+def token_use(*, token, now=None) -> bool:
+    """Whether an API token may still be used; an expired one is deleted. Every token ends
+    API_TOKEN_TTL after its creation. A staff member's token follows the staff session policy
+    (accounts.middleware): it ends STAFF_SESSION_IDLE_SECONDS after its last use and
+    STAFF_SESSION_MAX_SECONDS after its creation. The last use is kept in the cache (Redis in
+    production; losing it only ends staff tokens older than the idle time, as if unused)."""
+    now = now or timezone.now()
+    if token.created <= now - settings.API_TOKEN_TTL:
+        return _token_drop(token)
+    if not token.user.scope.is_staff_member:
+        return True
+    stamp, created = now.timestamp(), token.created.timestamp()
+    key = _token_seen_key(token.key)
+    seen = cache.get(key)
+    last = created if seen is None else seen
+    if stamp - created > settings.STAFF_SESSION_MAX_SECONDS or stamp - last > settings.STAFF_SESSION_IDLE_SECONDS:
+        return _token_drop(token)
+    if seen is None or stamp - seen >= TOKEN_SEEN_INTERVAL:
+        cache.set(key, stamp, timeout=settings.STAFF_SESSION_IDLE_SECONDS)
+    return True
+
+
+def token_for(*, user) -> Token:
+    """The token a sign-in through the API hands out: the account's current one, or a new one when
+    that has expired (token_use)."""
+    token = Token.objects.filter(user=user).first()
+    if token is not None:
+        token.user = user  # the caller's object: its scope is computed once
+        if token_use(token=token):
+            return token
+    token, _created = Token.objects.get_or_create(user=user)
+    token_use(token=token)
+    return token
+
+
 def token_revoke(*, user) -> int:
+    keys = list(Token.objects.filter(user=user).values_list("key", flat=True))
+    cache.delete_many([_token_seen_key(key) for key in keys])
     deleted, _ = Token.objects.filter(user=user).delete()
     return deleted

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -6,18 +7,42 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import services, throttle
 from .forms import LoginForm
 from .home import home_url_for
 from .scoping import scope_of
 
 
 class LoginView(auth_views.LoginView):
-    """Sign-in. Django rotates the session id on login (cycle_key), so a fixed session is useless."""
+    """Sign-in. Django rotates the session id on login (cycle_key), so a fixed session is useless.
+    Failed sign-ins lock through django-axes (settings: AXES_*); on top of that one address may send
+    at most LOGIN_RATE_LIMIT attempts, right or wrong, a minute (accounts.throttle)."""
 
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if not throttle.attempt("login", request, limit=settings.LOGIN_RATE_LIMIT, window=settings.LOGIN_RATE_WINDOW):
+            # The form is not checked (no password is tried): a fresh one, with the username kept.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")[:150]})
+            refused = _("Too many sign-in attempts from this network. Wait a minute and try again.")
+            return self.render_to_response(self.get_context_data(form=form, refused=refused), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign-out; with `revoke_tokens` also deletes the account's API tokens (every tablet and app that
+    signed in with them must sign in again)."""
+
+    def post(self, request, *args, **kwargs):
+        count = None
+        if request.POST.get("revoke_tokens") and request.user.is_authenticated:
+            count = services.token_revoke(user=request.user)
+        response = super().post(request, *args, **kwargs)
+        if count is not None:
+            messages.success(request, _("Signed out. API tokens revoked: %(count)d.") % {"count": count})
+        return response
 
 
 @login_required
@@ -51,7 +76,6 @@ def join(request: HttpRequest) -> HttpResponse:
 
     from shahe_afterschool.errors import DomainError
 
-    from . import throttle
     from .forms import JoinForm
     from .models import AuditEvent
 

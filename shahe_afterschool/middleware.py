@@ -6,6 +6,7 @@ otherwise; the response carries it back in `X-Request-ID`. The line has the meth
 its query string (which may hold names or phone numbers), the status, the duration and the user's
 id: never a name, phone number or any other personal data.
 """
+import ipaddress
 import logging
 import time
 
@@ -58,15 +59,30 @@ class RequestLogMiddleware:
 
 
 def client_ip(request) -> str | None:
-    """The client's address for django-axes (AXES_CLIENT_IP_CALLABLE). Behind nginx every request comes
-    from nginx's address, so failed sign-ins would be counted per load balancer: when the direct peer
-    is one of TRUSTED_PROXY_IPS, the address nginx puts in X-Real-IP is used instead. A client cannot
-    forge it: the header is believed only from a trusted proxy, and nginx overwrites it."""
+    """The client's address: the one function every throttle, lockout and audit row uses (django-axes
+    through AXES_CLIENT_IP_CALLABLE, DRF's throttles through shahe_afterschool.throttling, the
+    invitation-code and sign-in throttles in accounts.throttle, and accounts.services.audit_record).
+
+    Behind nginx every request comes from nginx's address, so a limit keyed on it would be shared by
+    the whole city: when the direct peer is one of TRUSTED_PROXY_IPS, the address nginx puts in
+    X-Real-IP is used instead. A client cannot forge it: the header is believed only from a trusted
+    proxy, and nginx overwrites it. X-Forwarded-For is never read: a client writes what it likes there.
+    Takes a Django or a DRF request; None (no request, as in a task) gives None."""
     from django.conf import settings
 
-    remote = request.META.get("REMOTE_ADDR")
+    if request is None:
+        return None
+    remote = request.META.get("REMOTE_ADDR") or None
     if remote and remote in getattr(settings, "TRUSTED_PROXY_IPS", ()):
-        forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+        forwarded = _valid_address(request.META.get("HTTP_X_REAL_IP", ""))
         if forwarded:
             return forwarded
     return remote
+
+
+def _valid_address(value: str) -> str | None:
+    """The address in `value`, or None when it is not one (an audit row's inet column refuses junk)."""
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None

@@ -201,6 +201,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "shahe_afterschool.api.exception_handler",
+    # Throttles key anonymous calls on the client's address behind nginx too, never on a client-sent
+    # X-Forwarded-For (shahe_afterschool.throttling); only anonymous endpoints (the token) are limited.
+    "DEFAULT_THROTTLE_CLASSES": ["shahe_afterschool.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }
 SPECTACULAR_SETTINGS = {
@@ -220,11 +223,25 @@ API_TOKEN_TTL = timedelta(days=14)
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# django-axes: 5 failures lock the account *and* the address for 15 minutes.
+# django-axes: failed sign-ins (web page and API token) within 15 minutes lock
+# - one account from one address after 5 (AXES_FAILURE_LIMIT),
+# - one address, whatever the usernames, after 20 (password spraying),
+# - one account, from whatever addresses, after 10;
+# for 15 minutes from the last failure. Counted for any username, existing or not, and answered with
+# the same page, so a lock tells nothing about whether an account exists. The per-parameter limits
+# are SIGN_IN_FAILURE_LIMITS (accounts.lockout.LockoutHandler: axes has one limit for all). Unlock:
+# the admin's "Access attempts" (delete the rows) or `manage.py axes_reset_username NAME` /
+# `axes_reset_ip ADDRESS`. A successful sign-in clears only that account's failures from that address.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+SIGN_IN_FAILURE_LIMITS = {"ip_address": 20, "username": 10}
 AXES_RESET_ON_SUCCESS = True
+# The sign-in page also refuses more than LOGIN_RATE_LIMIT attempts (right or wrong) a minute from one
+# address (accounts.views.LoginView); the API token has DRF's "anon" rate.
+LOGIN_RATE_LIMIT = 30
+LOGIN_RATE_WINDOW = 60
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 

@@ -9,11 +9,35 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 ALLOW_DEMO_DATA = False
-if not env.SECRET_KEY or env.SECRET_KEY.startswith("dev-only"):
-    raise ImproperlyConfigured("SECRET_KEY must be set in production.")
-SECRET_KEY = env.SECRET_KEY
-if not env.ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
+
+#: Keys that are published (the development default, the example env file): never a production secret.
+KNOWN_KEY_PREFIXES = ("dev-only", "change-me", "django-insecure-")
+
+
+def check_secret_key(key: str) -> str:
+    """A production SECRET_KEY: set, at least 50 characters of at least 5 different ones (Django's
+    own rule, security.W009), and not a published key."""
+    if not key:
+        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+    if len(key) < 50 or len(set(key)) < 5:
+        raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters in production.")
+    if key.startswith(KNOWN_KEY_PREFIXES):
+        raise ImproperlyConfigured("SECRET_KEY is the development or example key: set a new random one in production.")
+    return key
+
+
+def check_allowed_hosts(hosts: list[str]) -> list[str]:
+    """Production's host names come from ALLOWED_HOSTS in the environment: the development default
+    (127.0.0.1, localhost, testserver) never applies, and "*" is refused."""
+    if not hosts:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
+    if "*" in hosts:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's hosts in production, not '*'.")
+    return hosts
+
+
+SECRET_KEY = check_secret_key(env.SECRET_KEY)
+ALLOWED_HOSTS = check_allowed_hosts(env.env_list("ALLOWED_HOSTS"))  # no default here
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True

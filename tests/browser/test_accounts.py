@@ -183,3 +183,27 @@ def test_revoking_api_tokens_asks_first(tablet, sign_in, site, demo_user, check_
     expect(tablet.get_by_role("alert")).to_contain_text(site.t("API tokens revoked: %(count)d.") % {"count": 1})
     assert not Token.objects.filter(user=teacher).exists()
     check_page(tablet, "profile-tokens-revoked", axe=True)
+
+
+@pytest.mark.parametrize(("device", "lang"), [("phone", "zh-hans"), ("tablet", "en"), ("desktop", "zh-hans")],
+                         indirect=["lang"])
+def test_signing_out_can_also_sign_out_every_tablet_and_app(request, device, sign_in, site, demo_user, check_page):
+    """The sign-out button's menu offers to revoke the API tokens too (issue #17, item 10)."""
+    from rest_framework.authtoken.models import Token
+
+    tablet = request.getfixturevalue(device)
+    teacher = demo_user("homeroom1")
+    Token.objects.get_or_create(user=teacher)
+    sign_in(tablet, "homeroom1")
+    open_menu(tablet)
+    tablet.get_by_role("button", name=site.t("More options")).click()
+    revoke = tablet.get_by_role("button", name=site.t("Also sign out every tablet and app (revoke API tokens)"))
+    expect(revoke).to_be_visible()
+    check_page(tablet, "sign-out-options", axe=True)
+    with tablet.expect_navigation():
+        revoke.click()
+    expect(tablet).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(tablet.get_by_role("alert")).to_contain_text(
+        site.t("Signed out. API tokens revoked: %(count)d.") % {"count": 1})
+    assert not Token.objects.filter(user=teacher).exists()
+    check_page(tablet, "signed-out-tokens-revoked")

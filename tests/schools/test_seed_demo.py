@@ -52,7 +52,7 @@ def test_seed_demo_is_deterministic():
 
 def test_seed_demo_refuses_under_production_settings():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shahe_afterschool.settings.production",
-           "SECRET_KEY": "s" * 60, "ALLOWED_HOSTS": "example.cn"}
+           "SECRET_KEY": "a-real-secret-" + "s" * 60, "ALLOWED_HOSTS": "example.cn"}
     result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
