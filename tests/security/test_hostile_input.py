@@ -270,3 +270,28 @@ def test_pages_with_huge_and_odd_ids_never_answer_500(world, client):
     client.force_login(world.parent_a)
     for value in (str(HUGE), "²", arabic_indic(1)):
         assert client.post(reverse("clubs:choose"), {"student": value, "club": value, "rank": value}).status_code < 500
+
+
+def _refused(response, value) -> bool:
+    page = response.content.decode()
+    return f"“{value}” is not a valid value" in page or f"Select a valid choice. {value} is not one" in page
+
+
+@pytest.mark.time_machine("2026-01-05T17:00+08:00")
+@pytest.mark.parametrize("value", [str(HUGE), "²", "-1"])
+def test_object_pickers_with_huge_ids_are_a_form_error_not_500(world, client, value):
+    """The checkbox lists of people (staff involved, inspectors, a club's teachers): Django's
+    ModelMultipleChoiceField sent a huge id to the database (`IN (...)`: OverflowError)."""
+    o.safety_objects(world)
+    o.clubs_objects(world)
+    client.force_login(world.principal)
+    response = client.post(reverse("safety:incident_edit", args=[world.incident_a.pk]), {
+        "type": "injury", "severity": "1", "occurred_at": "2026-01-05 16:00", "description": "x", "staff": [value]},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and _refused(response, value)
+    response = client.post(reverse("clubs:edit", args=[world.club_a_draft.pk]), {"teachers": [value]})
+    assert response.status_code in (200, 302, 403, 404, 409)
+    client.force_login(world.bureau)
+    response = client.post(reverse("safety:inspection_new"), {
+        "school": world.school_a.pk, "inspected_on": "2026-01-05", "inspectors": [value]}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and _refused(response, value)
