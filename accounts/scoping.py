@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Model, QuerySet
+from django.db.models import IntegerField, Model, QuerySet
 from django.http import Http404
+
+from shahe_afterschool.ids import parse_id
 
 from .roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES, Role
 
@@ -102,8 +104,13 @@ def scope_of(user) -> Scope:
 
 
 def get_for_user(queryset: QuerySet, user, pk) -> Model:
-    """The object with this pk if the user may see it, else 404 (also for a malformed pk)."""
+    """The object with this pk if the user may see it, else 404 (also for a malformed pk: an integer
+    key given as text must be ASCII digits within range, not `"٣٣"` that `int()` would read as 33)."""
     visible = queryset.visible_to(user)
+    if isinstance(pk, str) and isinstance(visible.model._meta.pk, IntegerField):
+        pk = parse_id(pk)
+        if pk is None:
+            raise Http404
     try:
         return visible.get(pk=pk)
     except (visible.model.DoesNotExist, ValueError, TypeError) as exc:

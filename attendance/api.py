@@ -20,6 +20,8 @@ from rest_framework.response import Response
 from accounts.scoping import get_for_user
 from enrollment.idempotency import idempotent
 from schools.models import Student
+from shahe_afterschool.api import IdField
+from shahe_afterschool.ids import parse_id
 
 from . import selectors, services
 from .models import CustodyEvent, Mark, Roll
@@ -96,8 +98,10 @@ class RollViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         day = _date_param(request.query_params.get("date"))
         school = request.query_params.get("school")
-        if school not in (None, "") and not str(school).isdigit():
-            raise ValidationError({"school": [_("Enter a whole number.")]})
+        if school not in (None, ""):
+            school = parse_id(school)
+            if school is None:
+                raise ValidationError({"school": [_("Enter a whole number.")]})
         qs = selectors.roll_list(user=request.user, date=day, school_id=school or None)
         page = self.paginate_queryset(qs)
         counts = selectors.roll_counts(page)
@@ -138,15 +142,15 @@ class RollViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CustodyEventInSerializer(serializers.Serializer):
-    student = serializers.IntegerField()
+    student = IdField()
     date = serializers.DateField(required=False)
     kind = serializers.CharField(max_length=24, help_text=KIND_HELP)
     to_person = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                       help_text="pickup: the name or phone of the adult collecting the child")
-    guardian = serializers.IntegerField(required=False, help_text="pickup: the guardian's user id")
-    pickup_person = serializers.IntegerField(required=False, help_text="pickup: an authorised pickup person id")
-    to_user = serializers.IntegerField(required=False, help_text="handover: the receiving teacher's user id")
-    roll = serializers.IntegerField(required=False, help_text="handover: the receiving roll")
+    guardian = IdField(required=False, help_text="pickup: the guardian's user id")
+    pickup_person = IdField(required=False, help_text="pickup: an authorised pickup person id")
+    to_user = IdField(required=False, help_text="handover: the receiving teacher's user id")
+    roll = IdField(required=False, help_text="handover: the receiving roll")
     relation = serializers.CharField(required=False, allow_blank=True, max_length=32)
     at = serializers.DateTimeField(required=False)
 

@@ -15,6 +15,7 @@ from accounts.privacy import mask_phone
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
 from schools.models import Guardianship, School, Student
+from shahe_afterschool.ids import parse_id
 
 from .models import (
     HELD_STATUSES,
@@ -128,7 +129,8 @@ def roll_counts(rolls) -> dict[int, dict]:
 def school_for_day(*, user, school_id) -> School:
     """The school whose day the user may see: staff of the school (else 404)."""
     scope = scope_of(user)
-    school = School.objects.filter(pk=school_id).first() if str(school_id).isdigit() else None
+    pk = parse_id(school_id)
+    school = School.objects.filter(pk=pk).first() if pk else None
     if school is None or not (scope.is_admin or school.pk in scope.staff_school_ids):
         raise Http404
     return school

@@ -20,6 +20,7 @@ from accounts.scoping import scope_of
 from notices.services import notify
 from schools.models import Guardianship, School, Student, Term
 from shahe_afterschool.errors import ConflictError, DomainError
+from shahe_afterschool.ids import parse_id
 
 from .models import CustodyEvent, DayClose, DutyRota, Leave, Mark, PatrolLog, PickupRefusal, Roll
 
@@ -164,9 +165,9 @@ def marks_record(*, roll: Roll, user, marks, roll_student_ids: set[int]) -> dict
         student = item.get("student")
         status = item.get("status")
         client_id = item.get("client_id")
-        if isinstance(student, bool) or not isinstance(student, int | str) or not str(student).isdigit():
+        student = parse_id(student)
+        if student is None:
             raise DomainError(_("Mark %(n)d: the student must be a number.") % {"n": i})
-        student = int(student)
         if student not in roll_student_ids:
             raise DomainError(_("Mark %(n)d: this child is not on the roll.") % {"n": i})
         if status not in Mark.Status.values:

@@ -24,6 +24,7 @@ from accounts.services import audit_read_many
 from accounts.text import join_list
 from schools.models import Student, Venue
 from shahe_afterschool.errors import DomainError
+from shahe_afterschool.ids import parse_id, parse_ids
 
 from . import selectors, services
 from .models import CustodyEvent, DutyRota, Leave, Mark, PatrolLog
@@ -167,10 +168,10 @@ def pickup(request, school_id):
     to_name = (request.POST.get("to_person") or "").strip()
     kind = request.POST.get("kind") or CustodyEvent.Kind.PICKUP
     guardian_id = person_id = None
-    if who.startswith("guardian:") and who[9:].isdigit():
-        guardian_id = int(who[9:])
-    elif who.startswith("person:") and who[7:].isdigit():
-        person_id = int(who[7:])
+    if who.startswith("guardian:"):
+        guardian_id = parse_id(who[9:])
+    elif who.startswith("person:"):
+        person_id = parse_id(who[7:])
     try:
         services.custody_record(user=request.user, student=student, date=day, kind=kind, to_name=to_name,
                                 guardian_id=guardian_id, pickup_person_id=person_id)
@@ -204,7 +205,7 @@ def patrol(request, school_id):
     day = timezone.localdate()
     school = _console_school(request, school_id, day)
     if request.method == "POST":
-        venue = Venue.objects.filter(school=school, pk=request.POST.get("venue") or 0).first()
+        venue = Venue.objects.filter(school=school, pk=parse_id(request.POST.get("venue")) or 0).first()
         try:
             services.patrol_record(user=request.user, school=school, note=request.POST.get("note", ""),
                                    place=request.POST.get("place", ""), venue=venue)
@@ -229,12 +230,12 @@ def rota(request, school_id):
     if request.method == "POST":
         if not is_principal:
             raise PermissionDenied
-        leader = leaders.filter(pk=request.POST.get("leader") or 0).first()
+        leader = leaders.filter(pk=parse_id(request.POST.get("leader")) or 0).first()
         if leader is None:
             messages.error(request, _("Choose a duty leader."))
         else:
             teachers = selectors.staff_of_school(school, Role.TEACHER).filter(
-                pk__in=[t for t in request.POST.getlist("teachers") if t.isdigit()])
+                pk__in=parse_ids(request.POST.getlist("teachers")))
             try:
                 services.rota_set(user=request.user, school=school, date=_day(request), leader=leader,
                                   teachers=teachers)

@@ -7,6 +7,8 @@ from rest_framework.response import Response
 
 from accounts.scoping import get_for_user
 from schools.models import Student
+from shahe_afterschool.api import IdField
+from shahe_afterschool.ids import parse_id, parse_int
 
 from . import allocation, selectors
 from .models import Club, ClubChoice, ClubSlot
@@ -42,7 +44,7 @@ class ClubSerializer(serializers.ModelSerializer):
 
 
 class ChoiceInSerializer(serializers.Serializer):
-    student = serializers.IntegerField()
+    student = IdField()
     rank = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3)
 
 
@@ -75,9 +77,9 @@ class ClubViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         params = self.request.query_params
-        school = params.get("school") if (params.get("school") or "").isdigit() else None
+        school = parse_id(params.get("school"))
         category = (params.get("category") or "").strip()[:32] or None
-        grade = params.get("grade") if (params.get("grade") or "").isdigit() else None
+        grade = parse_int(params.get("grade"))
         if self.action == "list" and params.get("menu") in ("1", "true"):
             return selectors.club_menu(user=self.request.user, school_id=school, category=category, grade=grade)
         status_ = params.get("status") if params.get("status") in {c[0] for c in Club._meta.get_field(

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from shahe_afterschool.forms import ModelMultipleChoiceField
+
 from .models import Club, ClubType, ServicePlan, Weekday
 
 
@@ -27,7 +29,7 @@ class ServicePlanForm(forms.ModelForm):
 
 
 class ClubForm(forms.ModelForm):
-    teachers = forms.ModelMultipleChoiceField(label=_("Teachers"), queryset=get_user_model().objects.none(),
+    teachers = ModelMultipleChoiceField(label=_("Teachers"), queryset=get_user_model().objects.none(),
                                               required=False, widget=forms.CheckboxSelectMultiple)
 
     class Meta:

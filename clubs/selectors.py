@@ -15,6 +15,7 @@ from accounts.models import RoleAssignment
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
 from schools.models import School, Student, Venue
+from shahe_afterschool.ids import parse_id
 
 from .bookings import resource_labels
 from .models import Club, ClubCategory, ClubChoice, ReviewStatus, ServicePlan
@@ -44,8 +45,8 @@ def club_list(*, user, school_id=None, category=None, status=None, term=None) ->
         qs = qs.filter(school_id=school_id)
     if category:
         category = str(category)
-        if category.isdigit():
-            qs = qs.filter(club_type__category_id=category)
+        if category.isdigit():  # an id (any other script's digits or beyond 64 bits match nothing)
+            qs = qs.filter(club_type__category_id=parse_id(category) or 0)
         elif re.fullmatch(r"[a-z0-9_-]{1,32}", category):
             qs = qs.filter(club_type__category__code=category)
         else:  # not a category code (e.g. a NUL byte PostgreSQL would refuse): nothing matches

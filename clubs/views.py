@@ -18,6 +18,7 @@ from accounts.scoping import get_for_user, scope_of
 from schools.models import School, Student, Term, Venue
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
+from shahe_afterschool.ids import parse_id, parse_int
 
 from . import allocation, selectors, services
 from .forms import ChoiceWindowForm, ClubForm, ClubTypeForm, ReturnForm, ServicePlanForm, SlotFormSet
@@ -28,7 +29,7 @@ PER_PAGE_LIMIT = 500
 
 def _term(request) -> Term:
     term_id = request.GET.get("term") or request.POST.get("term")
-    term = Term.objects.filter(pk=term_id).first() if term_id and str(term_id).isdigit() else None
+    term = Term.objects.filter(pk=parse_id(term_id)).first() if parse_id(term_id) else None
     term = term or Term.current()
     if term is None:
         raise Http404
@@ -352,15 +353,13 @@ def menu(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def menu_choose(request: HttpRequest) -> HttpResponse:
-    child = Student.objects.visible_to(request.user).filter(pk=request.POST.get("student") or 0).first() \
-        if (request.POST.get("student") or "").isdigit() else None
-    raw_club = request.POST.get("club") or ""
-    if child is None or not raw_club.isdigit():
+    child_id, club_id = parse_id(request.POST.get("student")), parse_id(request.POST.get("club"))
+    child = Student.objects.visible_to(request.user).filter(pk=child_id).first() if child_id else None
+    if child is None or club_id is None:
         messages.error(request, _("Choose a child and a club."))
         return redirect("clubs:menu")
-    club = selectors.club_get_for_user(user=request.user, pk=raw_club)
-    raw_rank = request.POST.get("rank") or ""
-    rank = int(raw_rank) if raw_rank.isdigit() else None
+    club = selectors.club_get_for_user(user=request.user, pk=club_id)
+    rank = parse_int(request.POST.get("rank"))
     try:
         choice = allocation.choice_make(user=request.user, student=child, club=club, rank=rank)
         messages.success(request, _("%(club)s: %(status)s") % {"club": club.name,

@@ -12,6 +12,8 @@ from rest_framework.response import Response
 
 from accounts.services import audit_read_many
 from schools.models import Student, Term
+from shahe_afterschool.api import IdField
+from shahe_afterschool.ids import parse_int
 
 from . import selectors, services
 from .idempotency import idempotent
@@ -41,9 +43,10 @@ class LetterViewSet(viewsets.ReadOnlyModelViewSet):
         value = self.request.query_params.get(name)
         if value in (None, ""):
             return None
-        if not value.isdigit():
+        number = parse_int(value)
+        if number is None:
             raise ValidationError({name: [_("Enter a whole number.")]})
-        return int(value)
+        return number
 
     @extend_schema(parameters=[OpenApiParameter("school", int), OpenApiParameter("term", int)])
     def list(self, request, *args, **kwargs):
@@ -153,12 +156,12 @@ class PriorityGroupsField(serializers.ListField):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    student = serializers.IntegerField()
-    term = serializers.IntegerField(required=False)
+    student = IdField()
+    term = IdField(required=False)
     sessions = serializers.ListField(child=serializers.ChoiceField(choices=Session.choices), allow_empty=False)
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=5), allow_empty=False)
     priority_groups = PriorityGroupsField(required=False, default=list)
-    letter = serializers.IntegerField()
+    letter = IdField()
     letter_acknowledged = serializers.BooleanField(default=False)
     pickup_plan = serializers.ChoiceField(choices=Application.Pickup.choices, default=Application.Pickup.GUARDIAN)
     departure_time = serializers.TimeField(required=False, allow_null=True, default=None)
@@ -170,7 +173,7 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class ClaimDecisionSerializer(serializers.Serializer):
-    claim = serializers.IntegerField()
+    claim = IdField()
     verified = serializers.BooleanField()
 
 

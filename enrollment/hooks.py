@@ -2,7 +2,8 @@
 
 - privacy: the child's applications, priority claims, placements and pickup persons in the
   guardian's data download; a retention scrubber for the free text naming the child; priority-claim
-  reads (audited as `enrollment.priorityclaim`) findable on the audit pages;
+  reads (audited as `enrollment.priorityclaim`) findable on the audit pages; a guardian's refusal
+  of consent withdraws the child's open applications;
 - clubs: verified priority claims give priority in the club allocation; service groups are
   bookings on the clubs timetable (their teacher), so a teacher in a group and in a club at the
   same time is a clash;
@@ -23,6 +24,15 @@ TIMETABLE_LABELS = {False: _("winter timetable"), True: _("summer timetable")}
 
 
 # --- privacy -------------------------------------------------------------------------------------
+def privacy_consent_refused(*, student, guardian) -> str | None:
+    """A guardian refused consent: the child's open applications are withdrawn (no processing goes on)."""
+    from .services import NOTICE_TITLES, applications_withdraw_for_refused_consent
+
+    if applications_withdraw_for_refused_consent(student=student, by=guardian):
+        return NOTICE_TITLES["withdrawn"] % {"child": student.name}
+    return None
+
+
 def privacy_provider(student) -> dict:
     """Everything enrollment holds about a child (for the guardian's data download)."""
     from .models import Application, AuthorisedPickupPerson, Placement, PriorityClaim
@@ -198,11 +208,17 @@ def _group_options(scope) -> list[tuple[int, str]]:
 def register() -> None:
     from clubs.allocation import register_priority_hook
     from clubs.timetable import register_booking_provider
-    from privacy.registry import register_audit_subject, register_provider, register_scrubber
+    from privacy.registry import (
+        register_audit_subject,
+        register_consent_refused,
+        register_provider,
+        register_scrubber,
+    )
     from voice.audiences import AudienceKind, register_audience_kind
 
     register_provider("enrollment", _("After-school service"), privacy_provider)
     register_scrubber("enrollment", privacy_scrubber)
+    register_consent_refused("enrollment", privacy_consent_refused)
     register_audit_subject("enrollment.priorityclaim", "enrollment.PriorityClaim", "application__student",
                            label=_("priority claim"))
     register_priority_hook(clubs_priority)

@@ -26,7 +26,8 @@ REASON_ALLOCATION = gettext_noop("allocation")
 REASON_PROMOTED = gettext_noop("promoted from the waiting list")
 REASON_NO_SEAT = gettext_noop("no free seat")
 REASON_WITHDRAWN = gettext_noop("withdrawn")
-SYSTEM_REASONS = (REASON_ALLOCATION, REASON_PROMOTED, REASON_NO_SEAT, REASON_WITHDRAWN)
+REASON_CONSENT_REFUSED = gettext_noop("withdrawn: a guardian refused consent to the privacy notice")
+SYSTEM_REASONS = (REASON_ALLOCATION, REASON_PROMOTED, REASON_NO_SEAT, REASON_WITHDRAWN, REASON_CONSENT_REFUSED)
 
 
 @functools.cache

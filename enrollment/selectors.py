@@ -173,6 +173,9 @@ def explanation_text(application: Application, *, show_priority: bool) -> str:
     if status == Application.Status.REJECTED:
         return _("Not approved by the homeroom teacher: %(reason)s") % {"reason": application.reject_reason}
     if status == Application.Status.WITHDRAWN:
+        if e.get("why") == "consent_refused":
+            return _("Withdrawn because a guardian refused consent to the privacy notice: without consent the "
+                     "school does not process the application. A guardian who consents can apply again.")
         return _("Withdrawn.")
     if status == Application.Status.SUBMITTED:
         return _("Waiting for the homeroom teacher's review.")

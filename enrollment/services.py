@@ -27,13 +27,14 @@ from django.utils.translation import gettext_lazy
 from accounts.privacy import normalise_phone, validate_phone
 from accounts.roles import Role
 from accounts.scoping import scope_of
-from privacy.services import consent_given
+from privacy.services import consent_given, consent_refused
 from schools.models import Guardianship, School, Student, Term, Venue
 from shahe_afterschool.errors import ConflictError, DomainError
 
 from .jsonfields import JSONIncrement
 from .models import (
     REASON_ALLOCATION,
+    REASON_CONSENT_REFUSED,
     REASON_NO_SEAT,
     REASON_PROMOTED,
     REASON_WITHDRAWN,
@@ -202,6 +203,9 @@ def _clean_choice_list(values, allowed, *, field: str, message) -> list:
 CONSENT_MISSING = gettext_lazy(
     "Before applying for %(child)s, read the privacy notice and give your consent on the “Privacy and "
     "consent” page. Without your consent the school cannot enroll your child.")
+CONSENT_REFUSED = gettext_lazy(
+    "A guardian of %(child)s has refused consent to the privacy notice. While the refusal stands, the "
+    "school cannot enroll the child.")
 
 
 def application_submit(*, by, student: Student, term: Term, sessions, weekdays, letter: ParentLetter | None,
@@ -274,6 +278,12 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
                            validate_constraints=False)
     try:
         with transaction.atomic():
+            # A refusal of consent recorded at this moment by another guardian: the child's row is
+            # the gate (privacy.services.consent_record takes it too), so either the refusal comes
+            # first and the application is refused here, or it comes after and withdraws it.
+            Student.objects.select_for_update().filter(pk=student.pk).first()
+            if consent_refused(student):
+                raise ConflictError(CONSENT_REFUSED % {"child": student.name}, field="consent")
             # Two simultaneous applications for the same child and term: the second one's INSERT
             # waits on the unique constraint (one open application per child and term) and fails.
             if Application.objects.filter(student=student, term=term, status__in=Application.OPEN_STATUSES).exists():
@@ -361,16 +371,40 @@ def application_withdraw(*, application: Application, by, reason: str = "") -> A
         if not application.is_open:
             raise ConflictError(gettext_lazy("This application is already “%(s)s”.")
                                 % {"s": application.get_status_display()})
-        now = timezone.now()
-        application.placements.filter(active=True).update(active=False, ended_at=now,
-                                                          end_reason=REASON_WITHDRAWN)
-        application.waitlist_position = None
-        _transition(application, S.WITHDRAWN, by=by, reason=(reason or "").strip()[:255])
-        events = [(application, "withdrawn", {})]
-        events += _allocate(school_id=application.school_id, term_id=application.term_id, by=None,
-                            include_reviewed=False, locked=True)
-        _notify(events)
+        _withdraw_locked(application, by=by, reason=(reason or "").strip()[:255], end_reason=REASON_WITHDRAWN)
     return application
+
+
+def _withdraw_locked(application: Application, *, by, reason: str, end_reason: str) -> None:
+    """Withdraw an open application whose groups and row are locked: its seat ends, the waiting list
+    moves up into the seat freed, and the guardians are told."""
+    application.placements.filter(active=True).update(active=False, ended_at=timezone.now(), end_reason=end_reason)
+    application.waitlist_position = None
+    _transition(application, S.WITHDRAWN, by=by, reason=reason)
+    events = [(application, "withdrawn", {})]
+    events += _allocate(school_id=application.school_id, term_id=application.term_id, by=None,
+                        include_reviewed=False, locked=True)
+    _notify(events)
+
+
+def applications_withdraw_for_refused_consent(*, student: Student, by) -> list[Application]:
+    """A guardian refused (or withdrew) consent to the privacy notice: no processing of the child
+    goes on. Every open application of the child is withdrawn, whatever its state (a seat held is
+    freed for the waiting list; the review and the allocation never see it again), with the reason
+    in its history and its explanation, which the family and the school see, and the guardians are
+    told. Called by privacy in the transaction that records the refusal (a consent-refused hook)."""
+    withdrawn = []
+    for pk, school_id, term_id in (Application.objects.filter(student=student, status__in=Application.OPEN_STATUSES)
+                                   .order_by("pk").values_list("pk", "school_id", "term_id")):
+        with transaction.atomic():
+            _lock_groups(school_id=school_id, term_id=term_id)
+            application = _lock_application(Application(pk=pk))
+            if not application.is_open:
+                continue
+            application.explanation = {"kind": "withdrawn", "why": "consent_refused"}
+            _withdraw_locked(application, by=by, reason=REASON_CONSENT_REFUSED, end_reason=REASON_CONSENT_REFUSED)
+            withdrawn.append(application)
+    return withdrawn
 
 
 # --- allocation: the one routine that hands out seats ---------------------------------------

@@ -19,6 +19,7 @@ from accounts.services import audit_read_many
 from privacy.services import consent_given
 from schools.models import School, Student, Term, Venue
 from shahe_afterschool.errors import DomainError
+from shahe_afterschool.ids import parse_id
 
 from . import selectors, services
 from .forms import (
@@ -76,7 +77,7 @@ def parent_home(request: HttpRequest) -> HttpResponse:
 def letter_read(request: HttpRequest, pk: int) -> HttpResponse:
     letter = get_for_user(ParentLetter.objects.select_related("school", "term"), request.user, pk)
     current = ParentLetter.objects.current_for(school=letter.school, term=letter.term)
-    student_id = request.GET.get("student") or request.POST.get("student") or ""
+    student_id = parse_id(request.GET.get("student") or request.POST.get("student"))
     if request.method == "POST":
         try:
             services.letter_acknowledge(letter=letter, guardian=request.user)
@@ -84,13 +85,13 @@ def letter_read(request: HttpRequest, pk: int) -> HttpResponse:
             _fail(request, exc)
             return redirect("enrollment:letter", pk=current.pk)
         messages.success(request, _("Thank you: you have acknowledged the letter."))
-        if student_id.isdigit():
-            return redirect("enrollment:apply", student_id=int(student_id))
+        if student_id:
+            return redirect("enrollment:apply", student_id=student_id)
         return redirect("enrollment:parent_home")
     acknowledged = letter.acknowledgements.filter(guardian=request.user).exists()
     return render(request, "enrollment/letter.html", {
         "letter": letter, "is_current": current.pk == letter.pk, "current": current,
-        "acknowledged": acknowledged, "student_id": student_id if student_id.isdigit() else ""})
+        "acknowledged": acknowledged, "student_id": student_id or ""})
 
 
 @login_required
@@ -231,12 +232,15 @@ def claim_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def _office_school(request) -> School:
     scope = scope_of(request.user)
     ids = sorted(scope.schools_with(*OFFICE_ROLES))
-    wanted = request.GET.get("school") or request.POST.get("school")
-    if wanted and wanted.isdigit() and (int(wanted) in ids or scope.is_admin):
-        ids = [int(wanted)]
+    wanted = parse_id(request.GET.get("school") or request.POST.get("school"))
+    if wanted and (wanted in ids or scope.is_admin):
+        ids = [wanted]
     if not ids:
         raise PermissionDenied
-    return School.objects.get(pk=ids[0])
+    school = School.objects.filter(pk=ids[0]).first()
+    if school is None:  # an administrator asking for a school that does not exist
+        raise Http404
+    return school
 
 
 @login_required

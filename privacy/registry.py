@@ -9,6 +9,10 @@
   `AuditEvent.object_type` whose `object_id` is the pk of `model_label`, and the path from that
   model to its student ("" for the student itself). The audit pages use it to find a child's and a
   school's events, and show `label` (default: the model's verbose name) as what was read.
+- `register_consent_refused(key, fn)`: `fn(student, guardian) -> str | None` stops the app's processing
+  of a child whose guardian refused (or withdrew) consent to the privacy notice (enrollment withdraws
+  the child's open applications) and says what it stopped, for the guardian (None: nothing). Runs
+  in the transaction that records the refusal.
 
 Apps register in `AppConfig.ready()`. Registration is idempotent (by key).
 """
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 PROVIDERS: dict[str, tuple[object, Callable]] = {}
 SCRUBBERS: dict[str, Callable] = {}
+CONSENT_REFUSED: dict[str, Callable] = {}
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,10 @@ def register_provider(key: str, label, fn: Callable) -> None:
 
 def register_scrubber(key: str, fn: Callable) -> None:
     SCRUBBERS[key] = fn
+
+
+def register_consent_refused(key: str, fn: Callable) -> None:
+    CONSENT_REFUSED[key] = fn
 
 
 def register_audit_subject(object_type: str, model_label: str, student_path: str = "", label=None) -> None:

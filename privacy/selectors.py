@@ -12,6 +12,7 @@ from django.http import Http404
 from accounts.models import AuditEvent
 from accounts.roles import Role
 from accounts.scoping import scope_of
+from shahe_afterschool.ids import parse_id
 
 from . import notice
 from .models import GuardianConsent
@@ -111,8 +112,8 @@ def _student_ids_matching(*, child: str, audit: AuditScope):
         students = students.filter(school_id__in=audit.school_ids)
     if audit.shows_names:
         cond = Q(student_number=child) | Q(name__icontains=child)
-        if child.isdigit():
-            cond |= Q(pk=int(child))
+        if parse_id(child):
+            cond |= Q(pk=parse_id(child))
         students = students.filter(cond)
     else:
         students = students.filter(student_number=child)
@@ -145,8 +146,8 @@ def describe_subjects(*, events, audit: AuditScope) -> dict[tuple[str, str], str
     student number for the bureau. One query per subject type on the page (constant)."""
     wanted: dict[str, set[int]] = {}
     for e in events:
-        if e.object_type in AUDIT_SUBJECTS and e.object_id.isdigit():
-            wanted.setdefault(e.object_type, set()).add(int(e.object_id))
+        if e.object_type in AUDIT_SUBJECTS and parse_id(e.object_id):
+            wanted.setdefault(e.object_type, set()).add(parse_id(e.object_id))
     out = {}
     for object_type, ids in wanted.items():
         subject = AUDIT_SUBJECTS[object_type]

@@ -18,7 +18,7 @@ from shahe_afterschool.errors import ConflictError, DomainError
 
 from . import notice
 from .models import CorrectionRequest, GuardianConsent, StudentAnonymisation
-from .registry import SCRUBBERS
+from .registry import CONSENT_REFUSED, SCRUBBERS
 
 log = logging.getLogger("shahe.privacy")
 
@@ -34,13 +34,21 @@ def _is_active_guardian(student, guardian) -> bool:
 def consent_record(*, student, guardian, decision: str, version: str | None = None, at=None) -> GuardianConsent:
     """Record one guardian's consent (or refusal) for one child and notice version.
 
-    A guardian may change their answer: the row is updated and its history keeps every answer.
+    A guardian may change their answer: the row is updated and its history keeps every answer. A
+    refusal of the current notice (also a consent withdrawn) stops the processing of the child's
+    data at once: each app's consent-refused hook runs in this transaction (enrollment withdraws the
+    child's open applications, saying why to the family and the school).
     """
+    from schools.models import Student
+
     version = version or notice.current().version
     if decision not in GuardianConsent.Decision.values:
         raise DomainError(gettext_lazy("Choose to give or to refuse consent."), field="decision")
     if not _is_active_guardian(student, guardian):
         raise DomainError(gettext_lazy("Only the child's guardian can answer for the child."))
+    # The child's row is the gate between a refusal and an application being submitted at the same
+    # moment (enrollment takes the same lock): the application is either withdrawn here or refused.
+    Student.objects.select_for_update().filter(pk=student.pk).first()
     consent = (
         GuardianConsent.objects.select_for_update()
         .filter(student=student, guardian=guardian, notice_version=version)
@@ -50,6 +58,13 @@ def consent_record(*, student, guardian, decision: str, version: str | None = No
     consent.decided_at = at or timezone.now()
     consent.full_clean()
     consent.save()
+    #: what the refusal stopped, in words for the guardian (e.g. "the application ... was withdrawn")
+    consent.stopped = []
+    if decision == GuardianConsent.Decision.REFUSED and version == notice.current().version:
+        for stop_processing in CONSENT_REFUSED.values():
+            said = stop_processing(student=student, guardian=guardian)
+            if said:
+                consent.stopped.append(str(said))
     return consent
 
 
@@ -69,6 +84,15 @@ def consent_given(student, guardian=None) -> bool:
         consents = consents.filter(guardian=guardian)
     decisions = set(consents.values_list("decision", flat=True))
     return GuardianConsent.Decision.GIVEN in decisions and GuardianConsent.Decision.REFUSED not in decisions
+
+
+def consent_refused(student) -> bool:
+    """Has an active guardian of the child refused the current notice? Then nobody may enroll the
+    child (another guardian's consent does not outweigh it) until that guardian consents."""
+    return GuardianConsent.objects.filter(
+        student=student, notice_version=notice.current().version, decision=GuardianConsent.Decision.REFUSED,
+        guardian__guardianships__student=student, guardian__guardianships__active=True,
+    ).exists()
 
 
 # --- correction requests -------------------------------------------------------------------------

@@ -68,7 +68,8 @@ def consent_decide(request: HttpRequest, student_id: int) -> HttpResponse:
         messages.error(request, _("Choose to give or to refuse consent."))
         return redirect("privacy:consent")
     try:
-        services.consent_record(student=child, guardian=request.user, decision=form.cleaned_data["decision"])
+        consent = services.consent_record(student=child, guardian=request.user,
+                                          decision=form.cleaned_data["decision"])
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("privacy:consent")
@@ -80,6 +81,8 @@ def consent_decide(request: HttpRequest, student_id: int) -> HttpResponse:
     else:
         messages.warning(request, _("Your refusal for %(name)s is recorded. Without consent the child cannot be "
                                     "enrolled in after-school services.") % {"name": child.name})
+        for stopped in consent.stopped:  # e.g. the open application withdrawn
+            messages.warning(request, stopped)
     return redirect("privacy:consent")
 
 

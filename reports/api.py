@@ -6,6 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shahe_afterschool.ids import parse_id
+
 from . import selectors, services
 from .models import ScopeKind, WeeklyCoverageReport
 from .tasks import build_weekly_reports
@@ -42,10 +44,9 @@ class WeeklyReportView(APIView):
             return Response({"scope": ["city, city_direct, district or school"]}, status=status.HTTP_400_BAD_REQUEST)
         pk = None
         if SCOPES[kind] in (ScopeKind.DISTRICT, ScopeKind.SCHOOL):
-            raw = request.query_params.get("id", "")
-            if not raw.isdigit():
+            pk = parse_id(request.query_params.get("id"))
+            if pk is None:
                 raise Http404
-            pk = int(raw)
         scope = selectors.scope_get_for_user(user=request.user, kind=SCOPES[kind], pk=pk)
         report = selectors.report_for_scope(user=request.user, scope=scope, week=week, published_only=True)
         if report is None:

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.services import audit_record
 from schools.models import School, Student
+from shahe_afterschool.api import IdField, IdListField
 from shahe_afterschool.errors import DomainError
 
 from . import selectors, services
@@ -90,15 +91,15 @@ class GuardianIncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentCreateSerializer(serializers.Serializer):
-    school = serializers.IntegerField(required=False, help_text="Needed only for staff of several schools.")
+    school = IdField(required=False, help_text="Needed only for staff of several schools.")
     occurred_at = serializers.DateTimeField()
     type = serializers.CharField(max_length=32, help_text=TYPE_HELP)
     severity = serializers.IntegerField(help_text="1 general, 2 serious, 3 major, 4 critical")
-    venue = serializers.IntegerField(required=False, allow_null=True)
+    venue = IdField(required=False, allow_null=True)
     location_note = serializers.CharField(required=False, allow_blank=True, max_length=128)
     description = serializers.CharField(allow_blank=True)
-    children = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=200)
-    staff = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
+    children = IdListField(required=False, max_length=200)
+    staff = IdListField(required=False, max_length=50)
     actions_taken = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -141,10 +142,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return found[0]
 
     def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        # An incident names children and what happened to them: reads are audited.
-        audit_record(request=request, action="read", object_type="safety.incident", object_id=kwargs["pk"],
-                     detail="api incident detail")
+        incident = self.get_object()
+        response = Response(self.get_serializer(incident).data)
+        # An incident names children and what happened to them: reads are audited (by its key).
+        audit_record(request=request, action="read", obj=incident, detail="api incident detail")
         return response
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import SCHOOL_ROLES
 from schools.models import Venue
+from shahe_afterschool.forms import ModelMultipleChoiceField
 
 from .models import (
     HEADING_MAX_SCORE,
@@ -87,7 +88,7 @@ class IncidentDetailsForm(forms.Form):
     description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}))
     actions_taken = forms.CharField(label=_("Actions taken"), widget=forms.Textarea(attrs={"rows": 4}),
                                     required=False)
-    staff = forms.ModelMultipleChoiceField(label=_("Staff involved"), queryset=get_user_model().objects.none(),
+    staff = ModelMultipleChoiceField(label=_("Staff involved"), queryset=get_user_model().objects.none(),
                                            required=False, widget=forms.CheckboxSelectMultiple)
     children = IdListField(label=_("Children involved"), required=False)
 
@@ -145,7 +146,7 @@ class DrillForm(forms.Form):
 class InspectionForm(forms.Form):
     school = forms.ModelChoiceField(label=_("School"), queryset=None)
     inspected_on = forms.DateField(label=_("Date"), widget=DATE_INPUT)
-    inspectors = forms.ModelMultipleChoiceField(label=_("Inspectors"), queryset=None, required=False,
+    inspectors = ModelMultipleChoiceField(label=_("Inspectors"), queryset=None, required=False,
                                                 widget=forms.CheckboxSelectMultiple)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

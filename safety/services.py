@@ -24,6 +24,7 @@ from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES, Role
 from accounts.scoping import scope_of
 from schools.models import Guardianship, School, Student, Venue
 from shahe_afterschool.errors import ConflictError, DomainError
+from shahe_afterschool.ids import parse_id
 
 from .models import (
     Drill,
@@ -119,12 +120,10 @@ def _check_children(school: School, children: Iterable) -> list[Student]:
     a child of another school get the same message, so the answer confirms nothing."""
     ids = []
     for child in children or ():
-        pk = child.pk if isinstance(child, Student) else child
-        try:
-            ids.append(int(pk))
-        except (TypeError, ValueError):
-            raise DomainError(gettext_lazy("Unknown child: %(id)s.") % {"id": str(pk)[:20]},
-                              field="children") from None
+        pk = child.pk if isinstance(child, Student) else parse_id(child)
+        if pk is None:  # not an id, or beyond what the database can hold
+            raise DomainError(gettext_lazy("Unknown child: %(id)s.") % {"id": str(child)[:20]}, field="children")
+        ids.append(pk)
     found = {s.pk: s for s in Student.objects.filter(pk__in=ids, school=school)}
     for pk in ids:
         if pk not in found:
@@ -137,11 +136,10 @@ def _check_staff(school: School, staff: Iterable) -> list:
     User = get_user_model()
     ids = []
     for person in staff or ():
-        pk = person.pk if isinstance(person, User) else person
-        try:
-            ids.append(int(pk))
-        except (TypeError, ValueError):
-            raise DomainError(gettext_lazy("Unknown staff member."), field="staff") from None
+        pk = person.pk if isinstance(person, User) else parse_id(person)
+        if pk is None:
+            raise DomainError(gettext_lazy("Unknown staff member."), field="staff")
+        ids.append(pk)
     found = {u.pk: u for u in User.objects.filter(
         pk__in=ids, role_assignments__school=school, role_assignments__active=True,
         role_assignments__role__in=SCHOOL_ROLES,

@@ -21,6 +21,7 @@ from accounts.services import audit_record
 from schools.models import School
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
+from shahe_afterschool.ids import parse_ids
 
 from . import forms, selectors, services
 from .models import SEVERITY_HELP, Incident, IncidentType, RectificationItem, Severity
@@ -93,8 +94,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             return redirect("safety:incident_detail", pk=incident.pk)
     chosen = []
     if form.is_bound:
-        ids = [v for v in request.POST.getlist("children") if v.isdigit()]
-        chosen = list(school.students.filter(pk__in=ids))
+        chosen = list(school.students.filter(pk__in=parse_ids(request.POST.getlist("children"))))
     schools = selectors.staff_schools(user=request.user)
     return render(request, "safety/incident_new.html", {
         "form": form, "school": school, "chosen": chosen, "schools": schools if len(schools) > 1 else None,
@@ -161,8 +161,7 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Saved."))
             return redirect("safety:incident_detail", pk=incident.pk)
     if form.is_bound:
-        ids = [v for v in request.POST.getlist("children") if v.isdigit()]
-        chosen = list(incident.school.students.filter(pk__in=ids))
+        chosen = list(incident.school.students.filter(pk__in=parse_ids(request.POST.getlist("children"))))
     else:
         chosen = list(incident.children.all())
     return render(request, "safety/incident_edit.html", {"form": form, "incident": incident, "chosen": chosen,

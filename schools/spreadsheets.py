@@ -13,6 +13,7 @@ import hashlib
 import io
 import re
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 
 from django.utils.translation import gettext, gettext_lazy
@@ -23,6 +24,13 @@ from shahe_afterschool.errors import DomainError
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 5000
+#: Rows read from a sheet, blank ones included (title lines, gaps): beyond this the file is refused
+#: without reading on. A 3 MB workbook can hold a million blank rows that took 20 s to read.
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+#: Columns read from a sheet; cells further right are not read (the templates have about ten).
+MAX_COLUMNS = 100
+#: Cell elements in one sheet's XML: a 5,000-row roster with some formatted empty cells has a tenth.
+MAX_SHEET_CELLS = 20 * MAX_SHEET_ROWS
 ALLOWED_EXTENSIONS = (".xlsx", ".csv")
 
 _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
@@ -172,9 +180,21 @@ def read_table(name: str, data: bytes) -> Table:
     if not data:
         raise DomainError(gettext_lazy("The file is empty."), field="file")
     raw_rows = _xlsx_rows(data) if lower.endswith(".xlsx") else _csv_rows(data)
+    with closing(raw_rows):
+        header_row, headers, rows = _collect(raw_rows)
+    if header_row is None:
+        raise DomainError(gettext_lazy("The file has no header row and no data."), field="file")
+    return Table(headers=headers, rows=rows)
+
+
+def _collect(raw_rows):
+    """The header and the non-empty rows; rows come one at a time and the caps stop the reading, so
+    nothing past them is parsed."""
     header_row, headers, rows = None, [], []
     for number, cells in raw_rows:
-        if not any(clean_text(c) for c in cells):
+        if number > MAX_SHEET_ROWS:
+            raise _too_many_rows()
+        if not any(c is not None and c != "" and clean_text(c) for c in cells):
             continue
         if header_row is None:
             header_row, headers = number, [clean_text(c) for c in cells]
@@ -185,12 +205,57 @@ def read_table(name: str, data: bytes) -> Table:
                 gettext_lazy("The file has more than %(max)d rows. Split it into several files.") % {"max": MAX_ROWS},
                 field="file",
             )
-    if header_row is None:
-        raise DomainError(gettext_lazy("The file has no header row and no data."), field="file")
-    return Table(headers=headers, rows=rows)
+    return header_row, headers, rows
+
+
+def _too_many_rows() -> DomainError:
+    return DomainError(gettext_lazy(
+        "The sheet has more than %(max)d rows, counting empty ones. Delete the empty rows below your data "
+        "or split the file into several files.") % {"max": MAX_SHEET_ROWS}, field="file")
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="\$?[A-Za-z]*\$?(\d*)(?::\$?[A-Za-z]*\$?(\d+))?"')
+
+
+def _check_sheet_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a part of the workbook that declares, or holds, more rows or cells than an import may
+    have, before openpyxl parses it (openpyxl scans a sheet without a declared size in full when it
+    opens the workbook). A streamed byte scan: it costs a fraction of a second for the largest file."""
+    rows = cells = 0
+    carry, first = b"", True
+    with archive.open(info) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            data = carry + chunk
+            if first:
+                first = False
+                declared = _DIMENSION.search(data)
+                if declared and int(declared.group(2) or declared.group(1) or 0) > MAX_SHEET_ROWS:
+                    raise _too_many_rows()
+            # Count whole tags only: a tag cut at the end of the chunk is counted with the next one.
+            cut = data.rfind(b"<") if chunk else len(data)
+            if cut <= 0:
+                cut = len(data)
+            rows += len(_ROW_TAG.findall(data, 0, cut))
+            cells += len(_CELL_TAG.findall(data, 0, cut))
+            if rows > MAX_SHEET_ROWS:
+                raise _too_many_rows()
+            if cells > MAX_SHEET_CELLS:
+                raise DomainError(gettext_lazy(
+                    "The sheet has more than %(max)d cells, counting empty ones. Delete the empty rows and columns "
+                    "around your data or split the file into several files.") % {"max": MAX_SHEET_CELLS},
+                    field="file")
+            if not chunk:
+                return
+            carry = data[cut:]
 
 
 def _xlsx_rows(data: bytes):
+    """(row number, cells) of the first sheet, one row at a time (a generator: the caller's caps stop
+    the reading). A sheet whose declared size (its `<dimension>`, which Excel and WPS write) is
+    beyond the caps is refused before any row is read."""
     from openpyxl import load_workbook
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -202,14 +267,33 @@ def _xlsx_rows(data: bytes):
         if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
             raise DomainError(gettext_lazy("The workbook is too large once unpacked. Split it into several files."),
                               field="file")
+        try:
+            for info in archive.infolist():
+                if info.filename.lower().endswith(".xml"):
+                    _check_sheet_xml(archive, info)
+        except DomainError:
+            raise
+        except Exception as exc:  # a damaged archive: bad CRC, bad deflate data, unknown compression
+            raise DomainError(gettext_lazy("The workbook could not be read: it may be damaged."),
+                              field="file") from exc
+    damaged = gettext_lazy("The workbook could not be read: it may be damaged.")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        rows = [(i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        workbook.close()
     except Exception as exc:  # openpyxl raises many kinds of errors on a damaged file
-        raise DomainError(gettext_lazy("The workbook could not be read: it may be damaged."), field="file") from exc
-    return rows
+        raise DomainError(damaged, field="file") from exc
+    try:
+        if (sheet.max_row or 0) > MAX_SHEET_ROWS:
+            raise _too_many_rows()
+        width = min(sheet.max_column, MAX_COLUMNS) if sheet.max_column else None
+        for number, cells in enumerate(sheet.iter_rows(values_only=True, max_col=width), start=1):
+            yield number, cells[:MAX_COLUMNS]
+    except DomainError:
+        raise
+    except Exception as exc:
+        raise DomainError(damaged, field="file") from exc
+    finally:
+        workbook.close()
 
 
 def _csv_rows(data: bytes):
@@ -217,7 +301,8 @@ def _csv_rows(data: bytes):
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        return list(enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1))
+        for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+            yield number, cells[:MAX_COLUMNS]
     except csv.Error as exc:
         raise DomainError(gettext_lazy("The CSV file could not be read: %(error)s") % {"error": exc},
                           field="file") from exc

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.scoping import scope_of
+from shahe_afterschool.ids import parse_id
 
 from . import selectors
 from .models import District
@@ -12,9 +13,7 @@ from .models import District
 @login_required
 def school_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:64]
-    district_id = request.GET.get("district") or None
-    if district_id and not district_id.isdigit():
-        district_id = None
+    district_id = parse_id(request.GET.get("district"))
     schools = selectors.school_list(user=request.user, district_id=district_id, search=search)
     page = Paginator(schools, 50).get_page(request.GET.get("page"))
     scope = scope_of(request.user)

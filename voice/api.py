@@ -10,6 +10,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from schools.models import Student
+from shahe_afterschool.api import IdField
+from shahe_afterschool.ids import parse_id
 
 from . import selectors, services
 from .models import Announcement, Choice, Question, Questionnaire
@@ -79,7 +81,7 @@ class QuestionnaireDetailSerializer(QuestionnaireSerializer):
 
 
 class AnswerInputSerializer(serializers.Serializer):
-    student = serializers.IntegerField(required=False, allow_null=True)
+    student = IdField(required=False, allow_null=True)
     answers = serializers.DictField(
         child=serializers.JSONField(), help_text=_("Question id → choice id, [choice ids], rating 1-5 or text."))
 
@@ -118,9 +120,10 @@ class QuestionnaireViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
                 student = Student(pk=data.validated_data["student"])
         answers = {}
         for key, value in data.validated_data["answers"].items():
-            if not str(key).isdigit():
+            question_id = parse_id(key)
+            if question_id is None:
                 raise serializers.ValidationError({"answers": [_("Question ids are numbers.")]})
-            answers[int(key)] = value
+            answers[question_id] = value
         services.survey_answer(user=request.user, questionnaire=questionnaire, answers=answers, student=student)
         return Response({"detail": str(_("Thank you. Your answers were recorded."))}, status=status.HTTP_201_CREATED)
 

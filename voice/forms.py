@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import scope_of
+from shahe_afterschool.ids import parse_id
 
 from .audiences import AUDIENCE_KINDS
 from .models import Question, Questionnaire
@@ -31,8 +32,8 @@ def parse_targets(values) -> list[Rule]:
     for value in values:
         code, _sep, pk = str(value).partition(":")
         ids = by_kind.setdefault(code, [])
-        if pk.isdigit():
-            ids.append(int(pk))
+        if parse_id(pk):
+            ids.append(parse_id(pk))
     return [Rule(code, tuple(ids)) for code, ids in by_kind.items()]
 
 

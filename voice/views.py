@@ -14,6 +14,7 @@ from accounts.scoping import scope_of
 from schools.models import District, School, Term
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import xlsx_response
+from shahe_afterschool.ids import parse_int
 
 from . import selectors, services
 from .audiences import SCHOOL_AUTHOR_ROLES
@@ -254,8 +255,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _int_param(request, name):
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.GET.get(name))
 
 
 @login_required

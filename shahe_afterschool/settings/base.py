@@ -200,6 +200,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's three, with the project's JSON parser (too-deep nesting is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["shahe_afterschool.api.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "EXCEPTION_HANDLER": "shahe_afterschool.api.exception_handler",
     # Throttles key anonymous calls on the client's address behind nginx too, never on a client-sent
     # X-Forwarded-For (shahe_afterschool.throttling); only anonymous endpoints (the token) are limited.
