@@ -6,8 +6,9 @@ holiday, a year change, ISO week 53, 17:59 and 18:31) the tests meet on purpose:
 date-sensitive packages under each instant of tests/clock_dates.txt (scripts/date_matrix.sh).
 
 A test whose outcome depends on the date fixes its own clock with `@pytest.mark.time_machine(...)`
-(or the `time_machine` fixture), which nests inside the run clock. Such a test cannot depend on the
-run clock, so a `--clock` run deselects it.
+(or the `time_machine` fixture). time-machine keeps a stack of travels: the test's own clock starts
+inside the run clock (the run clock is started first, in a setup hook that runs before any fixture)
+and wins over it, which the matrix itself shows (tests/test_clock.py).
 """
 import datetime
 
@@ -31,21 +32,11 @@ def pytest_configure(config):
     config._shahe_clock = instant
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config, items):
-    if getattr(config, "_shahe_clock", None) is None:
-        return
-    fixed = [item for item in items if item.get_closest_marker("time_machine")]
-    if fixed:
-        config.hook.pytest_deselected(items=fixed)
-        items[:] = [item for item in items if not item.get_closest_marker("time_machine")]
-
-
 def pytest_report_header(config):
     instant = getattr(config, "_shahe_clock", None)
     if instant is not None:
         return [f"run clock: every test starts at {instant.isoformat()} "
-                "(tests that fix their own clock are deselected)"]
+                "(tests that fix their own clock keep it)"]
     return None
 
 

@@ -45,8 +45,8 @@ def test_the_dates_file_parses():
 @pytest.mark.time_machine(WEDNESDAY)
 def test_a_fixed_clock_wins_over_the_run_clock(world):
     """Would fail on a Saturday or Sunday without the fixed clock: rolls for a plain (not any-weekday)
-    school day are created only on the plan's weekdays. Under `--clock` this test is deselected in
-    the matrix (its clock is its own); run alone it shows the marker holds whatever the day."""
+    school day are created only on the plan's weekdays. The date matrix runs it under its Saturday
+    and Sunday (and every other instant): the test's own clock wins over the run clock."""
     from tests.attendance.factories import approved_plan, place
     from tests.enrollment.factories import ServiceGroupFactory
 
