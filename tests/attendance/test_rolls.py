@@ -40,6 +40,7 @@ def test_the_task_twice_creates_each_roll_once(att, club):
     assert club_roll.teacher == att.homeroom and club_roll.starts_at == datetime.time(17, 0)
 
 
+@pytest.mark.time_machine("2026-12-02T15:00+08:00")  # a Wednesday: the fixture's "today" is no Saturday
 def test_days_without_service_get_no_roll(att, club):
     saturday = MONDAY + datetime.timedelta(days=5)
     tuesday = MONDAY + datetime.timedelta(days=1)
