@@ -104,6 +104,17 @@ def add_offices(world):
     return world
 
 
+#: Every role of the matrix: MATRIX_ROLES and school_a's offices, for parametrised tests.
+ALL_MATRIX_ROLES = [*MATRIX_ROLES, *OFFICE_ROLES]
+
+
+def matrix_user(world, role: str):
+    """The world's user of a matrix role; school_a's offices are added on first use (`add_offices`)."""
+    if role in OFFICE_ROLES:
+        add_offices(world)
+    return getattr(world, role)
+
+
 @pytest.fixture
 def world_offices(world):
     """The role matrix with school_a's offices added (`add_offices`)."""
