@@ -1,9 +1,11 @@
 """Reads of schools, always through `visible_to`."""
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import RoleAssignment
-from accounts.scoping import get_for_user
+from accounts.roles import Role
+from accounts.scoping import get_for_user, scope_of
 
 from .models import Guardianship, HomeroomClass, ImportBatch, School, Student, Venue, pinyin_key
 
@@ -192,11 +194,6 @@ def health_notes_visible(user, students, date=None) -> set[int]:
     duty leader on another day, other teachers or other parents (they may see the rest of the child).
     A fixed number of queries for any number of students.
     """
-    from django.utils import timezone
-
-    from accounts.roles import Role
-    from accounts.scoping import scope_of
-
     scope = scope_of(user)
     items = list(students)
     if scope.user_id is None or not items:
