@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.scoping import get_for_user
+from accounts.services import audit_read_many
 from enrollment.idempotency import idempotent
 from schools.models import Student
 from shahe_afterschool.api import IdField
@@ -77,7 +78,8 @@ class RollDetailSerializer(RollSerializer):
         return [{"id": e.student.pk, "name": e.student.name, "initials": e.student.initials,
                  "class": e.student.homeroom_class.name,
                  "mark": MarkSerializer(e.mark).data if e.mark else None,
-                 "leave": {"reason": e.leave.reason} if e.leave else None} for e in view.entries]
+                 "leave": {"reason": e.leave.reason} if e.leave else None,
+                 "health_notes": e.health_note or None} for e in view.entries]
 
 
 MARK_ITEM = inline_serializer("MarkItem", fields={
@@ -110,6 +112,11 @@ class RollViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         roll = selectors.roll_get_for_user(user=request.user, pk=kwargs["pk"])
         view = selectors.roll_view(roll)
+        # Health notes: only for whom the caller may read them today (null otherwise); each read audited.
+        shown = selectors.roll_health_notes(view, user=request.user)
+        if shown:
+            audit_read_many(request=request, objects=shown, object_type="schools.student",
+                            detail="health notes (roll API)")
         counts = {roll.pk: {"expected": len(view.entries), "marked": view.marked}}
         return Response(RollDetailSerializer(roll, context={"roll_view": view, "counts": counts}).data)
 

@@ -39,8 +39,11 @@ class AttendanceConfig(AppConfig):
         register_nav(_("Leave"), "attendance:leave", roles={Role.PARENT}, order=6)
 
         from privacy.registry import register_provider, register_scrubber
+        from schools.selectors import register_day_holder
 
-        from .selectors import child_data, child_scrub
+        from .selectors import child_data, child_scrub, day_holder
+
+        register_day_holder(day_holder)  # health notes: the day's rolls and rostered duty leader
 
         register_provider("attendance", _("Attendance and handovers"), child_data)
         register_scrubber("attendance", child_scrub)

@@ -84,6 +84,8 @@ class RollEntry:
     student: Student
     mark: Mark | None
     leave: Leave | None
+    #: set by the page for a reader who may read it (`schools.selectors.health_notes_shown`)
+    health_note: str = ""
 
     @property
     def status(self) -> str:
@@ -113,6 +115,19 @@ def roll_view(roll: Roll) -> RollView:
     return RollView(roll=roll, entries=[RollEntry(c, marks.get(c.pk), leaves.get(c.pk)) for c in children])
 
 
+def roll_health_notes(view: RollView, *, user) -> list[Student]:
+    """Fills in each entry's health note where `user` may read it today (the teacher holding the
+    child, the principal, the homeroom teacher, the rostered duty leader:
+    `schools.selectors.health_notes_shown`) and returns the children whose note is shown, for the
+    caller's audit. No query when no child of the roll has a note."""
+    from schools.selectors import health_notes_shown
+
+    notes = health_notes_shown(user, [e.student for e in view.entries])
+    for e in view.entries:
+        e.health_note = notes.get(e.student.pk, "")
+    return [e.student for e in view.entries if e.health_note]
+
+
 def roll_counts(rolls) -> dict[int, dict]:
     """{roll id: {"expected", "marked", "present", "absent", "late", "leave"}} in four queries."""
     rolls = list(rolls)
@@ -123,6 +138,47 @@ def roll_counts(rolls) -> dict[int, dict]:
         counts[roll_id]["marked"] += 1
         counts[roll_id][status] += 1
     return counts
+
+
+def _meets(days, date: datetime.date) -> bool:
+    """A placement's weekdays (empty: every day the group meets) cover the date; a weekend roll
+    (created on demand) expects every child of the group, as `roll_children` does."""
+    return not days or date.isoweekday() in days or date.isoweekday() > 5
+
+
+def day_holder(scope, date: datetime.date, students: dict[int, int]) -> set[int]:
+    """Registered in `schools.selectors.DAY_HOLDERS` (health notes): of `students` ({id: school id}),
+    every child of the school where the user is the day's rostered duty leader, and the children on
+    the rolls of the day the user holds (the children `roll_children` lists). At most five queries."""
+    from clubs.models import ClubChoice
+    from enrollment.models import Placement
+
+    schools = set(students.values())
+    held: set[int] = set()
+    leading = schools & scope.schools_with(Role.DUTY_LEADER)
+    if leading:
+        rostered = set(DutyRota.objects.filter(leader_id=scope.user_id, date=date, school_id__in=leading)
+                       .values_list("school_id", flat=True))
+        held = {pk for pk, school_id in students.items() if school_id in rostered}
+    rest = [pk for pk in students if pk not in held]
+    if not rest:
+        return held
+    rolls = list(Roll.objects.filter(teacher_id=scope.user_id, date=date, school_id__in=schools)
+                 .values_list("pk", "group_id", "club_id"))
+    if not rolls:
+        return held
+    groups = {group_id for _pk, group_id, _club in rolls if group_id}
+    clubs = {club_id for _pk, _group, club_id in rolls if club_id}
+    if groups:
+        held |= {sid for sid, days in Placement.objects.filter(
+            active=True, group_id__in=groups, application__student_id__in=rest,
+        ).values_list("application__student_id", "application__weekdays") if _meets(days, date)}
+    if clubs:
+        held |= set(ClubChoice.objects.holding_seat().filter(club_id__in=clubs, student_id__in=rest)
+                    .values_list("student_id", flat=True))
+    held |= set(Mark.objects.filter(roll_id__in=[pk for pk, _g, _c in rolls], student_id__in=rest)
+                .values_list("student_id", flat=True))
+    return held
 
 
 # --- who may run a day -------------------------------------------------------------------------

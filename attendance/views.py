@@ -96,6 +96,11 @@ def roll(request, pk):
         return redirect("attendance:roll", pk=r.pk)
     initial = {str(e.student.pk): {"status": e.status,
                                    "marked_at": e.mark.marked_at.isoformat() if e.mark else ""} for e in view.entries}
+    # Health notes of the children the user may read today (the teacher holding them, the principal,
+    # the homeroom teacher, the rostered duty leader): shown discreetly, each read audited (one INSERT).
+    shown = selectors.roll_health_notes(view, user=request.user)
+    if shown:
+        audit_read_many(request=request, objects=shown, object_type="schools.student", detail="health notes (roll)")
     return render(request, "attendance/roll.html", {
         "roll": r, "view": view, "initial": initial, "is_teacher": r.teacher_id == request.user.pk,
         "statuses": Mark.Status.choices,

@@ -20,6 +20,11 @@ class ClubsConfig(AppConfig):
         hooks.register()  # privacy and voice registries
         if club_teacher_student_filter not in TEACHER_STUDENT_FILTERS:
             TEACHER_STUDENT_FILTERS.append(club_teacher_student_filter)
+        from schools.selectors import register_day_holder
+
+        from .selectors import club_day_holder
+
+        register_day_holder(club_day_holder)  # health notes: the club's teachers on its days
         staff = {Role.PRINCIPAL, Role.ACADEMIC, Role.MORAL_ED, Role.DUTY_LEADER, Role.TEACHER, Role.HOMEROOM}
         register_nav(_("Club menu"), "clubs:menu", roles={Role.PARENT}, order=30)
         register_nav(_("Clubs"), "clubs:list", roles=staff | {Role.DISTRICT, Role.BUREAU, Role.ADMIN}, order=40)

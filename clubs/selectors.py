@@ -28,6 +28,17 @@ def club_teacher_student_filter(user_id, school_ids) -> Q:
              club_choices__club__school_id__in=school_ids)
 
 
+def club_day_holder(scope, date, students: dict[int, int]) -> set[int]:
+    """Registered in `schools.selectors.DAY_HOLDERS` (health notes): of `students` ({id: school id}),
+    the children holding a seat in an approved club of the date's term that the user teaches and
+    that meets that weekday. One query."""
+    return set(ClubChoice.objects.holding_seat().filter(
+        club__teachers__id=scope.user_id, club__status=ReviewStatus.APPROVED,
+        club__school_id__in=set(students.values()), club__term__start_date__lte=date,
+        club__term__end_date__gte=date, club__slots__weekday=date.isoweekday(), student_id__in=list(students),
+    ).values_list("student_id", flat=True))
+
+
 # --- clubs ------------------------------------------------------------------------------------
 def _with_seats(qs: QuerySet[Club]) -> QuerySet[Club]:
     return qs.annotate(

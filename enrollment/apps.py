@@ -30,6 +30,11 @@ class EnrollmentConfig(AppConfig):
         hooks.register()  # privacy, clubs and voice registries
         if _teacher_sees_placed_children not in TEACHER_STUDENT_FILTERS:
             TEACHER_STUDENT_FILTERS.append(_teacher_sees_placed_children)
+        from schools.selectors import register_day_holder
+
+        from .selectors import group_day_holder
+
+        register_day_holder(group_day_holder)  # health notes: the group's teacher on its days
         set_home(Role.PARENT, lambda scope: reverse("enrollment:parent_home"))
         register_nav(_("After-school service"), "enrollment:parent_home", roles={Role.PARENT}, order=5)
         register_nav(_("Applications to review"), "enrollment:queue", roles={Role.HOMEROOM}, order=20)

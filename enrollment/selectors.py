@@ -47,6 +47,20 @@ def guarded_student_ids(user) -> set[int]:
                .values_list("pk", flat=True))
 
 
+def group_day_holder(scope, date, students: dict[int, int]) -> set[int]:
+    """Registered in `schools.selectors.DAY_HOLDERS` (health notes): of `students` ({id: school id}),
+    the children placed in an active group of the date's term that the user teaches and that meets
+    that weekday, on a weekday of the child's application. One query."""
+    weekday = date.isoweekday()
+    placements = Placement.objects.filter(
+        active=True, group__teacher_id=scope.user_id, group__status=ServiceGroup.Status.ACTIVE,
+        group__school_id__in=set(students.values()), group__term__start_date__lte=date,
+        group__term__end_date__gte=date, application__student_id__in=list(students),
+    ).values_list("application__student_id", "group__weekdays", "application__weekdays")
+    return {sid for sid, group_days, days in placements
+            if weekday in (group_days or []) and (not days or weekday in days)}
+
+
 # --- applications ----------------------------------------------------------------------------
 def _with_related(qs: QuerySet[Application]) -> QuerySet[Application]:
     return (

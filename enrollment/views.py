@@ -18,6 +18,7 @@ from accounts.scoping import get_for_user, scope_of
 from accounts.services import audit_read_many
 from privacy.services import consent_given
 from schools.models import School, Student, Term, Venue
+from schools.selectors import health_notes_shown
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.ids import parse_id
 
@@ -135,8 +136,14 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     show = selectors.claims_visible(user=request.user, application=app)
     if show:
         _audit_claims(request, [app])
+    # The child's health note, for whom may read it today (schools.selectors.health_notes_visible).
+    health_note = health_notes_shown(request.user, [app.student]).get(app.student_id, "")
+    if health_note:
+        audit_read_many(request=request, objects=[app.student], object_type="schools.student",
+                        detail="health notes (application)")
     return render(request, "enrollment/application_detail.html", {
         "app": app, "show_claims": show, "explanation": selectors.explanation_text(app, show_priority=show),
+        "health_note": health_note,
         "transitions": app.transitions.select_related("by"),
         "is_guardian": app.student_id in selectors.guarded_student_ids(request.user)})
 

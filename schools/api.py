@@ -36,13 +36,11 @@ class StudentDetailSerializer(StudentSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_health_notes(self, obj):
-        # Health notes are sensitive: shown to the child's guardians and school-wide staff only.
-        scope = self.context["request"].user.scope
-        if obj.school_id in scope.school_wide_ids or scope.is_admin or obj.homeroom_class_id in scope.homeroom_class_ids:
-            return obj.health_notes
-        if obj.guardianships.filter(guardian_id=scope.user_id, active=True).exists():
-            return obj.health_notes
-        return None
+        """Need to know (`selectors.health_notes_visible`): null for whoever may not read them today."""
+        visible = self.context.get("health_notes_visible")
+        if visible is None:
+            visible = selectors.health_notes_visible(self.context["request"].user, [obj])
+        return obj.health_notes if obj.pk in visible else None
 
 
 class SchoolFilter(filters.FilterSet):
@@ -77,8 +75,10 @@ class StudentViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         student = self.get_object()
         response = Response(self.get_serializer(student).data)
-        # The resolved key, never the URL's text: the access log finds reads by child through it.
-        audit_record(request=request, action="read", obj=student, detail="api student detail")
+        # The resolved key, never the URL's text: the access log finds reads by child through it. A
+        # health note shown is a read of it: said in the same audit row.
+        detail = "api student detail" + (", health notes" if response.data.get("health_notes") else "")
+        audit_record(request=request, action="read", obj=student, detail=detail)
         return response
 
 

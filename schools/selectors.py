@@ -1,9 +1,11 @@
 """Reads of schools, always through `visible_to`."""
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import RoleAssignment
-from accounts.scoping import get_for_user
+from accounts.roles import Role
+from accounts.scoping import get_for_user, scope_of
 
 from .models import Guardianship, HomeroomClass, ImportBatch, School, Student, Venue, pinyin_key
 
@@ -178,3 +180,76 @@ def class_pending_links(*, school: School, klass: HomeroomClass) -> list:
     ):
         newest[(invitation.user_id, invitation.student_id)] = invitation
     return sorted(newest.values(), key=lambda i: (i.student.name_pinyin, i.student_id))
+
+
+# --- health notes: need to know -------------------------------------------------------------------
+#: Who holds which children on a day, answered by the apps that own the day and registered in their
+#: `AppConfig.ready()` (as `TEACHER_STUDENT_FILTERS` is): callables
+#: `(scope, date, students: {student id: school id}) -> set of student ids`, each in a fixed number of
+#: queries whatever the number of children. attendance: the children on the rolls of the day the user
+#: holds, and every child of the school for the day's rostered duty leader (never on another day);
+#: enrollment: the children placed in a group the user teaches that meets that day; clubs: the
+#: children holding a seat in a club the user teaches that meets that day.
+DAY_HOLDERS: list = []
+
+
+def register_day_holder(fn) -> None:
+    if fn not in DAY_HOLDERS:
+        DAY_HOLDERS.append(fn)
+
+
+def health_notes_visible(user, students, date=None) -> set[int]:
+    """The ids of `students` (Student objects or ids) whose health notes `user` may read on `date`
+    (default: today, Asia/Shanghai). The one rule for health notes (DESIGN.md, PIPL need to know),
+    used by the API, the pages and the exports:
+
+    - the child's guardians, the child's homeroom teacher and the school's principal;
+    - the teachers who hold the child that day (a roll of the day, a group or club meeting that day)
+      and the school's duty leader on their rostered day only (`DAY_HOLDERS`);
+    - the system administrator (who edits the record in the Django admin anyway).
+
+    Nobody else: not the bureau, the district, the moral-education or teaching-affairs office, the
+    duty leader on another day, other teachers or other parents (they may see the rest of the child).
+    A fixed number of queries for any number of students.
+    """
+    scope = scope_of(user)
+    items = list(students)
+    if scope.user_id is None or not items:
+        return set()
+    rows: dict[int, tuple[int, int]] = {}  # student id -> (school id, homeroom class id)
+    ids = [s for s in items if not isinstance(s, Student)]
+    for s in items:
+        if isinstance(s, Student):
+            rows[s.pk] = (s.school_id, s.homeroom_class_id)
+    if ids:
+        for pk, school_id, class_id in Student.objects.filter(pk__in=ids).values_list(
+                "pk", "school_id", "homeroom_class_id"):
+            rows[pk] = (school_id, class_id)
+    if scope.is_admin:
+        return set(rows)
+    principal_of = scope.schools_with(Role.PRINCIPAL)
+    seen = {pk for pk, (school_id, class_id) in rows.items()
+            if school_id in principal_of or class_id in scope.homeroom_class_ids}
+    rest = {pk: school_id for pk, (school_id, _class) in rows.items() if pk not in seen}
+    if rest:
+        seen |= set(Guardianship.objects.filter(guardian_id=scope.user_id, active=True, student_id__in=list(rest))
+                    .values_list("student_id", flat=True))
+        rest = {pk: school_id for pk, school_id in rest.items() if pk not in seen}
+    # Holding a child is a staff member's, at the child's school.
+    rest = {pk: school_id for pk, school_id in rest.items() if school_id in scope.staff_school_ids}
+    if rest:
+        day = date or timezone.localdate()
+        for holder in DAY_HOLDERS:
+            seen |= holder(scope, day, rest) & set(rest)
+            rest = {pk: school_id for pk, school_id in rest.items() if pk not in seen}
+            if not rest:
+                break
+    return seen
+
+
+def health_notes_shown(user, students, date=None) -> dict[int, str]:
+    """{student id: health note} of the `students` (Student objects) who have a note that `user` may
+    read (`health_notes_visible`); no query when none of them has a note."""
+    with_notes = [s for s in students if s.health_notes]
+    visible = health_notes_visible(user, with_notes, date) if with_notes else set()
+    return {s.pk: s.health_notes for s in with_notes if s.pk in visible}

@@ -69,6 +69,56 @@ def world(db):
 
 #: The role names of the matrix, for parametrised tests.
 MATRIX_ROLES = ["parent_a", "other_parent", "homeroom", "teacher_b", "principal", "district", "bureau"]
+#: The school-wide offices of school_a that `add_offices` adds to the world: the moral-education office,
+#: the teaching-affairs office, the duty leader rostered today and a duty leader not on today's rota.
+OFFICE_ROLES = ["moral_a", "academic_a", "duty_a", "duty_off_a"]
+
+
+def add_offices(world):
+    """Extends the role matrix `world` with school_a's offices (OFFICE_ROLES): moral_a (德育处),
+    academic_a (教务处), duty_a (带班领导, on today's rota) and duty_off_a (带班领导 rostered
+    tomorrow, not today). Safe to call twice. Usernames are `office_*` so that an app's own
+    fixtures (which name theirs `moral_a`, `academic`, `duty`...) never collide."""
+    if hasattr(world, "moral_a"):
+        return world
+    import datetime
+
+    from django.utils import timezone
+
+    from attendance.models import DutyRota
+
+    people = {
+        "moral_a": ("office_moral_a", "德育处 郑主任", Role.MORAL_ED),
+        "academic_a": ("office_academic_a", "教务处 冯主任", Role.ACADEMIC),
+        "duty_a": ("office_duty_a", "带班 韩校长", Role.DUTY_LEADER),
+        "duty_off_a": ("office_duty_off_a", "带班 曹主任", Role.DUTY_LEADER),
+    }
+    for attr, (username, name, role) in people.items():
+        user = UserFactory(username=username, name=name)
+        give_role(user, role, school=world.school_a)
+        setattr(world, attr, user)
+    today = timezone.localdate()
+    DutyRota.objects.get_or_create(school=world.school_a, date=today, defaults={"leader": world.duty_a})
+    DutyRota.objects.get_or_create(school=world.school_a, date=today + datetime.timedelta(days=1),
+                                   defaults={"leader": world.duty_off_a})
+    return world
+
+
+#: Every role of the matrix: MATRIX_ROLES and school_a's offices, for parametrised tests.
+ALL_MATRIX_ROLES = [*MATRIX_ROLES, *OFFICE_ROLES]
+
+
+def matrix_user(world, role: str):
+    """The world's user of a matrix role; school_a's offices are added on first use (`add_offices`)."""
+    if role in OFFICE_ROLES:
+        add_offices(world)
+    return getattr(world, role)
+
+
+@pytest.fixture
+def world_offices(world):
+    """The role matrix with school_a's offices added (`add_offices`)."""
+    return add_offices(world)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from clubs.models import ClubChoice, ReviewStatus
 from tests.clubs.factories import ChoiceWindowFactory, ClubFactory, club_type
-from tests.conftest import MATRIX_ROLES
+from tests.conftest import ALL_MATRIX_ROLES, OFFICE_ROLES, matrix_user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,19 +23,20 @@ LIST_SEES = {
     "parent_a": {"围棋社"}, "other_parent": {"围棋社"}, "homeroom": {"围棋社", "草稿社"},
     "teacher_b": {"桥西篮球"}, "principal": {"围棋社", "草稿社"}, "district": {"围棋社", "草稿社"},
     "bureau": {"围棋社", "草稿社", "桥西篮球"},
+    **{office: {"围棋社", "草稿社"} for office in OFFICE_ROLES},
 }
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_club_list_is_scoped(clubs, api, role):
-    r = api.as_user(getattr(clubs, role)).get("/api/v1/clubs/")
+    r = api.as_user(matrix_user(clubs, role)).get("/api/v1/clubs/")
     assert r.status_code == 200
     assert {c["name"] for c in r.json()["results"]} == LIST_SEES[role]
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_club_detail_is_404_outside_scope(clubs, api, role):
-    client = api.as_user(getattr(clubs, role))
+    client = api.as_user(matrix_user(clubs, role))
     for club in (clubs.chess, clubs.draft, clubs.club_b):
         expected = 200 if club.name in LIST_SEES[role] else 404
         assert client.get(f"/api/v1/clubs/{club.pk}/").status_code == expected, (role, club.name)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from clubs import allocation
 from clubs.models import ClubChoice, ReviewStatus, ServicePlan
 from tests.clubs.factories import ChoiceWindowFactory, ClubFactory, ServicePlanFactory
-from tests.conftest import MATRIX_ROLES
+from tests.conftest import ALL_MATRIX_ROLES, OFFICE_ROLES, matrix_user
 from tests.factories import IN_TERM, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,19 +21,19 @@ def setup(staff):
 
 
 STAFF_PAGES = ["/clubs/?school={a}", "/clubs/timetable/?school={a}", "/clubs/plans/?school={a}"]
-SEES_SCHOOL_A = {"homeroom", "principal", "district", "bureau"}
+SEES_SCHOOL_A = {"homeroom", "principal", "district", "bureau", *OFFICE_ROLES}
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 @pytest.mark.parametrize("page", STAFF_PAGES)
 def test_staff_pages_role_matrix(setup, relogin, role, page):
-    r = relogin(getattr(setup, role)).get(page.format(a=setup.school_a.pk))
+    r = relogin(matrix_user(setup, role)).get(page.format(a=setup.school_a.pk))
     assert r.status_code == (200 if role in SEES_SCHOOL_A else 404), (role, page)
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_plan_and_club_detail_role_matrix(setup, relogin, role):
-    client = relogin(getattr(setup, role))
+    client = relogin(matrix_user(setup, role))
     expected = 200 if role in SEES_SCHOOL_A else 404
     assert client.get(f"/clubs/plans/{setup.plan.pk}/").status_code == expected
     # parents see the approved club itself (the menu), not its members

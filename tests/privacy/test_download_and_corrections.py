@@ -10,6 +10,7 @@ from notices.services import notify
 from privacy.models import CorrectionRequest
 from privacy.registry import PROVIDERS, register_provider
 from privacy.services import consent_record
+from tests.conftest import OFFICE_ROLES, matrix_user
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +55,11 @@ def test_readable_page_shows_the_same_data_and_is_audited(world, client):
 
 
 @pytest.mark.parametrize("role", ["other_parent", "parent_b", "homeroom", "teacher_b", "principal", "district",
-                                  "bureau"])
+                                  "bureau", *OFFICE_ROLES])
 @pytest.mark.parametrize("name", ["privacy:child_data", "privacy:child_data_json", "privacy:correction_new"])
 def test_only_the_childs_guardians_get_the_data(world, client, role, name):
-    client.force_login(getattr(world, role))
+    """The child's data (health notes included) is exported to its guardians only (issue 17, item 3)."""
+    client.force_login(matrix_user(world, role))
     assert client.get(reverse(name, args=[world.child_a.pk])).status_code == 404
     assert not AuditEvent.objects.filter(action="export").exists()
 

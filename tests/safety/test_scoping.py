@@ -2,7 +2,7 @@
 import pytest
 
 from safety.models import IncidentType, Severity
-from tests.conftest import MATRIX_ROLES
+from tests.conftest import ALL_MATRIX_ROLES, OFFICE_ROLES, matrix_user
 
 from .factories import add_item, inspect, report
 
@@ -10,19 +10,21 @@ pytestmark = pytest.mark.django_db
 
 # An ordinary (not escalated) incident at school_a involving child_a.
 ORDINARY = {"parent_a": "guardian", "other_parent": None, "homeroom": "staff", "teacher_b": None,
-            "principal": "staff", "district": None, "bureau": None}
+            "principal": "staff", "district": None, "bureau": None,
+            # school_a's offices and duty leaders are staff of the school (safety leads)
+            **dict.fromkeys(OFFICE_ROLES, "staff")}
 # An escalated one: the district of school_a and the bureau see it in full.
 ESCALATED = {**ORDINARY, "district": "staff", "bureau": "staff"}
 STAFF_ONLY_FIELDS = {"description", "actions_taken", "staff", "severity", "closing_summary", "reported_by"}
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 @pytest.mark.parametrize("escalated", [False, True])
 def test_incident_api_detail_by_role(safety, api, role, escalated):
     incident = report(safety, severity=Severity.SERIOUS if escalated else Severity.GENERAL,
                       children=[safety.child_a])
     expected = (ESCALATED if escalated else ORDINARY)[role]
-    r = api.as_user(getattr(safety, role)).get(f"/api/v1/incidents/{incident.pk}/")
+    r = api.as_user(matrix_user(safety, role)).get(f"/api/v1/incidents/{incident.pk}/")
     if expected is None:
         assert r.status_code == 404
         return
@@ -50,7 +52,7 @@ def test_guardian_sees_own_child_only_among_those_involved(safety, api, login):
     assert safety.child_a.name in body and safety.child_a2.name not in body and "推搡导致摔倒" not in body
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_incident_api_list_by_role(safety, api, role):
     ordinary = report(safety)
     escalated = report(safety, type=IncidentType.MISSING_CHILD, children=[safety.child_a2])
@@ -60,8 +62,9 @@ def test_incident_api_list_by_role(safety, api, role):
         "parent_a": {ordinary}, "other_parent": {escalated}, "homeroom": {ordinary, escalated},
         "teacher_b": {at_b}, "principal": {ordinary, escalated}, "district": {escalated},
         "bureau": {escalated, at_b},
+        **{office: {ordinary, escalated} for office in OFFICE_ROLES},
     }[role]
-    data = api.as_user(getattr(safety, role)).get("/api/v1/incidents/").json()
+    data = api.as_user(matrix_user(safety, role)).get("/api/v1/incidents/").json()
     assert {row["id"] for row in data["results"]} == {i.pk for i in seen}
     assert data["count"] == len(seen)
 
@@ -73,11 +76,11 @@ def test_district_sees_only_its_districts_escalated_incidents(safety, api):
     assert api.as_user(safety.district_b_user).get(f"/api/v1/incidents/{at_b.pk}/").status_code == 200
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_incident_page_by_role(safety, login, role):
     incident = report(safety, children=[safety.child_a], description="推搡导致摔倒")
     expected = ORDINARY[role]
-    r = login(getattr(safety, role)).get(f"/safety/incidents/{incident.pk}/")
+    r = login(matrix_user(safety, role)).get(f"/safety/incidents/{incident.pk}/")
     if expected is None:
         assert r.status_code == 404
         return
@@ -112,12 +115,12 @@ def test_guardian_and_other_schools_cannot_act_on_an_incident(safety, api, login
     assert not incident.follow_ups.exists()
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_inspection_page_by_role(safety, login, role):
     inspection = inspect(safety)
     add_item(safety, inspection)
-    status = login(getattr(safety, role)).get(f"/safety/inspections/{inspection.pk}/").status_code
-    allowed = {"homeroom", "principal", "district", "bureau"}
+    status = login(matrix_user(safety, role)).get(f"/safety/inspections/{inspection.pk}/").status_code
+    allowed = {"homeroom", "principal", "district", "bureau", *OFFICE_ROLES}
     assert status == (200 if role in allowed else 404)
 
 
@@ -132,7 +135,7 @@ def test_other_principal_cannot_respond_to_an_item(safety, login):
 @pytest.mark.parametrize(("role", "status"), [("bureau", 200), ("district", 200), ("principal", 403),
                                               ("homeroom", 403), ("parent_a", 403)])
 def test_escalation_list_and_export_are_for_bureau_and_district(safety, login, role, status):
-    client = login(getattr(safety, role))
+    client = login(matrix_user(safety, role))
     assert client.get("/safety/escalations/").status_code == status
     assert client.get("/safety/incidents/export/?format=csv").status_code == status
 

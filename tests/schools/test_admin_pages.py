@@ -6,7 +6,7 @@ from accounts.models import Invitation, RoleAssignment
 from accounts.roles import Role
 from schools import services
 from schools.models import HomeroomClass, ImportBatch, Term, Venue
-from tests.conftest import MATRIX_ROLES
+from tests.conftest import ALL_MATRIX_ROLES, OFFICE_ROLES, matrix_user
 from tests.factories import GuardianshipFactory, StudentFactory, UserFactory, VenueFactory, give_role
 
 from .conftest import xlsx_file
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 #: Who sees school_a at all (403 for them unless principal) and who does not (404).
-SEES_SCHOOL_A = {"parent_a", "other_parent", "homeroom", "principal", "district", "bureau"}
+SEES_SCHOOL_A = {"parent_a", "other_parent", "homeroom", "principal", "district", "bureau", *OFFICE_ROLES}
 
 
 @pytest.fixture
@@ -40,18 +40,18 @@ def admin_urls(world):
     ]
 
 
-@pytest.mark.parametrize("role", [*MATRIX_ROLES, "principal_b"])
+@pytest.mark.parametrize("role", [*ALL_MATRIX_ROLES, "principal_b"])
 def test_school_admin_pages_role_matrix(world, login, admin_urls, principal_b, role):
-    user = principal_b if role == "principal_b" else getattr(world, role)
+    user = principal_b if role == "principal_b" else matrix_user(world, role)
     client = login(user)
     expected = 200 if role == "principal" else 403 if role in SEES_SCHOOL_A else 404
     for url in admin_urls:
         assert client.get(url).status_code == expected, (role, url)
 
 
-@pytest.mark.parametrize("role", [*MATRIX_ROLES, "principal_b"])
+@pytest.mark.parametrize("role", [*ALL_MATRIX_ROLES, "principal_b"])
 def test_school_admin_writes_role_matrix(world, login, principal_b, role):
-    user = principal_b if role == "principal_b" else getattr(world, role)
+    user = principal_b if role == "principal_b" else matrix_user(world, role)
     client = login(user)
     pk = world.school_a.pk
     expected = 403 if role in SEES_SCHOOL_A else 404
@@ -267,9 +267,9 @@ TERM_POST = {"name": "2027-2028学年第一学期", "start_date": "2027-09-01", 
              "min_daily_minutes": "120"}
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_terms_role_matrix(world, login, role):
-    client = login(getattr(world, role))
+    client = login(matrix_user(world, role))
     list_status = 403 if role in {"parent_a", "other_parent"} else 200
     assert client.get("/schools/terms/").status_code == list_status
     edit_status = 200 if role == "bureau" else 403

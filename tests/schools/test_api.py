@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import MATRIX_ROLES
+from tests.conftest import ALL_MATRIX_ROLES, OFFICE_ROLES, matrix_user
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -10,37 +10,40 @@ SCHOOLS_SEEN = {
     "parent_a": {"school_a"}, "other_parent": {"school_a"}, "homeroom": {"school_a"},
     "teacher_b": {"school_b"}, "principal": {"school_a"}, "district": {"school_a"},
     "bureau": {"school_a", "school_b"},
+    **{office: {"school_a"} for office in OFFICE_ROLES},
 }
 STUDENTS_SEEN = {
     "parent_a": {"child_a"}, "other_parent": {"child_a2"}, "homeroom": {"child_a", "child_a2"},
     "teacher_b": set(), "principal": {"child_a", "child_a2"}, "district": set(), "bureau": set(),
+    # the offices and the duty leader (any day) see the school's children; health notes: test_health_notes.py
+    **{office: {"child_a", "child_a2"} for office in OFFICE_ROLES},
 }
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_school_list_is_scoped_by_role(world, api, role):
-    data = api.as_user(getattr(world, role)).get("/api/v1/schools/").json()
+    data = api.as_user(matrix_user(world, role)).get("/api/v1/schools/").json()
     assert {s["id"] for s in data["results"]} == {getattr(world, k).pk for k in SCHOOLS_SEEN[role]}
     assert data["count"] == len(SCHOOLS_SEEN[role])
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_school_detail_outside_scope_is_404(world, api, role):
-    client = api.as_user(getattr(world, role))
+    client = api.as_user(matrix_user(world, role))
     for key in ("school_a", "school_b"):
         status = client.get(f"/api/v1/schools/{getattr(world, key).pk}/").status_code
         assert status == (200 if key in SCHOOLS_SEEN[role] else 404), key
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_student_list_is_scoped_by_role(world, api, role):
-    data = api.as_user(getattr(world, role)).get("/api/v1/students/").json()
+    data = api.as_user(matrix_user(world, role)).get("/api/v1/students/").json()
     assert {s["id"] for s in data["results"]} == {getattr(world, k).pk for k in STUDENTS_SEEN[role]}
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_student_detail_outside_scope_is_404(world, api, role):
-    client = api.as_user(getattr(world, role))
+    client = api.as_user(matrix_user(world, role))
     for key in ("child_a", "child_a2", "child_b"):
         status = client.get(f"/api/v1/students/{getattr(world, key).pk}/").status_code
         assert status == (200 if key in STUDENTS_SEEN[role] else 404), (role, key)

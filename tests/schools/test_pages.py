@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import MATRIX_ROLES
+from tests.conftest import ALL_MATRIX_ROLES, OFFICE_ROLES, matrix_user
 from tests.factories import HomeroomClassFactory, SchoolFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -10,19 +10,20 @@ DETAIL_SEEN = {
     "parent_a": {"school_a"}, "other_parent": {"school_a"}, "homeroom": {"school_a"},
     "teacher_b": {"school_b"}, "principal": {"school_a"}, "district": {"school_a"},
     "bureau": {"school_a", "school_b"},
+    **{office: {"school_a"} for office in OFFICE_ROLES},
 }
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_school_list_page_shows_only_visible_schools(world, login, role):
-    body = login(getattr(world, role)).get("/schools/").content.decode()
+    body = login(matrix_user(world, role)).get("/schools/").content.decode()
     for key in ("school_a", "school_b"):
         assert (getattr(world, key).name in body) == (key in DETAIL_SEEN[role]), (role, key)
 
 
-@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("role", ALL_MATRIX_ROLES)
 def test_school_detail_page_is_404_outside_scope(world, login, role):
-    client = login(getattr(world, role))
+    client = login(matrix_user(world, role))
     for key in ("school_a", "school_b"):
         status = client.get(f"/schools/{getattr(world, key).pk}/").status_code
         assert status == (200 if key in DETAIL_SEEN[role] else 404), (role, key)

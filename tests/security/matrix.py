@@ -12,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ROLES = ["anonymous", "parent_a", "other_parent", "parent_b", "homeroom", "teacher_b", "principal", "district",
-         "bureau"]
+         "bureau", "moral_a", "academic_a", "duty_a", "duty_off_a"]
+#: school_a's offices (tests/conftest.add_offices): the moral-education office, the teaching-affairs
+#: office, the duty leader on today's rota and a duty leader whose rota day is tomorrow.
+OFFICES = ["moral_a", "academic_a", "duty_a", "duty_off_a"]
 STAFF_A = {"homeroom", "principal"}
 SIGNED_IN = set(ROLES) - {"anonymous"}
 
@@ -65,15 +68,21 @@ def leak_markers(world) -> dict[str, dict[str, str]]:
         "principal": {"child_a", "child_a2"},
         "district": set(),
         "bureau": set(),
+        # school_a's offices see the school's children (names), not their families' phones
+        **{office: {"child_a", "child_a2"} for office in OFFICES},
     }
     from .objects import CLAIM, HEALTH
 
     health = {f"health_{k}": v for k, v in HEALTH.items()}
     claims = {f"claim_{k}": v for k, v in CLAIM.items()}
-    # health notes and priority claims: the child's guardians, the homeroom teacher, the principal
-    for seen in sees.values():
-        seen |= {f"health_{k}" for k in ("child_a", "child_a2", "child_b") if k in seen}
-        seen |= {f"claim_{k}" for k in ("child_a", "child_a2", "child_b") if k in seen}
+    # priority claims: the child's guardians, the homeroom teacher, the principal; health notes: those
+    # and the duty leader on the rota day (schools.selectors.health_notes_visible), never the offices
+    children = ("child_a", "child_a2", "child_b")
+    for role, seen in sees.items():
+        if role not in {"moral_a", "academic_a", "duty_off_a"}:
+            seen |= {f"health_{k}" for k in children if k in seen}
+        if role not in OFFICES:
+            seen |= {f"claim_{k}" for k in children if k in seen}
     everything = {**kids, **phones, **health, **claims}
     return {role: {m: t for m, t in everything.items() if m not in seen} for role, seen in sees.items()}
 
@@ -93,7 +102,8 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("api:token", method="POST", api=True, data=lambda w: {"username": "nobody", "password": "x"},
              default=400),
     # --- signed in, anyone ---------------------------------------------------------------------
-    Endpoint("home", default=302, expect={"anonymous": 302}),
+    Endpoint("home", default=302, expect={"anonymous": 302, "duty_off_a": 200},
+             note="a duty leader off the rota day with no other role has no landing page: the home page itself"),
     Endpoint("accounts:profile", default=200, expect={"anonymous": 302}),
     Endpoint("accounts:logout", method="POST", default=302),
     Endpoint("accounts:revoke_tokens", method="POST", default=302, expect={"anonymous": 302}),
@@ -116,15 +126,16 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("schools:my_children", default=200, expect={"anonymous": 302}),
     Endpoint("schools:detail", kwargs=lambda w: {"pk": w.school_a.pk},
              expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", "homeroom", "principal",
-                                                     "district", "bureau"])}),
+                                                     "district", "bureau", *OFFICES])}),
     Endpoint("api:school-list", api=True, default=200, expect={"anonymous": 401}),
     Endpoint("api:school-detail", api=True, kwargs=lambda w: {"pk": w.school_a.pk},
              expect={"anonymous": 401, **roles(200, ["parent_a", "other_parent", "homeroom", "principal",
-                                                     "district", "bureau"])}),
+                                                     "district", "bureau", *OFFICES])}),
     Endpoint("api:student-list", api=True, default=200, expect={"anonymous": 401},
              variants=[lambda w: {"school": w.school_b.pk}, lambda w: {"homeroom_class": w.class_b.pk}]),
     Endpoint("api:student-detail", api=True, kwargs=lambda w: {"pk": w.child_a.pk},
-             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal", *OFFICES])},
+             note="the offices see the child; its health note only the duty leader on the rota day (LEAKS)"),
 ]
 
 # --- privacy (consent, data download, corrections, audit pages) -------------------------------
@@ -226,51 +237,59 @@ ANON_API = {"anonymous": 401}
 NOT_SIGNED_IN_WEB = 302
 PRINCIPAL_ONLY_WEB = {"anonymous": 302, "principal": 200}
 #: the staff of school_a and the district/bureau see school_a's groups; parents and school_b do not
-SEES_GROUP_A = ["homeroom", "principal", "district", "bureau"]
+SEES_GROUP_A = ["homeroom", "principal", "district", "bureau", *OFFICES]
+#: the moral-education office forms the groups and places children; the teaching-affairs office
+#: assigns their teachers (and venues)
+GROUP_OFFICES_WEB = {**PRINCIPAL_ONLY_WEB, "moral_a": 200, "academic_a": 200}
 
 ENDPOINTS += [
     Endpoint("enrollment:parent_home", setup=o.enrollment_objects, default=200, expect=ANON_WEB),
     Endpoint("enrollment:letter", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.letter_a.pk}, default=200,
              expect=ANON_WEB, note="a published letter to parents is a public document for anyone signed in"),
-    Endpoint("enrollment:letter_publish", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB),
+    Endpoint("enrollment:letter_publish", setup=o.enrollment_objects, default=403,
+             expect={**PRINCIPAL_ONLY_WEB, "moral_a": 200}, note="the principal or the moral-education office"),
     Endpoint("enrollment:apply", setup=o.enrollment_objects, kwargs=lambda w: {"student_id": w.child_a.pk},
              expect={"anonymous": 302, "parent_a": 302},
              note="parent_a is sent back home: child_a already has an application this term"),
     Endpoint("enrollment:application", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
-             expect={"anonymous": 302, **roles(200, ["parent_a", "homeroom", "principal"])},
-             may_show={}),
+             expect={"anonymous": 302, **roles(200, ["parent_a", "homeroom", "principal", *OFFICES])},
+             may_show={},
+             note="FOR THE LEAD: the duty leader (any day) sees the school's applications, as school-wide"
+                  " staff (SCHOOL_WIDE_ROLES); the priority claims and health notes stay hidden from the offices"),
     Endpoint("enrollment:withdraw", method="POST", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
              data=lambda w: {"reason": "matrix"},
-             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 403}),
+             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 403, **roles(403, OFFICES)}),
     Endpoint("enrollment:pickup_persons", setup=o.enrollment_objects, kwargs=lambda w: {"student_id": w.child_a.pk},
              expect={"anonymous": 302, "parent_a": 200}),
     Endpoint("enrollment:pickup_person_end", method="POST", setup=o.enrollment_objects,
              kwargs=lambda w: {"pk": w.pickup_a.pk}, expect={"anonymous": 302, "parent_a": 302, "homeroom": 403,
-                                                             "principal": 403}),
+                                                             "principal": 403, **roles(403, OFFICES)}),
     Endpoint("enrollment:queue", setup=o.enrollment_objects, default=403, expect={"anonymous": 302, "homeroom": 200}),
     Endpoint("enrollment:review", method="POST", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
              data=lambda w: {"decision": "approve"},
-             expect={"anonymous": 302, "parent_a": 403, "homeroom": 302, "principal": 302}),
+             expect={"anonymous": 302, "parent_a": 403, "homeroom": 302, "principal": 302, **roles(403, OFFICES)}),
     Endpoint("enrollment:claim_decide", method="POST", setup=o.enrollment_objects,
              kwargs=lambda w: {"pk": w.claim_a.pk}, data=lambda w: {"verified": "1"},
              expect={"anonymous": 302, "parent_a": 403, "homeroom": 302, "principal": 302}),
-    Endpoint("enrollment:groups", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB,
+    Endpoint("enrollment:groups", setup=o.enrollment_objects, default=403, expect=GROUP_OFFICES_WEB,
              variants=[lambda w: {"school": w.school_b.pk}]),
-    Endpoint("enrollment:group_create", setup=o.enrollment_objects, default=403, expect=PRINCIPAL_ONLY_WEB),
+    Endpoint("enrollment:group_create", setup=o.enrollment_objects, default=403, expect=GROUP_OFFICES_WEB),
     Endpoint("enrollment:group", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.group_a.pk},
-             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 200}),
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 200, "moral_a": 200,
+                     "academic_a": 200}),
     Endpoint("enrollment:group_close", method="POST", setup=o.enrollment_objects,
              kwargs=lambda w: {"pk": w.group_a_other.pk},
-             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 302}),
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 302, "moral_a": 302}),
     Endpoint("enrollment:group_teacher", method="POST", setup=o.enrollment_objects,
              kwargs=lambda w: {"pk": w.group_a.pk}, data=lambda w: {"teacher": w.homeroom.pk},
-             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 302}),
+             expect={"anonymous": 302, **roles(403, SEES_GROUP_A), "principal": 302, "academic_a": 302}),
     Endpoint("enrollment:placement_move", method="POST", setup=o.enrollment_objects,
              kwargs=lambda w: {"pk": w.placement_a2.pk},
              data=lambda w: {"to_group": w.group_a_other.pk, "reason": "matrix"},
-             expect={"anonymous": 302, "other_parent": 403, "homeroom": 403, "principal": 302}),
+             expect={"anonymous": 302, "other_parent": 403, "homeroom": 403, "principal": 302,
+                     **roles(403, OFFICES), "moral_a": 302}),
     Endpoint("enrollment:allocate", method="POST", setup=o.enrollment_objects, default=403,
-             expect={"anonymous": 302, "principal": 302}),
+             expect={"anonymous": 302, "principal": 302, "moral_a": 302}),
     # API
     Endpoint("api:letter-list", api=True, setup=o.enrollment_objects, default=200, expect=ANON_API),
     Endpoint("api:letter-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.letter_a.pk},
@@ -285,20 +304,21 @@ ENDPOINTS += [
     Endpoint("api:application-list", method="POST", api=True, setup=o.enrollment_objects,
              data=lambda w: {"student": w.child_a.pk, "sessions": ["after_school"], "weekdays": [1, 2],
                              "letter": w.letter_a.pk, "letter_acknowledged": True},
-             default=400, expect={"anonymous": 401, "parent_a": 409, "homeroom": 403, "principal": 403},
+             default=400, expect={"anonymous": 401, "parent_a": 409, "homeroom": 403, "principal": 403,
+                                  **roles(403, OFFICES)},
              note="child_a already has an open application (409); a child out of scope is 'unknown' (400)"),
     Endpoint("api:application-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
-             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal", *OFFICES])}),
     Endpoint("api:application-withdraw", method="POST", api=True, setup=o.enrollment_objects,
              kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"reason": "matrix"},
-             expect={"anonymous": 401, "parent_a": 200, "homeroom": 403, "principal": 403}),
+             expect={"anonymous": 401, "parent_a": 200, "homeroom": 403, "principal": 403, **roles(403, OFFICES)}),
     Endpoint("api:application-review", method="POST", api=True, setup=o.enrollment_objects,
              kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"decision": "approve"},
-             expect={"anonymous": 401, "parent_a": 403, "homeroom": 200, "principal": 409},
+             expect={"anonymous": 401, "parent_a": 403, "homeroom": 200, "principal": 409, **roles(403, OFFICES)},
              note="principal comes after homeroom in the role order: the application is then already reviewed"),
     Endpoint("api:application-decide-claim", method="POST", api=True, setup=o.enrollment_objects,
              kwargs=lambda w: {"pk": w.app_a.pk}, data=lambda w: {"claim": w.claim_a.pk, "verified": True},
-             expect={"anonymous": 401, "parent_a": 403, "homeroom": 200, "principal": 200}),
+             expect={"anonymous": 401, "parent_a": 403, "homeroom": 200, "principal": 200, **roles(403, OFFICES)}),
     Endpoint("api:service-group-list", api=True, setup=o.enrollment_objects, default=200, expect=ANON_API),
     Endpoint("api:service-group-detail", api=True, setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.group_a.pk},
              expect={"anonymous": 401, **roles(200, SEES_GROUP_A)}),
@@ -306,64 +326,70 @@ ENDPOINTS += [
 
 # --- clubs -----------------------------------------------------------------------------------
 #: staff pages of clubs answer 404 to people who are not staff (parents)
-STAFF_ALL = ["homeroom", "teacher_b", "principal", "district", "bureau"]
-SEES_SCHOOL_A_STAFFWISE = ["homeroom", "principal", "district", "bureau"]
+STAFF_ALL = ["homeroom", "teacher_b", "principal", "district", "bureau", *OFFICES]
+SEES_SCHOOL_A_STAFFWISE = ["homeroom", "principal", "district", "bureau", *OFFICES]
 EDITOR_A_WEB = {"anonymous": 302, **roles(403, SEES_SCHOOL_A_STAFFWISE)}
+#: the teaching-affairs office prepares the clubs and the service plan with the principal (who alone
+#: approves or returns them)
+ACADEMIC_EDITS_WEB = {**EDITOR_A_WEB, "academic_a": 200}
+ACADEMIC_POSTS_WEB = {**EDITOR_A_WEB, "academic_a": 302}
 
 ENDPOINTS += [
     Endpoint("clubs:list", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)},
              variants=[lambda w: {"category": "sports"}]),
     Endpoint("clubs:create", setup=o.clubs_objects,
-             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200, "academic_a": 200}),
     Endpoint("clubs:detail", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a.pk},
              expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", *SEES_SCHOOL_A_STAFFWISE])}),
     Endpoint("clubs:edit", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a_draft.pk},
-             expect={**EDITOR_A_WEB, "principal": 200}),
+             expect={**ACADEMIC_EDITS_WEB, "principal": 200}),
     Endpoint("clubs:submit", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a_draft.pk},
-             expect={**EDITOR_A_WEB, "principal": 302}),
+             expect={**ACADEMIC_POSTS_WEB, "principal": 302}),
     Endpoint("clubs:approve", method="POST", setup=o.clubs_submitted_club, kwargs=lambda w: {"pk": w.club_a_draft.pk},
              expect={**EDITOR_A_WEB, "principal": 302}),
     Endpoint("clubs:return", method="POST", setup=o.clubs_submitted_club, kwargs=lambda w: {"pk": w.club_a_draft.pk},
              data=lambda w: {"comment": "matrix"}, expect={**EDITOR_A_WEB, "principal": 302}),
     Endpoint("clubs:plan_list", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
     Endpoint("clubs:plan_create", setup=o.clubs_objects,
-             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200, "academic_a": 200}),
     Endpoint("clubs:plan_detail", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
              expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
     Endpoint("clubs:plan_edit", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
-             expect={**EDITOR_A_WEB, "principal": 200}),
+             expect={**ACADEMIC_EDITS_WEB, "principal": 200}),
     Endpoint("clubs:plan_submit", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.plan_a.pk},
-             expect={**EDITOR_A_WEB, "principal": 302}),
+             expect={**ACADEMIC_POSTS_WEB, "principal": 302}),
     Endpoint("clubs:plan_approve", method="POST", setup=o.clubs_submitted_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
              expect={**EDITOR_A_WEB, "principal": 302}),
     Endpoint("clubs:plan_return", method="POST", setup=o.clubs_submitted_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
              data=lambda w: {"comment": "matrix"}, expect={**EDITOR_A_WEB, "principal": 302}),
     Endpoint("clubs:plan_revise", method="POST", setup=o.clubs_approved_plan, kwargs=lambda w: {"pk": w.plan_a.pk},
-             expect={**EDITOR_A_WEB, "principal": 302}),
+             expect={**ACADEMIC_POSTS_WEB, "principal": 302}),
     Endpoint("clubs:timetable", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
     Endpoint("clubs:timetable_teacher", setup=o.clubs_objects, kwargs=lambda w: {"user_id": w.homeroom.pk},
              expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
     Endpoint("clubs:timetable_venue", setup=o.clubs_objects, kwargs=lambda w: {"venue_id": w.club_venue_a.pk},
              expect={"anonymous": 302, **roles(200, SEES_SCHOOL_A_STAFFWISE)}),
     Endpoint("clubs:clashes", setup=o.clubs_objects,
-             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), **roles(200, ["principal", "moral_a", "academic_a"])}),
     Endpoint("clubs:menu", setup=o.clubs_objects,
              expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent", "parent_b"])},
              note="the parents' menu: 404 for people without children"),
     Endpoint("clubs:choose", method="POST", setup=o.clubs_objects,
              data=lambda w: {"student": w.child_a.pk, "club": w.club_a.pk, "rank": "2"}, default=302,
-             expect={"homeroom": 403, "principal": 403},
+             expect={"homeroom": 403, "principal": 403, **roles(403, OFFICES)},
              note="a child the user cannot see is 'choose a child' on the menu page (a redirect, nothing"
                   " written); staff who see the child are refused (403)"),
     Endpoint("clubs:withdraw", method="POST", setup=o.clubs_objects, kwargs=lambda w: {"pk": w.choice_a.pk},
-             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 302}),
+             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 302, **roles(403, OFFICES),
+                     "academic_a": 302}),
     Endpoint("clubs:window", setup=o.clubs_objects,
-             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200}),
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 200, "academic_a": 200}),
     Endpoint("clubs:allocate", method="POST", setup=o.clubs_objects,
-             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 302}),
+             expect={"anonymous": 302, **roles(403, STAFF_ALL), "principal": 302, "academic_a": 302}),
     Endpoint("clubs:hours", setup=o.clubs_objects,
              expect={"anonymous": 302, **roles(200, ["homeroom", "teacher_b", "principal"]), "district": 403,
-                     "bureau": 403},
+                     "bureau": 403, **roles(403, OFFICES), "academic_a": 200},
+             note="teachers see their own hours; the principal and the teaching-affairs office the school's",
              variants=[lambda w: {"format": "xlsx"}, lambda w: {"format": "csv"}]),
     Endpoint("clubs:catalogue", setup=o.clubs_objects, expect={"anonymous": 302, **roles(200, STAFF_ALL)}),
     # API
@@ -374,24 +400,29 @@ ENDPOINTS += [
     Endpoint("api:club-choices", method="POST", api=True, setup=o.clubs_objects, kwargs=lambda w: {"pk": w.club_a.pk},
              data=lambda w: {"student": w.child_a.pk, "rank": 2},
              expect={"anonymous": 401, "parent_a": 409, "other_parent": 400, "homeroom": 403, "principal": 403,
-                     "district": 400, "bureau": 400},
+                     "district": 400, "bureau": 400, **roles(403, OFFICES)},
              note="a child the caller cannot see is 'no such child' (400), like a missing one"),
     Endpoint("api:club-choice-list", api=True, setup=o.clubs_objects, default=200, expect=ANON_API),
     Endpoint("api:club-choice-detail", api=True, setup=o.clubs_objects, kwargs=lambda w: {"pk": w.choice_a.pk},
-             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal"])}),
+             expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal", *OFFICES])}),
     Endpoint("api:club-choice-withdraw", method="POST", api=True, setup=o.clubs_objects,
              kwargs=lambda w: {"pk": w.choice_a.pk},
-             expect={"anonymous": 401, "parent_a": 200, "homeroom": 403, "principal": 409},
-             note="the principal comes after parent_a: the choice is already withdrawn (409)"),
+             expect={"anonymous": 401, "parent_a": 200, "homeroom": 403, "principal": 409, **roles(403, OFFICES),
+                     "academic_a": 409},
+             note="the principal and the teaching-affairs office come after parent_a: the choice is already"
+                  " withdrawn (409)"),
 ]
 
 # --- safety ----------------------------------------------------------------------------------
-SCHOOL_STAFF = ["homeroom", "teacher_b", "principal"]
+SCHOOL_STAFF = ["homeroom", "teacher_b", "principal", *OFFICES]
 OVERVIEW = ["district", "bureau"]
+#: the school's safety leads: the principal, the offices and the duty leader (safety's
+#: `_require_school_lead`, SCHOOL_WIDE_ROLES: the duty leader on any day, not only on the rota day)
+LEADS_A = ["principal", *OFFICES]
 #: staff of a school see all its incidents with the children involved (safety's design): teacher_b
 #: sees child_b in school_b's incident
 TEACHER_B_INCIDENT = {"teacher_b": {"child_b"}}
-INCIDENT_A_SEEN = ["parent_a", "homeroom", "principal", "district", "bureau"]
+INCIDENT_A_SEEN = ["parent_a", "homeroom", "principal", "district", "bureau", *OFFICES]
 #: refused on a visible escalated incident of school_a: its guardian, the district and the bureau
 INCIDENT_A_REFUSED = {"anonymous": 302, **roles(403, ["parent_a", "district", "bureau"])}
 
@@ -413,26 +444,28 @@ ENDPOINTS += [
     Endpoint("safety:incident_detail", setup=o.safety_objects, kwargs=lambda w: {"pk": w.incident_a.pk},
              expect={"anonymous": 302, **roles(200, INCIDENT_A_SEEN)}),
     Endpoint("safety:incident_detail", setup=o.safety_objects, kwargs=lambda w: {"pk": w.incident_a_general.pk},
-             expect={"anonymous": 302, **roles(200, ["other_parent", "homeroom", "principal"])},
+             expect={"anonymous": 302, **roles(200, ["other_parent", "homeroom", "principal", *OFFICES])},
              note="not escalated: the district and the bureau do not see it (404)"),
     Endpoint("api:incident-detail", api=True, setup=o.safety_objects,
              kwargs=lambda w: {"pk": w.incident_a_general.pk},
-             expect={"anonymous": 401, **roles(200, ["other_parent", "homeroom", "principal"])}),
+             expect={"anonymous": 401, **roles(200, ["other_parent", "homeroom", "principal", *OFFICES])}),
     Endpoint("safety:incident_edit", setup=o.safety_objects, kwargs=lambda w: {"pk": w.incident_a.pk},
-             expect={**INCIDENT_A_REFUSED, **roles(200, ["homeroom", "principal"])}),
+             expect={**INCIDENT_A_REFUSED, **roles(200, ["homeroom", "principal", *OFFICES])}),
     Endpoint("safety:incident_follow_up", method="POST", setup=o.safety_objects,
              kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"text": "matrix follow-up"},
-             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal"])}),
+             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal", *OFFICES])}),
     Endpoint("safety:incident_guardian_contact", method="POST", setup=o.safety_objects,
              kwargs=lambda w: {"pk": w.incident_a.pk},
              data=lambda w: {"guardian_name": "张家长", "contacted_at": _now_iso(w)[:16], "method": "phone"},
-             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal"])}),
+             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal", *OFFICES])}),
     Endpoint("safety:incident_notify_guardians", method="POST", setup=o.safety_objects,
              kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"message": "孩子已无大碍"},
-             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal"])}),
+             expect={**INCIDENT_A_REFUSED, **roles(302, ["homeroom", "principal", *OFFICES])}),
     Endpoint("safety:incident_transition", method="POST", setup=o.safety_objects,
              kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"to": "reviewing", "summary": ""},
-             expect={**INCIDENT_A_REFUSED, "homeroom": 403, "principal": 302}),
+             expect={**INCIDENT_A_REFUSED, "homeroom": 403, **roles(302, LEADS_A)},
+             note="the offices come after the principal: their request finds the incident already under review"
+                  " (a message on the page); tests/security/test_office_roles.py checks they may review one"),
     Endpoint("safety:student_search", setup=o.safety_objects, default=403,
              expect={"anonymous": 302, **roles(200, SCHOOL_STAFF)},
              variants=[lambda w: {"q": w.child_b.name}, lambda w: {"q": "小"}],
@@ -442,46 +475,51 @@ ENDPOINTS += [
                   " it never reaches another school (?school= of another school is 404)"),
     Endpoint("safety:escalations", setup=o.safety_objects, default=403,
              expect={"anonymous": 302, **roles(200, OVERVIEW)}),
-    Endpoint("safety:school", setup=o.safety_objects, default=403, expect={"anonymous": 302, "principal": 200}),
+    Endpoint("safety:school", setup=o.safety_objects, default=403, expect={"anonymous": 302, **roles(200, LEADS_A)}),
     Endpoint("safety:plans", setup=o.safety_objects, default=403,
              expect={"anonymous": 302, **roles(200, [*SCHOOL_STAFF, *OVERVIEW])}),
-    Endpoint("safety:plan_new", setup=o.safety_objects, default=403, expect={"anonymous": 302, "principal": 200}),
+    Endpoint("safety:plan_new", setup=o.safety_objects, default=403, expect={"anonymous": 302, **roles(200, LEADS_A)}),
     Endpoint("safety:plan_edit", setup=o.safety_objects, kwargs=lambda w: {"pk": w.emergency_plan_a.pk},
-             expect={"anonymous": 302, **roles(403, ["homeroom", *OVERVIEW]), "principal": 200}),
-    Endpoint("safety:drill_new", setup=o.safety_objects, default=403, expect={"anonymous": 302, "principal": 200}),
+             expect={"anonymous": 302, **roles(403, ["homeroom", *OVERVIEW]), **roles(200, LEADS_A)}),
+    Endpoint("safety:drill_new", setup=o.safety_objects, default=403, expect={"anonymous": 302, **roles(200, LEADS_A)}),
     Endpoint("safety:inspections", setup=o.safety_objects, default=403,
              expect={"anonymous": 302, **roles(200, [*SCHOOL_STAFF, *OVERVIEW])}),
     Endpoint("safety:inspection_new", setup=o.safety_objects, default=403, expect={"anonymous": 302, "bureau": 200}),
     Endpoint("safety:inspection_detail", setup=o.safety_objects, kwargs=lambda w: {"pk": w.inspection_a.pk},
-             expect={"anonymous": 302, **roles(200, ["homeroom", "principal", *OVERVIEW])}),
+             expect={"anonymous": 302, **roles(200, ["homeroom", *LEADS_A, *OVERVIEW])}),
     Endpoint("safety:item_respond", method="POST", setup=o.safety_objects, kwargs=lambda w: {"pk": w.item_a.pk},
              data=lambda w: {"response": "已清理"},
-             expect={"anonymous": 302, **roles(403, ["homeroom", *OVERVIEW]), "principal": 302}),
+             expect={"anonymous": 302, **roles(403, ["homeroom", *OVERVIEW]), **roles(302, LEADS_A)}),
     Endpoint("safety:item_review", method="POST", setup=o.safety_item_responded, kwargs=lambda w: {"pk": w.item_a.pk},
              data=lambda w: {"decision": "accept", "note": ""},
-             expect={"anonymous": 302, **roles(403, ["homeroom", "principal", "district"]), "bureau": 302}),
+             expect={"anonymous": 302, **roles(403, ["homeroom", "principal", "district", *OFFICES]),
+                     "bureau": 302}),
     # API
     Endpoint("api:incident-list", api=True, setup=o.safety_objects, default=200, expect=ANON_API,
              may_show=TEACHER_B_INCIDENT),
     Endpoint("api:incident-list", method="POST", api=True, setup=o.safety_objects,
              data=lambda w: {"occurred_at": _now_iso(w), "type": "injury", "severity": 1,
                              "description": "matrix", "children": [w.child_a.pk]},
-             default=403, expect={"anonymous": 401, **roles(201, ["homeroom", "principal"]), "teacher_b": 400},
+             default=403, expect={"anonymous": 401, **roles(201, ["homeroom", "principal", *OFFICES]),
+                                  "teacher_b": 400},
              note="teacher_b logs at school_b and names a child of school_a: refused as bad input (400)"),
     Endpoint("api:incident-detail", api=True, setup=o.safety_objects, kwargs=lambda w: {"pk": w.incident_a.pk},
              expect={"anonymous": 401, **roles(200, INCIDENT_A_SEEN)}),
     Endpoint("api:incident-follow-ups", method="POST", api=True, setup=o.safety_objects,
              kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"text": "matrix"},
-             expect={"anonymous": 401, **roles(403, ["parent_a", *OVERVIEW]), **roles(201, ["homeroom", "principal"])}),
+             expect={"anonymous": 401, **roles(403, ["parent_a", *OVERVIEW]),
+                     **roles(201, ["homeroom", "principal", *OFFICES])}),
     Endpoint("api:incident-transition", method="POST", api=True, setup=o.safety_objects,
              kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"to": "reviewing"},
-             expect={"anonymous": 401, **roles(403, ["parent_a", "homeroom", *OVERVIEW]), "principal": 200}),
+             expect={"anonymous": 401, **roles(403, ["parent_a", "homeroom", *OVERVIEW]), "principal": 200,
+                     **roles(409, OFFICES)},
+             note="the offices come after the principal: the incident is already under review (409)"),
 ]
 
 # --- voice -----------------------------------------------------------------------------------
-AUTHORS = ["principal", "bureau"]  # (and a school's moral-education office, not in the matrix)
-ANN_A_SEEN = ["parent_a", "other_parent", "homeroom", "principal", "district", "bureau"]
-Q_RESULTS = ["principal", "district", "bureau"]
+AUTHORS = ["principal", "bureau", "moral_a"]  # the school's principal and moral-education office, the bureau
+ANN_A_SEEN = ["parent_a", "other_parent", "homeroom", "principal", "district", "bureau", "moral_a"]
+Q_RESULTS = ["principal", "district", "bureau", "moral_a"]
 
 ENDPOINTS += [
     Endpoint("voice:announcements", setup=o.voice_objects, default=200, expect=ANON_WEB),
@@ -491,7 +529,8 @@ ENDPOINTS += [
              expect={"anonymous": 302, **roles(200, ANN_A_SEEN)}),
     Endpoint("voice:announcement_withdraw", method="POST", setup=o.voice_objects,
              kwargs=lambda w: {"pk": w.announcement_a.pk},
-             expect={"anonymous": 302, **roles(403, ANN_A_SEEN), "principal": 302}),
+             expect={"anonymous": 302, **roles(403, ANN_A_SEEN), "principal": 302, "moral_a": 302},
+             note="the school's authors (principal, moral-education office) manage its announcements"),
     Endpoint("voice:questionnaires", setup=o.voice_objects, default=200, expect=ANON_WEB),
     Endpoint("voice:questionnaire_new", setup=o.voice_objects, default=403,
              expect={"anonymous": 302, **roles(200, AUTHORS)}),
@@ -502,15 +541,15 @@ ENDPOINTS += [
              note="parents are sent on to the answer page"),
     Endpoint("voice:question_add", method="POST", setup=o.voice_objects,
              kwargs=lambda w: {"pk": w.questionnaire_draft.pk}, data=lambda w: {"kind": "rating", "text": "新问题"},
-             expect={"anonymous": 302, "bureau": 403, "principal": 302},
+             expect={"anonymous": 302, "bureau": 403, "principal": 302, "moral_a": 302},
              note="a draft has reached no district yet: the district gets 404"),
     Endpoint("voice:questionnaire_open", method="POST", setup=o.voice_objects,
              kwargs=lambda w: {"pk": w.questionnaire_draft.pk},
-             expect={"anonymous": 302, "bureau": 403, "principal": 302}),
+             expect={"anonymous": 302, "bureau": 403, "principal": 302, "moral_a": 302}),
     Endpoint("voice:questionnaire_close", method="POST", setup=o.voice_objects,
              kwargs=lambda w: {"pk": w.questionnaire_a.pk},
              expect={"anonymous": 302, **roles(403, ["parent_a", "other_parent", "district", "bureau"]),
-                     "principal": 302},
+                     "principal": 302, "moral_a": 302},
              note="parents who were asked got 404 here (visible, not the owner: 403 by voice's design): fixed"),
     Endpoint("voice:answer", setup=o.voice_objects, kwargs=lambda w: {"pk": w.questionnaire_a.pk},
              expect={"anonymous": 302, **roles(200, ["parent_a", "other_parent"]), **roles(403, Q_RESULTS)}),
@@ -520,8 +559,8 @@ ENDPOINTS += [
     Endpoint("voice:results_export", setup=o.voice_objects, kwargs=lambda w: {"pk": w.questionnaire_a.pk},
              expect={"anonymous": 302, **roles(200, Q_RESULTS)}),
     Endpoint("voice:text_answers", setup=o.voice_objects, kwargs=lambda w: {"pk": w.questionnaire_a.pk},
-             expect={"anonymous": 302, **roles(403, ["district", "bureau"]), "principal": 200},
-             note="written answers are for the owner only"),
+             expect={"anonymous": 302, **roles(403, ["district", "bureau"]), "principal": 200, "moral_a": 200},
+             note="written answers are for the owner only (the school's authors)"),
     # API
     Endpoint("api:announcement-list", api=True, setup=o.voice_objects, default=200, expect=ANON_API),
     Endpoint("api:announcement-detail", api=True, setup=o.voice_objects, kwargs=lambda w: {"pk": w.announcement_a.pk},
@@ -542,7 +581,7 @@ ENDPOINTS += [
 # --- school administration (schools/, accounts/) -------------------------------------------------
 #: school_a's administration pages: its principal; those who see school_a (its parents and staff,
 #: its district, the bureau) are refused (403); school_b's parent and teacher get 404.
-ADMIN_A = {"anonymous": 302, **roles(403, ["parent_a", "other_parent", "homeroom", "district", "bureau"]),
+ADMIN_A = {"anonymous": 302, **roles(403, ["parent_a", "other_parent", "homeroom", "district", "bureau", *OFFICES]),
            "principal": 200}
 ADMIN_A_POST = {**ADMIN_A, "principal": 302}
 
@@ -614,20 +653,25 @@ def _today():
 
 
 PARENTS = ["parent_a", "other_parent", "parent_b"]
-DAY_RUNNER = {"anonymous": 302, "principal": 200, "homeroom": 403}
-DAY_RUNNER_POST = {"anonymous": 302, "principal": 302, "homeroom": 403}
-ROLL_SEERS = {"anonymous": 401, "homeroom": 200, "principal": 200}
+#: the day's rostered duty leader and the principal run the day; the offices and a duty leader on
+#: another day see the school but are refused (403)
+DAY_RUNNER = {"anonymous": 302, "principal": 200, "homeroom": 403, **roles(403, OFFICES), "duty_a": 200}
+DAY_RUNNER_POST = {"anonymous": 302, "principal": 302, "homeroom": 403, **roles(403, OFFICES), "duty_a": 302}
+ROLL_SEERS = {"anonymous": 401, "homeroom": 200, "principal": 200, **roles(200, OFFICES)}
 
 ENDPOINTS += [
     Endpoint("attendance:today", default=200, expect={"anonymous": 302, **roles(403, PARENTS)},
              variants=[lambda w: {"date": "2026-13-01"}]),
     Endpoint("attendance:generate", method="POST", data=lambda w: {"school": w.school_a.pk, "date": _today()},
-             expect={"anonymous": 302, "principal": 302, "homeroom": 403}),
+             expect={"anonymous": 302, "principal": 302, "homeroom": 403, **roles(403, OFFICES), "academic_a": 302},
+             note="the teaching-affairs office or the principal creates the day's rolls"),
     Endpoint("attendance:roll", setup=_roll_held_by_homeroom, kwargs=lambda w: {"pk": w.roll_a.pk},
-             expect={"anonymous": 302, "homeroom": 200, "principal": 200}),
+             expect={"anonymous": 302, "homeroom": 200, "principal": 200, **roles(200, OFFICES)},
+             note="health notes on the roll: the teacher holding it, the principal, the duty leader on the rota day"),
     Endpoint("attendance:sw", default=200),
     Endpoint("attendance:my_console", default=200, expect={"anonymous": 302, "principal": 302,
-                                                           **roles(403, PARENTS)}),
+                                                           **roles(403, PARENTS), "duty_a": 302},
+             note="the rostered duty leader is sent to the console; on another day a page says so (200)"),
     Endpoint("attendance:console", setup=_roll_held_by_homeroom, kwargs=lambda w: {"school_id": w.school_a.pk},
              expect=DAY_RUNNER, variants=[lambda w: {"date": "2026-02-30"}]),
     Endpoint("attendance:pickup", method="POST", kwargs=lambda w: {"school_id": w.school_a.pk},
@@ -636,13 +680,14 @@ ENDPOINTS += [
     Endpoint("attendance:close_day", method="POST", kwargs=lambda w: {"school_id": w.school_a.pk},
              expect=DAY_RUNNER_POST),
     Endpoint("attendance:patrol", kwargs=lambda w: {"school_id": w.school_a.pk}, expect=DAY_RUNNER),
-    Endpoint("attendance:rota", kwargs=lambda w: {"school_id": w.school_a.pk}, expect=DAY_RUNNER),
+    Endpoint("attendance:rota", kwargs=lambda w: {"school_id": w.school_a.pk},
+             expect={**DAY_RUNNER, "duty_off_a": 200}, note="duty leaders read the rota on any day"),
     Endpoint("attendance:overview", setup=_roll_held_by_homeroom, kwargs=lambda w: {"school_id": w.school_a.pk},
-             expect=DAY_RUNNER),
+             expect={**DAY_RUNNER, "duty_a": 403}, note="the principal's daily overview"),
     Endpoint("attendance:leave", default=403, expect={"anonymous": 302, **roles(200, PARENTS)}),
     Endpoint("attendance:leave_cancel", method="POST", setup=_leave_for_child_a,
              kwargs=lambda w: {"pk": w.leave_a.pk},
-             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 403}),
+             expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 403, **roles(403, OFFICES)}),
     Endpoint("api:roll-list", api=True, setup=_roll_held_by_homeroom, default=200, expect={"anonymous": 401},
              variants=[lambda w: {"school": w.school_a.pk, "date": _today()}]),
     Endpoint("api:roll-detail", api=True, setup=_roll_held_by_homeroom, kwargs=lambda w: {"pk": w.roll_a.pk},
@@ -650,14 +695,17 @@ ENDPOINTS += [
     Endpoint("api:roll-marks", method="POST", api=True, setup=_roll_held_by_homeroom,
              kwargs=lambda w: {"pk": w.roll_a.pk},
              data=lambda w: [{"student": w.child_a.pk, "status": "present", "client_id": "matrix-1"}],
-             expect={"anonymous": 401, "homeroom": 200, "principal": 403}),
+             expect={"anonymous": 401, "homeroom": 200, "principal": 403, **roles(403, OFFICES)}),
     Endpoint("api:roll-submit", method="POST", api=True, setup=_roll_held_by_homeroom,
-             kwargs=lambda w: {"pk": w.roll_a.pk}, expect={"anonymous": 401, "homeroom": 400, "principal": 403},
+             kwargs=lambda w: {"pk": w.roll_a.pk},
+             expect={"anonymous": 401, "homeroom": 400, "principal": 403, **roles(403, OFFICES)},
              note="homeroom holds the roll; 400 because no child is marked yet"),
     Endpoint("api:custody-event-list", method="POST", api=True,
              data=lambda w: {"student": w.child_a.pk, "kind": "pickup", "guardian": w.parent_a.pk},
-             expect={"anonymous": 401, "homeroom": 201, "principal": 201, "parent_a": 403}),
+             expect={"anonymous": 401, "homeroom": 201, "principal": 201, "parent_a": 403, **roles(201, OFFICES)},
+             note="FOR THE LEAD: any staff member of the school records a handover (attendance._staff_of),"
+                  " the offices and a duty leader off the rota day included"),
     Endpoint("api:day-close", method="POST", api=True,
              kwargs=lambda w: {"school": w.school_a.pk, "date": _today()},
-             expect={"anonymous": 401, "principal": 200, "homeroom": 403}),
+             expect={"anonymous": 401, "principal": 200, "homeroom": 403, **roles(403, OFFICES), "duty_a": 200}),
 ]

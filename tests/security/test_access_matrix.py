@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.conftest import add_offices
 from tests.factories import PASSWORD
 
 from .matrix import ENDPOINTS, EXCLUDED, EXCLUDED_PREFIXES, ROLES, leak_markers
@@ -110,6 +111,7 @@ def _without_echo(body: str, params: dict) -> str:
 def test_access_matrix(world, endpoint):
     """Each role gets the status the matrix says, and no response shows what the role may not see
     (also with the endpoint's search/filter/export variants)."""
+    add_offices(world)
     sensitive(world)
     if endpoint.setup:
         endpoint.setup(world)
