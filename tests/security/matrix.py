@@ -107,6 +107,8 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("accounts:profile", default=200, expect={"anonymous": 302}),
     Endpoint("accounts:logout", method="POST", default=302),
     Endpoint("accounts:revoke_tokens", method="POST", default=302, expect={"anonymous": 302}),
+    Endpoint("accounts:link_child", default=200, expect={"anonymous": 302},
+             note="a signed-in guardian enters a link code (关联码); a code links only the account it was made for"),
     Endpoint("api:me", api=True, default=200, expect={"anonymous": 401}),
     Endpoint("api:token-revoke", method="POST", api=True, default=204, expect={"anonymous": 401}),
     Endpoint("schema", default=200, expect={"anonymous": 401}),
