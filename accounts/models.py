@@ -163,7 +163,7 @@ class Invitation(models.Model):
         "schools.Student", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("child to link"),
     )
-    relation = models.CharField(_("relation"), max_length=16, blank=True)
+    relation = models.CharField(_("relation"), max_length=16, blank=True, default="", db_default="")
     history = HistoricalRecords()
 
     objects = InvitationQuerySet.as_manager()
