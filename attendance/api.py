@@ -25,7 +25,7 @@ from shahe_afterschool.api import IdField
 from shahe_afterschool.ids import parse_id
 
 from . import selectors, services
-from .models import CustodyEvent, Mark, Roll
+from .models import AbsenceFollowUp, CustodyEvent, Mark, PickupRefusal, Roll
 
 
 def _date_param(value, name="date") -> datetime.date:
@@ -38,7 +38,8 @@ def _date_param(value, name="date") -> datetime.date:
 
 
 STATUS_HELP = "present, absent, late or leave"
-KIND_HELP = "class_to_group, group_to_club, teacher_to_teacher, pickup or flexible_departure"
+KIND_HELP = ("pickup, leave_alone or handover (also: class_to_group, group_to_club, teacher_to_teacher, "
+             "flexible_departure)")
 
 
 class MarkSerializer(serializers.ModelSerializer):
@@ -150,16 +151,20 @@ class RollViewSet(viewsets.ReadOnlyModelViewSet):
 
 class CustodyEventInSerializer(serializers.Serializer):
     student = IdField()
-    date = serializers.DateField(required=False)
     kind = serializers.CharField(max_length=24, help_text=KIND_HELP)
-    to_person = serializers.CharField(required=False, allow_blank=True, max_length=64,
-                                      help_text="pickup: the name or phone of the adult collecting the child")
-    guardian = IdField(required=False, help_text="pickup: the guardian's user id")
-    pickup_person = IdField(required=False, help_text="pickup: an authorised pickup person id")
-    to_user = IdField(required=False, help_text="handover: the receiving teacher's user id")
+    guardian = IdField(required=False, help_text="pickup: the user id of a guardian of the child")
+    pickup_person = IdField(required=False, help_text="pickup: the id of an authorised pickup person of the child")
+    to_teacher = IdField(required=False, help_text="handover: the receiving teacher's user id")
+    to_user = IdField(required=False, help_text="handover: the receiving teacher's user id (older name of to_teacher)")
     roll = IdField(required=False, help_text="handover: the receiving roll")
     relation = serializers.CharField(required=False, allow_blank=True, max_length=32)
-    at = serializers.DateTimeField(required=False)
+    date = serializers.DateField(required=False, help_text="set by the server from `at`; a different date is refused")
+    at = serializers.DateTimeField(required=False, help_text="an offline replay's time: at most 15 minutes old "
+                                                              "unless `correction_reason` is given; never future")
+    correction_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    corrects = IdField(required=False, help_text="a correction: the id of the event it corrects (kept)")
+    to_person = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                      help_text="refused: free text is never a pickup (see pickup-refusals)")
 
 
 class CustodyEventSerializer(serializers.ModelSerializer):
@@ -168,12 +173,13 @@ class CustodyEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustodyEvent
         fields = ["id", "school", "student", "date", "event_kind", "from_user", "to_user", "pickup_person",
-                  "to_name", "relation", "roll", "at", "recorded_by", "created_at"]
+                  "to_name", "relation", "roll", "at", "recorded_by", "created_at", "correction_reason", "corrects"]
 
 
 class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Hand a child over (teacher, duty leader). A pickup by someone not on the child's list is
-    refused (400) and the duty leader alerted."""
+    """Hand a child over (teacher, duty leader). The server sets `date` and `at`; a pickup names a
+    guardian or an authorised pickup person of the child by id (400 otherwise, nothing recorded);
+    leaving alone is 409 outside the plan or before the chosen slot."""
 
     serializer_class = CustodyEventInSerializer
 
@@ -188,7 +194,9 @@ class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         v = incoming.validated_data
         student = get_for_user(Student.objects.all(), request.user, v["student"])
-        day = v.get("date") or timezone.localdate()
+        if (v.get("to_person") or "").strip() and services.KIND_ALIASES.get(v["kind"], v["kind"]) == "pickup":
+            raise ValidationError({"to_person": [_("A name is never a pickup: choose the guardian or the authorised "
+                                                   "pickup person by id, or record a refusal.")]})
         roll = None
         if v.get("roll"):
             # Any roll of the child's school (the receiving teacher's, not necessarily the caller's).
@@ -196,35 +204,106 @@ class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
             if roll is None:
                 raise ValidationError({"roll": [_("No such roll at the child's school.")]})
         to_user = None
-        if v.get("to_user"):
-            to_user = get_user_model().objects.filter(pk=v["to_user"]).first()
+        teacher_id = v.get("to_teacher") or v.get("to_user")
+        if teacher_id:
+            to_user = get_user_model().objects.filter(pk=teacher_id).first()
             if to_user is None:
-                raise ValidationError({"to_user": [_("No such user.")]})
+                raise ValidationError({"to_teacher": [_("No such user.")]})
+        corrects = None
+        if v.get("corrects"):
+            corrects = CustodyEvent.objects.filter(pk=v["corrects"], student=student).first()
+            if corrects is None:
+                raise ValidationError({"corrects": [_("No such handover of this child.")]})
 
         def handler():
             event = services.custody_record(
-                user=request.user, student=student, date=day, kind=v["kind"], at=v.get("at"), to_user=to_user,
-                to_name=v.get("to_person", ""), relation=v.get("relation", ""), guardian_id=v.get("guardian"),
-                pickup_person_id=v.get("pickup_person"), roll=roll)
+                user=request.user, student=student, date=v.get("date"), kind=v["kind"], at=v.get("at"),
+                to_user=to_user, relation=v.get("relation", ""), guardian_id=v.get("guardian"),
+                pickup_person_id=v.get("pickup_person"), roll=roll,
+                correction_reason=v.get("correction_reason", ""), corrects=corrects)
             return Response(CustodyEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
-        try:
-            return idempotent(request, scope="attendance.custody", handler=handler)
-        except services.PickupRefused:
-            services.pickup_refusal_record(user=request.user, student=student, date=day,
-                                           person=v.get("to_person") or str(v.get("guardian") or
-                                                                             v.get("pickup_person") or ""))
-            raise
+        return idempotent(request, scope="attendance.custody", handler=handler)
+
+
+class PickupRefusalInSerializer(serializers.Serializer):
+    student = IdField()
+    person = serializers.CharField(max_length=120, help_text="the name of the person not on the child's list")
+
+
+class PickupRefusalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PickupRefusal
+        fields = ["id", "school", "student", "date", "person", "at", "recorded_by"]
+
+
+class PickupRefusalViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The explicit refusal: someone not on the child's list came for the child. Recorded with the
+    person's name; the duty leader and the guardians are alerted."""
+
+    serializer_class = PickupRefusalInSerializer
+
+    def get_queryset(self):
+        return PickupRefusal.objects.visible_to(self.request.user)
+
+    @extend_schema(request=PickupRefusalInSerializer, responses={201: PickupRefusalSerializer})
+    def create(self, request, *args, **kwargs):
+        incoming = PickupRefusalInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        v = incoming.validated_data
+        student = get_for_user(Student.objects.all(), request.user, v["student"])
+        refusal = services.pickup_refusal_record(user=request.user, student=student, person=v["person"])
+        return Response(PickupRefusalSerializer(refusal).data, status=status.HTTP_201_CREATED)
+
+
+class AbsenceFollowUpInSerializer(serializers.Serializer):
+    student = IdField()
+    date = serializers.DateField()
+    contacted = IdField(help_text="the user id of the guardian contacted")
+    outcome = serializers.CharField(max_length=16, help_text="reached_safe, not_reached or escalated")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class AbsenceFollowUpSerializer(serializers.ModelSerializer):
+    follow_up_outcome = serializers.CharField(source="outcome", read_only=True)
+
+    class Meta:
+        model = AbsenceFollowUp
+        fields = ["id", "school", "student", "date", "contacted", "follow_up_outcome", "note", "at", "recorded_by"]
+
+
+class AbsenceFollowUpViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Record who contacted which guardian of a child absent without leave, and the outcome."""
+
+    serializer_class = AbsenceFollowUpInSerializer
+
+    def get_queryset(self):
+        return AbsenceFollowUp.objects.visible_to(self.request.user)
+
+    @extend_schema(request=AbsenceFollowUpInSerializer, responses={201: AbsenceFollowUpSerializer})
+    def create(self, request, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        incoming = AbsenceFollowUpInSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        v = incoming.validated_data
+        student = get_for_user(Student.objects.all(), request.user, v["student"])
+        contacted = get_user_model().objects.filter(pk=v["contacted"]).first()
+        follow_up = services.absence_follow_up_record(user=request.user, student=student, date=v["date"],
+                                                      contacted=contacted, outcome=v["outcome"],
+                                                      note=v.get("note", ""))
+        return Response(AbsenceFollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(request=None, responses={200: inline_serializer("DayClosed", fields={
     "school": serializers.IntegerField(), "date": serializers.DateField(), "closed_at": serializers.DateTimeField()}),
     409: inline_serializer("DayNotClosed", fields={"detail": serializers.CharField(),
-                                                   "children": serializers.ListField(child=serializers.DictField())})})
+                                                   "children": serializers.ListField(child=serializers.DictField()),
+                                                   "absences": serializers.ListField(child=serializers.DictField())})})
 @api_view(["POST"])
 def day_close(request, school: int, date: str):
     """Close the school's day (the day's duty leader or the principal): 409 with the children
-    present and not yet released, or 200."""
+    present and not yet released and the absences without leave not followed up, or 200."""
     school_obj = selectors.school_for_day(user=request.user, school_id=school)
     day = _date_param(date)
     closed = services.day_close(user=request.user, school=school_obj, date=day)
@@ -235,4 +314,6 @@ def day_close(request, school: int, date: str):
 def register_api(router):
     router.register("rolls", RollViewSet, basename="roll")
     router.register("custody-events", CustodyEventViewSet, basename="custody-event")
+    router.register("pickup-refusals", PickupRefusalViewSet, basename="pickup-refusal")
+    router.register("absence-follow-ups", AbsenceFollowUpViewSet, basename="absence-follow-up")
     return [path("days/<int:school>/<str:date>/close/", day_close, name="day-close")]

@@ -286,6 +286,11 @@ class CustodyEvent(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("recorded by"))
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    #: A correction (an `at` older than the replay window, or a fix of an earlier event): a separate
+    #: event that keeps the original; `corrects` names the event it replaces, if any.
+    correction_reason = models.CharField(_("correction reason"), max_length=200, blank=True)
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by",
+                                 verbose_name=_("corrects"))
     history = HistoricalRecords()
 
     objects = SchoolDayQuerySet.as_manager()
@@ -352,3 +357,36 @@ class DayClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} · {self.date}"
+
+
+class AbsenceFollowUp(models.Model):
+    """跟进: who contacted which guardian of a child absent without leave, when, and the outcome.
+    The day does not close while an absence without leave has none."""
+
+    class Outcome(models.TextChoices):
+        REACHED_SAFE = "reached_safe", _("Reached, the child is safe")
+        NOT_REACHED = "not_reached", _("Not reached")
+        ESCALATED = "escalated", _("Escalated as a missing-child incident")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name=_("student"))
+    date = models.DateField(_("date"))
+    contacted = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("guardian contacted"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    history = HistoricalRecords()
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("absence follow-up")
+        verbose_name_plural = _("absence follow-ups")
+        ordering = ["date", "at", "id"]
+        indexes = [models.Index(fields=["school", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.date} · {self.get_outcome_display()}"

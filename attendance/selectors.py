@@ -19,6 +19,7 @@ from shahe_afterschool.ids import parse_id
 
 from .models import (
     HELD_STATUSES,
+    AbsenceFollowUp,
     CustodyEvent,
     DayClose,
     DutyRota,
@@ -262,10 +263,29 @@ class DayState:
     closed: DayClose | None
     rota: DutyRota | None
     refusals: list[PickupRefusal]
+    #: the day's follow-ups of absences without leave, by student id (the latest of each child)
+    follow_ups: dict[int, AbsenceFollowUp] = field(default_factory=dict)
 
     @property
     def held(self) -> list[ChildState]:
         return [c for c in self.children.values() if c.held]
+
+    @property
+    def absent_children(self) -> list[Student]:
+        """Each child absent without leave on a roll of the day, once, in pinyin order."""
+        seen: dict[int, Student] = {}
+        for _roll, student in self.absences:
+            seen.setdefault(student.pk, student)
+        return sorted(seen.values(), key=lambda s: (s.name_pinyin, s.pk))
+
+    @property
+    def absences_open(self) -> list[Student]:
+        """Children absent without leave whom nobody has followed up yet: they block the close."""
+        return [s for s in self.absent_children if s.pk not in self.follow_ups]
+
+    @property
+    def can_close(self) -> bool:
+        return self.closed is None and not self.held and not self.absences_open
 
     @property
     def not_taken(self) -> list[RollState]:
@@ -354,7 +374,8 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
     leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=list(students))}
     releases: dict[int, Release] = {}
     for sid, at, kind, to_name, relation in (
-            CustodyEvent.objects.filter(school=school, date=date, kind__in=CustodyEvent.RELEASES).order_by("at")
+            CustodyEvent.objects.filter(school=school, date=date, kind__in=CustodyEvent.RELEASES,
+                                        corrected_by__isnull=True).order_by("at")
             .values_list("student_id", "at", "kind", "to_name", "relation")):
         if sid not in releases:
             releases[sid] = Release(at=at, kind=kind, to_name=to_name, relation=relation)
@@ -411,6 +432,8 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
         rota=DutyRota.objects.filter(school=school, date=date).select_related("leader").first(),
         refusals=list(PickupRefusal.objects.filter(school=school, date=date).select_related("student",
                                                                                            "recorded_by")),
+        follow_ups={f.student_id: f for f in AbsenceFollowUp.objects.filter(school=school, date=date)
+                    .select_related("contacted", "recorded_by").order_by("at", "pk")},
     )
 
 
@@ -428,21 +451,103 @@ def guardian_phones(cs: ChildState, *, full: bool) -> list[tuple[str, str, str]]
             for g in cs.guardians]
 
 
-def pickup_options(*, school: School, date: datetime.date, student_ids) -> dict[int, list]:
-    """For the console's pickup form: each held child's guardians who may pick up and authorised
-    persons (two queries)."""
+@dataclass(frozen=True)
+class PickupOption:
+    """One adult of a child's pickup list, as a button of the console: `value` is what the form sends
+    (`guardian:<user id>` or `person:<id>`)."""
+    value: str
+    name: str
+    relation: str
+    phone: str  # masked
+
+
+@dataclass
+class PickupPlan:
+    """A child's chosen way home, in words, and whether (and from when) the child may leave alone."""
+    words: str
+    alone: bool = False
+    slot: datetime.time | None = None
+    opens_later: bool = False
+
+
+def pickup_options(*, school: School, date: datetime.date, student_ids) -> dict[int, list[PickupOption]]:
+    """For the console's pickup panel: each held child's guardians who may pick up and authorised
+    persons, with masked phones (two queries)."""
     from enrollment.models import AuthorisedPickupPerson
 
     out: dict[int, list] = defaultdict(list)
     relations = dict(Guardianship._meta.get_field("relation").flatchoices)
-    for sid, guardian_id, name, relation in (Guardianship.objects.active().filter(student_id__in=student_ids,
-                                                                                   may_pick_up=True)
-                                             .values_list("student_id", "guardian_id", "guardian__name", "relation")):
-        out[sid].append((f"guardian:{guardian_id}", f"{name} ({relations.get(relation, relation)})"))
-    for sid, pk, name, relation in (AuthorisedPickupPerson.objects.active().filter(student_id__in=student_ids)
-                                    .values_list("student_id", "pk", "name", "relation")):
-        out[sid].append((f"person:{pk}", f"{name} ({relation})"))
+    for sid, guardian_id, name, relation, phone in (
+            Guardianship.objects.active().filter(student_id__in=student_ids, may_pick_up=True)
+            .order_by("pk").values_list("student_id", "guardian_id", "guardian__name", "relation", "guardian__phone")):
+        out[sid].append(PickupOption(f"guardian:{guardian_id}", name, str(relations.get(relation, relation)),
+                                     mask_phone(phone)))
+    for sid, pk, name, relation, phone in (AuthorisedPickupPerson.objects.active().filter(student_id__in=student_ids)
+                                           .order_by("pk").values_list("student_id", "pk", "name", "relation", "phone")):
+        out[sid].append(PickupOption(f"person:{pk}", name, relation, mask_phone(phone)))
     return out
+
+
+def pickup_plans(*, date: datetime.date, student_ids, options: dict[int, list[PickupOption]],
+                 now: datetime.datetime | None = None) -> dict[int, PickupPlan]:
+    """Each child's pickup plan in words ("监护人接" / "授权接送人：王奶奶（祖母）" / "17:00 自行离校"),
+    from the placed application (one query)."""
+    from django.utils.translation import gettext as _
+
+    from enrollment.models import Application
+
+    now = timezone.localtime(now or timezone.now())
+    plans: dict[int, tuple[str, datetime.time | None]] = {}
+    for sid, plan, slot in (Application.objects.filter(student_id__in=student_ids, status=Application.Status.PLACED)
+                            .order_by("term__start_date", "pk").values_list("student_id", "pickup_plan",
+                                                                            "departure_time")):
+        plans[sid] = (plan, slot)
+    out = {}
+    for sid in student_ids:
+        plan, slot = plans.get(sid, (Application.Pickup.GUARDIAN, None))
+        if plan == Application.Pickup.FLEXIBLE:
+            if slot is None:
+                words = _("Leaves alone")
+            else:
+                words = _("%(slot)s leaves alone") % {"slot": slot.strftime("%H:%M")}
+            opens_later = slot is not None and (date > now.date() or (date == now.date() and now.time() < slot))
+            out[sid] = PickupPlan(words, alone=True, slot=slot, opens_later=opens_later)
+        elif plan == Application.Pickup.AUTHORISED:
+            persons = [f"{o.name}（{o.relation}）" for o in options.get(sid, []) if o.value.startswith("person:")]
+            out[sid] = PickupPlan(_("Authorised pickup person: %(names)s") % {"names": "、".join(persons) or "—"})
+        else:
+            out[sid] = PickupPlan(_("Picked up by a guardian"))
+    return out
+
+
+def guardians_of(student_ids) -> dict[int, list[tuple[int, str, str]]]:
+    """(guardian user id, name, relation) of each child's active guardians, for the follow-up form
+    (one query, none without children)."""
+    out: dict[int, list] = defaultdict(list)
+    if not student_ids:
+        return out
+    relations = dict(Guardianship._meta.get_field("relation").flatchoices)
+    for sid, gid, name, relation in (Guardianship.objects.active().filter(student_id__in=student_ids).order_by("pk")
+                                     .values_list("student_id", "guardian_id", "guardian__name", "relation")):
+        out[sid].append((gid, name, str(relations.get(relation, relation))))
+    return out
+
+
+def day_figures(state: DayState) -> list[tuple[str, int]]:
+    """The day's figures the close confirm lists."""
+    from django.utils.translation import gettext as _
+
+    present = [c for c in state.children.values() if c.present]
+    released = [c for c in present if c.released]
+    alone = [c for c in released if c.released.kind == CustodyEvent.Kind.FLEXIBLE_DEPARTURE]
+    return [
+        (_("Rolls"), len(state.rolls)),
+        (_("Children present"), len(present)),
+        (_("Picked up by an adult of the list"), len(released) - len(alone)),
+        (_("Left alone per plan"), len(alone)),
+        (_("Absent without leave (followed up)"), len(state.absent_children)),
+        (_("Refused pickups"), len(state.refusals)),
+    ]
 
 
 # --- the principal's overview ------------------------------------------------------------------

@@ -22,17 +22,23 @@ from schools.models import Guardianship, School, Student, Term
 from shahe_afterschool.errors import ConflictError, DomainError
 from shahe_afterschool.ids import parse_id
 
-from .models import CustodyEvent, DayClose, DutyRota, Leave, Mark, PatrolLog, PickupRefusal, Roll
+from .models import (
+    AbsenceFollowUp,
+    CustodyEvent,
+    DayClose,
+    DutyRota,
+    Leave,
+    Mark,
+    PatrolLog,
+    PickupRefusal,
+    Roll,
+)
 
 
 class Forbidden(DomainError):
     """A visible object, a forbidden action: 403."""
 
     status_code = 403
-
-
-class PickupRefused(DomainError):
-    """The person is not on the child's pickup list. Raised after the refusal has been recorded."""
 
 
 def _clean_save(obj) -> None:
@@ -305,51 +311,98 @@ def _duty_leaders(school_id: int, date: datetime.date) -> list:
     return [rota.leader] if rota else []
 
 
-def _resolve_pickup(student: Student, *, guardian_id=None, pickup_person_id=None, to_name: str = ""):
-    """Who is collecting the child: an active guardian allowed to pick up, or an active authorised
-    pickup person of this child, by id or by name / phone. None when nobody on the list matches."""
+#: How old a client's `at` may be (an offline tablet replaying what it recorded); an older one is
+#: a correction and must say why. A client clock ahead of the server's by more than the skew is refused.
+REPLAY_WINDOW = datetime.timedelta(minutes=15)
+CLOCK_SKEW = datetime.timedelta(seconds=60)
+
+#: The API's names of the kinds (issue 18) next to the model's.
+KIND_ALIASES = {"leave_alone": CustodyEvent.Kind.FLEXIBLE_DEPARTURE, "handover": CustodyEvent.Kind.TEACHER_TO_TEACHER}
+
+
+def _resolve_pickup(student: Student, *, guardian_id=None, pickup_person_id=None):
+    """Who is collecting the child, by id only: an active guardian allowed to pick up, or an active
+    authorised pickup person of this child. None when the id is not on the child's list."""
     from enrollment.models import AuthorisedPickupPerson
 
-    guardianships = list(Guardianship.objects.active().filter(student=student, may_pick_up=True)
-                         .select_related("guardian"))
-    persons = list(AuthorisedPickupPerson.objects.active().filter(student=student))
     if guardian_id is not None:
-        return next((("guardian", g) for g in guardianships if g.guardian_id == guardian_id), None)
+        g = (Guardianship.objects.active().filter(student=student, may_pick_up=True, guardian_id=guardian_id)
+             .select_related("guardian").first())
+        return ("guardian", g) if g else None
     if pickup_person_id is not None:
-        return next((("person", p) for p in persons if p.pk == pickup_person_id), None)
-    key = (to_name or "").strip()
-    if not key:
-        return None
-    for g in guardianships:
-        if key in (g.guardian.phone, g.guardian.name):
-            return "guardian", g
-    for p in persons:
-        if key in (p.phone, p.name):
-            return "person", p
+        p = AuthorisedPickupPerson.objects.active().filter(student=student, pk=pickup_person_id).first()
+        return ("person", p) if p else None
     return None
 
 
-def custody_record(*, user, student: Student, date: datetime.date, kind: str, at=None, to_user=None,
-                   to_name: str = "", relation: str = "", guardian_id=None, pickup_person_id=None,
-                   roll: Roll | None = None) -> CustodyEvent:
-    """Record one handover of a child. A pickup by someone not on the child's list is refused (and
-    the refusal is recorded and the duty leader alerted by `pickup_refusal_record`); a flexible
-    departure needs the pickup plan to have chosen it."""
+def departure_plan(student: Student):
+    """The placed application's pickup plan of the child (`Application` or None)."""
+    from enrollment.models import Application
+
+    return (Application.objects.filter(student=student, status=Application.Status.PLACED)
+            .order_by("-term__start_date", "-pk").first())
+
+
+def _event_time(at, *, correction_reason: str, now: datetime.datetime) -> datetime.datetime:
+    """The server's time of a handover: now, or the client's `at` of an offline replay (at most
+    `REPLAY_WINDOW` old; older only as a correction with a reason; never in the future)."""
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > now + CLOCK_SKEW:
+        raise DomainError(_("The time %(at)s is in the future: a handover is recorded when it happens.")
+                          % {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}, field="at")
+    if now - at > REPLAY_WINDOW and not correction_reason:
+        raise DomainError(_("The time %(at)s is more than 15 minutes ago: record it as a correction and give "
+                            "the reason.") % {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}, field="at")
+    return at
+
+
+def _hm(value: datetime.datetime | datetime.time) -> str:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return value.strftime("%H:%M")
+
+
+def custody_record(*, user, student: Student, kind: str, date: datetime.date | None = None, at=None,
+                   to_user=None, to_name: str = "", relation: str = "", guardian_id=None, pickup_person_id=None,
+                   roll: Roll | None = None, correction_reason: str = "", corrects: CustodyEvent | None = None
+                   ) -> CustodyEvent:
+    """Record one handover of a child. The server sets the date and time (`_event_time`); a pickup
+    names an adult of the child's list by id (free text is never a pickup: someone not on the list
+    is refused with `pickup_refusal_record`); leaving alone needs the plan to have chosen it and
+    the chosen slot to have come. A correction is a separate event: the original is kept."""
     if not _staff_of(user, student.school_id):
         raise Forbidden(_("Only staff of the child's school record handovers."))
+    kind = KIND_ALIASES.get(kind, kind)
     if kind not in CustodyEvent.Kind.values:
         raise DomainError(_("Unknown kind of handover."), field="kind")
-    at = at or timezone.now()
-    event = CustodyEvent(school_id=student.school_id, student=student, date=date, kind=kind, at=at,
-                         recorded_by=user, from_user=user, roll=roll, relation=(relation or "")[:32])
+    correction_reason = (correction_reason or "").strip()[:200]
+    if corrects is not None:
+        if corrects.student_id != student.pk:
+            raise DomainError(_("The event corrected is not one of this child's."), field="corrects")
+        if not correction_reason:
+            raise DomainError(_("Say why the handover is corrected."), field="correction_reason")
+    now = timezone.now()
+    at = _event_time(at, correction_reason=correction_reason, now=now)
+    day = timezone.localdate(at)
+    if date is not None and date != day:
+        raise DomainError(_("The date of a handover is the day it happens (%(day)s), set by the server.")
+                          % {"day": day.isoformat()}, field="date")
+    event = CustodyEvent(school_id=student.school_id, student=student, date=day, kind=kind, at=at,
+                         recorded_by=user, from_user=user, roll=roll, relation=(relation or "")[:32],
+                         correction_reason=correction_reason, corrects=corrects)
     if kind == CustodyEvent.Kind.PICKUP:
-        found = _resolve_pickup(student, guardian_id=guardian_id, pickup_person_id=pickup_person_id,
-                                to_name=to_name)
+        if guardian_id is None and pickup_person_id is None:
+            raise DomainError(_("Choose the adult collecting %(child)s from the child's list (a guardian or an "
+                                "authorised pickup person). Someone not on the list is a refusal, recorded "
+                                "separately.") % {"child": student.name}, field="guardian")
+        found = _resolve_pickup(student, guardian_id=guardian_id, pickup_person_id=pickup_person_id)
         if found is None:
-            raise PickupRefused(
-                _("%(person)s is not on %(child)s's pickup list: do not hand the child over. The duty leader "
-                  "has been alerted.") % {"person": to_name or _("This person"), "child": student.name},
-                extra={"refused": True})
+            raise DomainError(_("That adult is not on %(child)s's pickup list: do not hand the child over.")
+                              % {"child": student.name},
+                              field="guardian" if guardian_id is not None else "pickup_person")
         what, who = found
         if what == "guardian":
             event.to_user = who.guardian
@@ -362,36 +415,81 @@ def custody_record(*, user, student: Student, date: datetime.date, kind: str, at
     elif kind == CustodyEvent.Kind.FLEXIBLE_DEPARTURE:
         from enrollment.models import Application
 
-        chose = Application.objects.filter(student=student, status=Application.Status.PLACED,
-                                           pickup_plan=Application.Pickup.FLEXIBLE).exists()
-        if not chose:
-            raise DomainError(_("%(child)s may not leave alone: the guardians did not choose flexible departure "
-                                "in the pickup plan.") % {"child": student.name}, field="kind")
+        plan = departure_plan(student)
+        if plan is None or plan.pickup_plan != Application.Pickup.FLEXIBLE:
+            raise ConflictError(_("%(child)s may not leave alone: the guardians did not choose flexible departure "
+                                  "in the pickup plan.") % {"child": student.name})
+        slot = plan.departure_time
+        if slot is not None and timezone.localtime(at).time() < slot:
+            raise ConflictError(_("%(child)s may leave alone from %(slot)s, the time the guardians chose; it is "
+                                  "%(now)s.") % {"child": student.name, "slot": _hm(slot), "now": _hm(at)})
         event.to_name = str(_("Leaves alone (flexible departure)"))
     else:
         if to_user is not None and not _staff_of(to_user, student.school_id):
-            raise DomainError(_("The child can only be handed to staff of the school."), field="to_user")
+            raise DomainError(_("The child can only be handed to staff of the school."), field="to_teacher")
         if roll is not None and roll.school_id != student.school_id:
             raise DomainError(_("That roll belongs to another school."), field="roll")
         if to_user is None and roll is not None:
             to_user = roll.teacher
         if to_user is None:
-            raise DomainError(_("Say to which teacher or roll the child is handed."), field="to_person")
+            raise DomainError(_("Say to which teacher or roll the child is handed."), field="to_teacher")
         event.to_user = to_user
         event.to_name = to_user.name or to_user.username
     with transaction.atomic():
+        Student.objects.select_for_update().filter(pk=student.pk).first()
+        day_events = CustodyEvent.objects.filter(student=student, date=day)
+        if corrects is None:
+            released = day_events.filter(kind__in=CustodyEvent.RELEASES, corrected_by__isnull=True).first()
+            if released is not None:
+                raise ConflictError(_("%(child)s was already released at %(at)s (%(to)s).")
+                                    % {"child": student.name, "at": _hm(released.at), "to": released.to_name})
+            last = day_events.filter(corrects__isnull=True).order_by("-at").first()
+            if last is not None and last.at > at and not correction_reason:
+                raise ConflictError(_("A later handover of %(child)s was recorded at %(at)s: record this one as a "
+                                      "correction.") % {"child": student.name, "at": _hm(last.at)})
         _clean_save(event)
+        if kind in CustodyEvent.RELEASES:
+            transaction.on_commit(lambda: release_notify(event=event))
     return event
 
 
-def pickup_refusal_record(*, user, student: Student, date: datetime.date, person: str) -> PickupRefusal:
-    """Keep the refused pickup (a custody exception on the principal's overview) and alert the duty
-    leader of the day (the principal when nobody is rostered)."""
+def _guardians(student: Student) -> list:
+    return [g.guardian for g in Guardianship.objects.active().filter(student=student).select_related("guardian")]
+
+
+def release_notify(*, event: CustodyEvent) -> int:
+    """Tell the child's guardians at once that the child was picked up (by whom, when) or left alone."""
     from django.utils.translation import override
 
+    with override("zh-hans"):
+        if event.kind == CustodyEvent.Kind.PICKUP:
+            who = f"{event.to_name}（{event.relation}）" if event.relation else event.to_name
+            title = _("%(child)s was picked up by %(person)s at %(at)s") % {
+                "child": event.student.name, "person": who, "at": _hm(event.at)}
+        else:
+            title = _("%(child)s left school alone at %(at)s") % {"child": event.student.name, "at": _hm(event.at)}
+        body = _("Recorded by %(by)s on %(date)s.") % {"by": event.recorded_by.name or event.recorded_by.username,
+                                                       "date": event.date.isoformat()}
+    return len(notify(recipients=_guardians(event.student), kind="attendance.released", title=title, body=body,
+                      link="/attendance/leave/", dedupe_key=f"attendance.released:{event.pk}"))
+
+
+def pickup_refusal_record(*, user, student: Student, person: str, date: datetime.date | None = None
+                          ) -> PickupRefusal:
+    """The explicit refusal: someone not on the child's list came for the child. Keep it (a custody
+    exception on the principal's overview, with the person's name) and alert the duty leader of the
+    day (the principal when nobody is rostered) and the child's guardians."""
+    from django.utils.translation import override
+
+    if not _staff_of(user, student.school_id):
+        raise Forbidden(_("Only staff of the child's school record handovers."))
+    person = (person or "").strip()
+    if not person:
+        raise DomainError(_("Write the name of the person who came for the child."), field="person")
+    date = date or timezone.localdate()
     with transaction.atomic():
         refusal = PickupRefusal.objects.create(
-            school_id=student.school_id, student=student, date=date, person=(person or "?")[:120],
+            school_id=student.school_id, student=student, date=date, person=person[:120],
             reason="not on the pickup list", recorded_by=user)
         leaders = _duty_leaders(student.school_id, date)
         if not leaders:
@@ -405,7 +503,36 @@ def pickup_refusal_record(*, user, student: Student, date: datetime.date, person
                 "person": refusal.person, "child": student.name, "by": user.name or user.username}
         notify(recipients=leaders, kind="attendance.pickup_refused", title=title, body=body,
                link=f"/attendance/console/{student.school_id}/", dedupe_key=f"attendance.refusal:{refusal.pk}")
+        notify(recipients=_guardians(student), kind="attendance.pickup_refused", title=title, body=body,
+               link="/attendance/leave/", dedupe_key=f"attendance.refusal:{refusal.pk}")
     return refusal
+
+
+def absent_without_leave(*, student: Student, date: datetime.date) -> bool:
+    """Marked absent on a roll of the day, with no leave reported."""
+    if Leave.objects.active().filter(student=student, date=date).exists():
+        return False
+    return Mark.objects.filter(student=student, roll__date=date, status=Mark.Status.ABSENT).exists()
+
+
+def absence_follow_up_record(*, user, student: Student, date: datetime.date, contacted, outcome: str,
+                             note: str = "") -> AbsenceFollowUp:
+    """Who contacted which guardian of a child absent without leave, when (now), and the outcome."""
+    if not _staff_of(user, student.school_id):
+        raise Forbidden(_("Only staff of the child's school follow up absences."))
+    if outcome not in AbsenceFollowUp.Outcome.values:
+        raise DomainError(_("Choose the outcome: reached_safe, not_reached or escalated."), field="outcome")
+    if not absent_without_leave(student=student, date=date):
+        raise DomainError(_("%(child)s was not absent without leave on %(date)s: there is nothing to follow up.")
+                          % {"child": student.name, "date": date.isoformat()}, field="student")
+    if contacted is None or not Guardianship.objects.active().filter(student=student, guardian=contacted).exists():
+        raise DomainError(_("Choose which of %(child)s's guardians was contacted.") % {"child": student.name},
+                          field="contacted")
+    follow_up = AbsenceFollowUp(school_id=student.school_id, student=student, date=date, contacted=contacted,
+                                outcome=outcome, note=(note or "").strip(), at=timezone.now(), recorded_by=user)
+    with transaction.atomic():
+        _clean_save(follow_up)
+    return follow_up
 
 
 # --- the duty leader's day ---------------------------------------------------------------------
@@ -441,9 +568,10 @@ def patrol_record(*, user, school: School, note: str, place: str = "", venue=Non
 
 
 def day_close(*, user, school: School, date: datetime.date) -> DayClose:
-    """Close the day when every child present on a roll has been released. Refused (409) otherwise,
-    with the list of the children still held."""
-    from .selectors import held_children
+    """Close the day when every child present on a roll has been released and every absence without
+    leave has a follow-up. Refused (409) otherwise, listing the children still held and the
+    absences without follow-up."""
+    from .selectors import day_state
 
     if not may_run_day(user=user, school_id=school.pk, date=date):
         raise Forbidden(_("Only the day's duty leader or the principal closes the day."))
@@ -452,13 +580,26 @@ def day_close(*, user, school: School, date: datetime.date) -> DayClose:
         existing = DayClose.objects.filter(school=school, date=date).first()
         if existing:
             return existing
-        held = held_children(school_id=school.pk, date=date)
-        if held:
+        state = day_state(school=school, date=date)
+        held = sorted(state.held, key=lambda c: c.student.name_pinyin)
+        open_absences = state.absences_open
+        if held or open_absences:
+            reasons = []
+            if held:
+                reasons.append(ngettext_lazy(
+                    "The day cannot be closed: %(n)d child is present and not yet released.",
+                    "The day cannot be closed: %(n)d children are present and not yet released.",
+                    len(held)) % {"n": len(held)})
+            if open_absences:
+                reasons.append(ngettext_lazy(
+                    "The day cannot be closed: %(n)d absence without leave has no follow-up yet.",
+                    "The day cannot be closed: %(n)d absences without leave have no follow-up yet.",
+                    len(open_absences)) % {"n": len(open_absences)})
             raise ConflictError(
-                ngettext_lazy("The day cannot be closed: %(n)d child is present and not yet released.",
-                              "The day cannot be closed: %(n)d children are present and not yet released.",
-                              len(held)) % {"n": len(held)},
-                extra={"children": [{"id": s.pk, "name": s.name, "roll": r} for s, r in held]})
+                " ".join(str(r) for r in reasons),
+                extra={"children": [{"id": c.student.pk, "name": c.student.name,
+                                     "roll": c.location.name if c.location else ""} for c in held],
+                       "absences": [{"id": s.pk, "name": s.name} for s in open_absences]})
         return DayClose.objects.create(school=school, date=date, closed_by=user)
 
 

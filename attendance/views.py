@@ -27,7 +27,7 @@ from shahe_afterschool.errors import DomainError
 from shahe_afterschool.ids import parse_id, parse_ids
 
 from . import selectors, services
-from .models import CustodyEvent, DutyRota, Leave, Mark, PatrolLog
+from .models import AbsenceFollowUp, CustodyEvent, DutyRota, Leave, Mark, PatrolLog
 
 
 def _fail(request, exc: DomainError) -> None:
@@ -150,59 +150,131 @@ def console(request, school_id):
     state = selectors.day_state(school=school, date=day, with_guardians=True)
     held_ids = [c.student.pk for c in state.held]
     options = selectors.pickup_options(school=school, date=day, student_ids=held_ids)
+    plans = selectors.pickup_plans(date=day, student_ids=held_ids, options=options)
     late = [(c, selectors.guardian_phones(c, full=is_leader)) for c in state.late_pickups]
     if is_leader and late and not getattr(request, "htmx", False):
         # Guardians' phone numbers are sensitive: the duty leader's reads are audited (one INSERT).
         # The 30-second htmx refresh keeps only the figures, which show no phone: not a read.
         audit_read_many(request=request, objects=[c.student for c, _phones in late], object_type="schools.student",
                         detail="guardian phones (late pickup)")
+    absences = state.absent_children
+    contacts = selectors.guardians_of([s.pk for s in state.absences_open])
     return render(request, "attendance/console.html", {
         "school": school, "day": day, "state": state, "is_leader": is_leader, "late": late,
-        "held": [(c, options.get(c.student.pk, [])) for c in sorted(state.held, key=lambda c: c.student.name_pinyin)],
+        "held": [(c, options.get(c.student.pk, []), plans[c.student.pk])
+                 for c in sorted(state.held, key=lambda c: c.student.name_pinyin)],
+        "absences": [(s, state.follow_ups.get(s.pk), contacts.get(s.pk, [])) for s in absences],
+        "outcomes": AbsenceFollowUp.Outcome.choices,
         "venues": Venue.objects.filter(school=school, active=True),
     })
 
 
+def _back(school, day):
+    return redirect(f"{reverse('attendance:console', args=[school.pk])}?date={day.isoformat()}")
+
+
+def _chosen(student, options, plan, who: str):
+    """The adult (a `PickupOption`) or "alone" the console's button named, or None."""
+    if who == "alone":
+        return "alone" if plan.alone else None
+    return next((o for o in options if o.value == who), None)
+
+
 @login_required
-@require_POST
 def pickup(request, school_id):
+    """One tap on an adult's button (GET) shows a confirm naming the child and the adult; the
+    confirm (POST) records the pickup. No adult chosen is no pickup (the form has no default)."""
     day = _day(request)
     school = _console_school(request, school_id, day)
-    student = get_for_user(Student.objects.filter(school=school), request.user, request.POST.get("student", ""))
-    who = request.POST.get("person", "")
-    to_name = (request.POST.get("to_person") or "").strip()
-    kind = request.POST.get("kind") or CustodyEvent.Kind.PICKUP
+    data = request.POST if request.method == "POST" else request.GET
+    student = get_for_user(Student.objects.filter(school=school), request.user, data.get("student", ""))
+    who = data.get("person", "")
+    if request.method != "POST":
+        options = selectors.pickup_options(school=school, date=day, student_ids=[student.pk])[student.pk]
+        plan = selectors.pickup_plans(date=day, student_ids=[student.pk], options={student.pk: options})[student.pk]
+        chosen = _chosen(student, options, plan, who)
+        if chosen is None:
+            messages.error(request, _("Choose the adult collecting %(child)s from the list.") % {"child": student.name})
+            return _back(school, day)
+        return render(request, "attendance/pickup_confirm.html", {
+            "school": school, "day": day, "student": student, "chosen": chosen, "person": who, "plan": plan})
     guardian_id = person_id = None
-    if who.startswith("guardian:"):
+    kind = CustodyEvent.Kind.PICKUP
+    if who == "alone":
+        kind = CustodyEvent.Kind.FLEXIBLE_DEPARTURE
+    elif who.startswith("guardian:"):
         guardian_id = parse_id(who[9:])
     elif who.startswith("person:"):
         person_id = parse_id(who[7:])
     try:
-        services.custody_record(user=request.user, student=student, date=day, kind=kind, to_name=to_name,
-                                guardian_id=guardian_id, pickup_person_id=person_id)
-        messages.success(request, _("%(child)s released.") % {"child": student.name})
-    except services.PickupRefused as exc:
-        services.pickup_refusal_record(user=request.user, student=student, date=day, person=to_name or who)
-        messages.error(request, str(exc.message))
+        event = services.custody_record(user=request.user, student=student, date=day, kind=kind,
+                                        guardian_id=guardian_id, pickup_person_id=person_id)
+        if kind == CustodyEvent.Kind.PICKUP:
+            messages.success(request, _("%(child)s released to %(person)s.") % {"child": student.name,
+                                                                               "person": event.to_name})
+        else:
+            messages.success(request, _("%(child)s left alone.") % {"child": student.name})
     except DomainError as exc:
         _fail(request, exc)
-    return redirect(f"{reverse('attendance:console', args=[school.pk])}?date={day.isoformat()}")
+    return _back(school, day)
 
 
 @login_required
 @require_POST
-def close_day(request, school_id):
+def refuse(request, school_id):
+    """The explicit refusal: someone not on the child's list came; recorded with the name."""
     day = _day(request)
     school = _console_school(request, school_id, day)
+    student = get_for_user(Student.objects.filter(school=school), request.user, request.POST.get("student", ""))
+    try:
+        refusal = services.pickup_refusal_record(user=request.user, student=student,
+                                                 person=request.POST.get("person", ""))
+        messages.warning(request, _("Refusal recorded: %(person)s may not take %(child)s. The duty leader and the "
+                                    "guardians have been alerted.") % {"person": refusal.person, "child": student.name})
+    except DomainError as exc:
+        _fail(request, exc)
+    return _back(school, day)
+
+
+@login_required
+@require_POST
+def follow_up(request, school_id):
+    """A follow-up of an absence without leave, from the console."""
+    from django.contrib.auth import get_user_model
+
+    day = _day(request)
+    school = _console_school(request, school_id, day)
+    student = get_for_user(Student.objects.filter(school=school), request.user, request.POST.get("student", ""))
+    contacted = get_user_model().objects.filter(pk=parse_id(request.POST.get("contacted")) or 0).first()
+    try:
+        services.absence_follow_up_record(user=request.user, student=student, date=day, contacted=contacted,
+                                          outcome=request.POST.get("outcome", ""), note=request.POST.get("note", ""))
+        messages.success(request, _("Follow-up recorded for %(child)s.") % {"child": student.name})
+    except DomainError as exc:
+        _fail(request, exc)
+    return _back(school, day)
+
+
+@login_required
+def close_day(request, school_id):
+    """GET: the confirm, listing the day's figures (only when nothing blocks the close); POST: close."""
+    day = _day(request)
+    school = _console_school(request, school_id, day)
+    if request.method != "POST":
+        state = selectors.day_state(school=school, date=day)
+        if not state.can_close:
+            return _back(school, day)
+        return render(request, "attendance/close_confirm.html", {
+            "school": school, "day": day, "state": state, "figures": selectors.day_figures(state)})
     try:
         services.day_close(user=request.user, school=school, date=day)
         messages.success(request, _("The day is closed: every child is accounted for."))
     except DomainError as exc:
         if exc.status_code == 403:
             raise PermissionDenied(str(exc.message)) from exc
-        names = join_list(c["name"] for c in exc.extra.get("children", []))
+        names = join_list(c["name"] for c in [*exc.extra.get("children", []), *exc.extra.get("absences", [])])
         messages.error(request, f"{exc.message} {names}")
-    return redirect(f"{reverse('attendance:console', args=[school.pk])}?date={day.isoformat()}")
+    return _back(school, day)
 
 
 @login_required

@@ -74,7 +74,7 @@ MARK_COLS = ("roll_id", "student_id", "status", "client_id", "marked_at", "marke
 ROLL_COLS = ("school_id", "date", "kind", "session", "group_id", "club_id", "club_slot_id", "name", "starts_at",
              "ends_at", "venue_id", "teacher_id", "status", "submitted_at", "submitted_by_id", "created_at")
 CUSTODY_COLS = ("school_id", "student_id", "date", "kind", "from_user_id", "to_user_id", "pickup_person_id",
-                "to_name", "relation", "roll_id", "at", "recorded_by_id", "created_at")
+                "to_name", "relation", "roll_id", "at", "recorded_by_id", "created_at", "correction_reason")
 LEAVE_COLS = ("student_id", "date", "reason", "reported_by_id", "reported_at", "cancelled_at")
 NOTICE_COLS = ("recipient_id", "kind", "title", "body", "link", "must_read", "created_at", "read_at", "emailed_at",
                "dedupe_key")
@@ -359,7 +359,7 @@ class AttendanceGenerator:
                         continue
                 at = self.at(day_s, off, mins, int(rand() * 60))
                 last = max(last, mins)
-                events.append((*row, at, recorder, at))
+                events.append((*row, at, recorder, at, ""))
             L.extend(Mark, MARK_COLS, marks)
             L.extend(CustodyEvent, CUSTODY_COLS, events)
             L.extend(Notification, NOTICE_COLS, notices)

@@ -48,8 +48,8 @@ def test_a_childs_chain_from_class_to_pickup(att, api):
                                 now=timezone.make_aware(datetime.datetime.combine(w.today, datetime.time(17, 30))))
     assert [c.student for c in state.held] == [w.child_a]
     assert state.children[w.child_a.pk].location == club_roll
-    # pickup by the mother (a guardian who may pick up), by phone
-    response = _event(api, w.duty, student=w.child_a.pk, date=day, kind="pickup", to_person=w.parent_a.phone)
+    # pickup by the mother (a guardian who may pick up), by id
+    response = _event(api, w.duty, student=w.child_a.pk, date=day, kind="pickup", guardian=w.parent_a.pk)
     assert response.status_code == 201, response.json()
     assert response.json()["to_user"] == w.parent_a.pk
     chain = list(CustodyEvent.objects.filter(student=w.child_a).values_list("kind", "to_user"))
@@ -58,22 +58,22 @@ def test_a_childs_chain_from_class_to_pickup(att, api):
     assert selectors.day_state(school=w.school_a, date=w.today).held == []
 
 
-def test_pickup_by_someone_not_on_the_list_is_refused_and_the_duty_leader_alerted(att, api):
+def test_a_pickup_names_an_adult_of_the_list_by_id_or_records_nothing(att, api):
     w = att
     _present(api, w, w.child_a)
-    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup", to_person="陌生人 13700000000")
-    assert response.status_code == 400
-    assert "not on" in response.json()["detail"] and response.json()["refused"] is True
-    assert not CustodyEvent.objects.exists()
-    assert PickupRefusal.objects.get().person == "陌生人 13700000000"
-    assert Notification.objects.filter(recipient=w.duty, kind="attendance.pickup_refused").count() == 1
-    # another child's guardian is not on this child's list either
-    assert _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup", guardian=w.other_parent.pk
-                  ).status_code == 400
+    # free text is never a pickup, and no adult chosen is no pickup: 400, nothing recorded, no refusal
+    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup", to_person="王奶奶")
+    assert response.status_code == 400 and "never a pickup" in response.json()["to_person"][0]
+    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup")
+    assert response.status_code == 400 and "Choose the adult" in response.json()["guardian"][0]
+    # another child's guardian is not on this child's list
+    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup", guardian=w.other_parent.pk)
+    assert response.status_code == 400 and "not on" in response.json()["guardian"][0]
     # a guardian who may not pick up is refused too
     w.child_a.guardianships.update(may_pick_up=False)
     assert _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup", guardian=w.parent_a.pk).status_code == 400
-    assert PickupRefusal.objects.count() == 3
+    assert not CustodyEvent.objects.exists() and not PickupRefusal.objects.exists()
+    assert not Notification.objects.filter(kind="attendance.pickup_refused").exists()
 
 
 def test_an_authorised_pickup_person_collects_the_child(att, api):
@@ -81,19 +81,25 @@ def test_an_authorised_pickup_person_collects_the_child(att, api):
     person = AuthorisedPickupPerson.objects.create(student=w.child_a, name="王奶奶", relation="祖母",
                                                    phone="13912345678", added_by=w.parent_a)
     _present(api, w, w.child_a)
-    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup", to_person="王奶奶")
+    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup", pickup_person=person.pk)
     assert response.status_code == 201
     event = CustodyEvent.objects.get()
     assert (event.pickup_person, event.relation, event.recorded_by) == (person, "祖母", w.teacher_a)
+    # released once: a second release of the same child the same day is a conflict
+    again = _event(api, w.teacher_a, student=w.child_a.pk, kind="pickup", guardian=w.parent_a.pk)
+    assert again.status_code == 409 and "already released" in again.json()["detail"]
     person.active = False
     person.save()
     assert _event(api, w.teacher_a, student=w.child_a2.pk, kind="pickup", pickup_person=person.pk).status_code == 400
+    # a person of another child is not on this child's list
+    assert _event(api, w.teacher_a, student=w.child_a2.pk, kind="pickup",
+                  pickup_person=person.pk).json()["pickup_person"]
 
 
 def test_flexible_departure_only_if_the_pickup_plan_chose_it(att, api):
     w = att
-    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="flexible_departure")
-    assert response.status_code == 400 and "flexible departure" in response.json()["kind"][0]
+    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="leave_alone")
+    assert response.status_code == 409 and "flexible departure" in response.json()["detail"]
     Application.objects.filter(student=w.child_a).update(pickup_plan="flexible")
     assert _event(api, w.teacher_a, student=w.child_a.pk, kind="flexible_departure").status_code == 201
 
@@ -117,6 +123,9 @@ def test_custody_scoping_and_bad_input(att, api):
     assert _event(api, w.teacher_a, student=w.child_a.pk, kind="teacher_to_teacher").status_code == 400
     assert _event(api, w.teacher_a, student=w.child_a.pk, kind="teacher_to_teacher",
                   to_user=w.parent_b.pk).status_code == 400
+    # a handover to a teacher of another school
+    response = _event(api, w.teacher_a, student=w.child_a.pk, kind="handover", to_teacher=w.teacher_b.pk)
+    assert response.status_code == 400 and "staff of the school" in response.json()["to_teacher"][0]
     assert not CustodyEvent.objects.exists()
 
 
@@ -168,12 +177,26 @@ def test_console_page_pickup_refusal_and_close(att, api, client):
     url = f"/attendance/console/{w.school_a.pk}/"
     page = client.get(url)
     assert page.status_code == 200 and w.child_a.name in page.content.decode()
+    assert 'data-testid="close-day"' not in page.content.decode()  # a child is held: no close button
     client.post(f"{url}close/", {"date": w.today.isoformat()})
     assert not DayClose.objects.exists()
-    response = client.post(f"{url}pickup/", {"student": w.child_a.pk, "person": "", "to_person": "张三",
-                                             "kind": "pickup"}, follow=True)
-    assert "not on" in response.content.decode() and PickupRefusal.objects.count() == 1
-    client.post(f"{url}pickup/", {"student": w.child_a.pk, "person": f"guardian:{w.parent_a.pk}", "kind": "pickup"})
+    # the explicit refusal names the person
+    response = client.post(f"{url}refuse/", {"student": w.child_a.pk, "person": "张三"}, follow=True)
+    assert "张三" in response.content.decode() and PickupRefusal.objects.get().person == "张三"
+    # a pickup posted without an adult records nothing
+    client.post(f"{url}pickup/", {"student": w.child_a.pk, "person": ""})
+    assert not CustodyEvent.objects.exists()
+    # one tap on the guardian: a confirm naming child and adult; the confirm records the pickup
+    confirm = client.get(f"{url}pickup/", {"student": w.child_a.pk, "person": f"guardian:{w.parent_a.pk}"})
+    assert confirm.status_code == 200
+    text = confirm.content.decode()
+    assert w.child_a.name in text and w.parent_a.name in text and not CustodyEvent.objects.exists()
+    client.post(f"{url}pickup/", {"student": w.child_a.pk, "person": f"guardian:{w.parent_a.pk}"})
     assert CustodyEvent.objects.filter(kind="pickup").count() == 1
+    # now the close button shows, and closing asks for a confirmation listing the day's figures
+    assert 'data-testid="close-day"' in client.get(url).content.decode()
+    confirm = client.get(f"{url}close/", {"date": w.today.isoformat()})
+    assert confirm.status_code == 200 and 'data-testid="day-figures"' in confirm.content.decode()
+    assert not DayClose.objects.exists()
     client.post(f"{url}close/", {"date": w.today.isoformat()})
     assert DayClose.objects.filter(school=w.school_a, date=w.today).exists()

@@ -1,8 +1,8 @@
 """A school day on a tablet (1024×768), in Chinese and in English.
 
-- The duty leader opens the day's console, records a pickup by an authorised adult, is refused the
-  day close while a child is still held (the message names the child), records the last pickup and
-  closes the day.
+- The duty leader opens the day's console (no close button while a child is held), records a
+  pickup by an authorised adult with one tap and a confirm, refuses someone not on the list, records
+  the last pickup, follows up the absence without leave and closes the day after a confirm.
 - A teacher logs an incident, then raises its severity: it escalates, and the principal finds the
   notice in the inbox on a second page.
 - A teacher takes the roll, loses the connection mid-roll, keeps marking, reloads offline (the
@@ -101,7 +101,7 @@ def test_duty_leader_records_pickups_and_closes_the_day_only_when_every_child_is
     from django.utils import timezone
 
     from attendance import services
-    from attendance.models import CustodyEvent, DayClose
+    from attendance.models import CustodyEvent, DayClose, PickupRefusal
     from enrollment.models import AuthorisedPickupPerson
     from schools.models import Guardianship
 
@@ -126,16 +126,29 @@ def test_duty_leader_records_pickups_and_closes_the_day_only_when_every_child_is
     expect(heading).to_contain_text(day.today.isoformat())
     held_count = tablet.get_by_test_id("held-count")
     expect(held_count).to_have_text("2")
-    held = tablet.locator("form[action$='/pickup/']")
+    held = tablet.get_by_test_id("held-child")
     expect(held).to_have_count(2)
     expect(held.filter(has_text=absent.name)).to_have_count(0)
+    # The pickup panel has no default: no picker, each adult of the list a button of its own.
+    expect(tablet.get_by_test_id("pickup-panel").locator("select")).to_have_count(0)
+    # Nothing can be closed while children are held: no close button, the reasons instead.
+    expect(tablet.get_by_test_id("close-day")).to_have_count(0)
+    expect(tablet.get_by_test_id("close-blocked")).to_be_visible()
     check_page(tablet, "duty-console", axe=True)
 
-    # The grandmother, on the child's pickup list, collects her grandchild.
-    form = held.filter(has_text=grandmother_of.name)
-    form.get_by_label(site.t("Collected by")).select_option(label=f"{grandmother.name} ({grandmother.relation})")
-    form.get_by_role("button", name=site.t("Picked up"), exact=True).click()
-    expect(tablet.get_by_role("alert")).to_have_text(site.t("%(child)s released.") % {"child": grandmother_of.name})
+    # The grandmother, on the child's pickup list, collects her grandchild: one tap, then a confirm
+    # naming the child and the adult.
+    row = held.filter(has_text=grandmother_of.name)
+    expect(row.get_by_test_id("pickup-plan")).to_contain_text(site.t("Picked up by a guardian"))
+    row.get_by_test_id("pickup-adult").filter(has_text=grandmother.name).click()
+    expect(tablet.get_by_test_id("pickup-confirm")).to_contain_text(
+        site.t("Hand %(child)s to %(person)s (%(relation)s)?") % {
+            "child": grandmother_of.name, "person": grandmother.name, "relation": grandmother.relation})
+    check_page(tablet, "duty-console-pickup-confirm", axe=True)
+    assert not CustodyEvent.objects.filter(student=grandmother_of).exists()
+    tablet.get_by_role("button", name=site.t("Confirm"), exact=True).click()
+    expect(tablet.get_by_role("alert")).to_have_text(site.t("%(child)s released to %(person)s.") % {
+        "child": grandmother_of.name, "person": grandmother.name})
     expect(held_count).to_have_text("1")
     expect(held).to_have_count(1)
     expect(held.filter(has_text=grandmother_of.name)).to_have_count(0)
@@ -144,38 +157,52 @@ def test_duty_leader_records_pickups_and_closes_the_day_only_when_every_child_is
     event = CustodyEvent.objects.get(student=grandmother_of, kind=CustodyEvent.Kind.PICKUP)
     assert (event.pickup_person, event.recorded_by, event.date) == (grandmother, day.leader, day.today)
 
-    # One child is still held: the day does not close, and the message names the child.
-    close = tablet.get_by_role("button", name=site.t("Close the day"))
-    close.click()
-    refusal = tablet.get_by_role("alert")
-    expect(refusal).to_contain_text(site.tn("The day cannot be closed: %(n)d child is present and not yet released.",
-                                            "The day cannot be closed: %(n)d children are present and not yet released.",
-                                            1) % {"n": 1})
-    expect(refusal).to_contain_text(last.name)
-    expect(refusal).not_to_contain_text(grandmother_of.name)
+    # Someone not on the list comes for the last child: an explicit refusal, with the name.
+    row = held.filter(has_text=last.name)
+    row.get_by_label(site.t("Name of the person")).fill("陌生人 赵某")
+    row.get_by_role("button", name=site.t("Refuse and alert")).click()
+    expect(tablet.get_by_role("alert")).to_contain_text("陌生人 赵某")
+    assert PickupRefusal.objects.get(student=last).person == "陌生人 赵某"
     expect(held_count).to_have_text("1")
-    assert not DayClose.objects.filter(school=day.school, date=day.today).exists()
-    check_page(tablet, "duty-console-close-refused")
+    assert not CustodyEvent.objects.filter(student=last).exists()
 
-    # The mother collects the last child; now the day closes.
+    # The mother collects the last child.
     mother = last.guardianships.get().guardian
     relation = site.t(Guardianship.Relation.MOTHER.label)
-    form = held.filter(has_text=last.name)
-    form.get_by_label(site.t("Collected by")).select_option(label=f"{mother.name} ({relation})")
-    form.get_by_role("button", name=site.t("Picked up"), exact=True).click()
-    expect(tablet.get_by_role("alert")).to_have_text(site.t("%(child)s released.") % {"child": last.name})
+    held.filter(has_text=last.name).get_by_test_id("pickup-adult").filter(has_text=mother.name).click()
+    expect(tablet.get_by_test_id("pickup-confirm")).to_contain_text(
+        site.t("Hand %(child)s to %(person)s (%(relation)s)?") % {"child": last.name, "person": mother.name,
+                                                                  "relation": relation})
+    tablet.get_by_role("button", name=site.t("Confirm"), exact=True).click()
+    expect(tablet.get_by_role("alert")).to_have_text(site.t("%(child)s released to %(person)s.") % {
+        "child": last.name, "person": mother.name})
     expect(held_count).to_have_text("0")
     expect(tablet.locator("main")).to_contain_text(site.t("No child is held now."))
     expect(handed_over.filter(has_text=last.name)).to_contain_text(f"{mother.name} ({relation})")
 
-    close.click()
+    # The absence without leave still blocks the close until someone follows it up.
+    expect(tablet.get_by_test_id("close-day")).to_have_count(0)
+    absences = tablet.get_by_test_id("absences")
+    absent_mother = absent.guardianships.get().guardian
+    absences.get_by_label(site.t("Guardian contacted")).select_option(value=str(absent_mother.pk))
+    absences.get_by_label(site.t("Outcome")).select_option(value="reached_safe")
+    absences.get_by_role("button", name=site.t("Record the follow-up")).click()
+    expect(tablet.get_by_role("alert")).to_have_text(site.t("Follow-up recorded for %(child)s.") % {
+        "child": absent.name})
+
+    # Now the day closes, after a confirm that lists the day's figures.
+    tablet.get_by_test_id("close-day").click()
+    expect(tablet.get_by_test_id("day-figures")).to_contain_text(site.t("Absent without leave (followed up)"))
+    check_page(tablet, "duty-console-close-confirm", axe=True)
+    assert not DayClose.objects.filter(school=day.school, date=day.today).exists()
+    tablet.get_by_role("button", name=site.t("Confirm: close the day")).click()
     expect(tablet.get_by_role("alert")).to_have_text(site.t("The day is closed: every child is accounted for."))
     closed = DayClose.objects.get(school=day.school, date=day.today)
     assert closed.closed_by == day.leader
     expect(tablet.locator("main")).to_contain_text(
         site.t("Closed by %(who)s at %(t)s") % {"who": day.leader.name,
                                                 "t": timezone.localtime(closed.closed_at).strftime("%H:%M")})
-    expect(close).to_have_count(0)  # closed once: no button to close it again
+    expect(tablet.get_by_test_id("close-day")).to_have_count(0)  # closed once: no button to close it again
     check_page(tablet, "duty-console-closed", axe=True)
 
 

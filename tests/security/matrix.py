@@ -640,6 +640,17 @@ def _roll_held_by_homeroom(world):
     world.roll_a = Roll.objects.get(group=group)
 
 
+def _child_a_absent(world):
+    """child_a marked absent without leave on today's roll (an absence to follow up)."""
+    from django.utils import timezone
+
+    from attendance.models import Mark
+
+    _roll_held_by_homeroom(world)
+    Mark.objects.create(roll=world.roll_a, student=world.child_a, status="absent", client_id="matrix-absent",
+                        marked_at=timezone.now(), marked_by=world.homeroom)
+
+
 def _leave_for_child_a(world):
     from django.utils import timezone
 
@@ -681,6 +692,14 @@ ENDPOINTS += [
              expect=DAY_RUNNER_POST),
     Endpoint("attendance:close_day", method="POST", kwargs=lambda w: {"school_id": w.school_a.pk},
              expect=DAY_RUNNER_POST),
+    Endpoint("attendance:close_day", kwargs=lambda w: {"school_id": w.school_a.pk},
+             expect={**DAY_RUNNER, "principal": 200, "duty_a": 200},
+             note="the close confirm with the day's figures (nothing blocks the close in the matrix world)"),
+    Endpoint("attendance:refuse", method="POST", kwargs=lambda w: {"school_id": w.school_a.pk},
+             data=lambda w: {"student": w.child_a.pk, "person": "陌生人"}, expect=DAY_RUNNER_POST),
+    Endpoint("attendance:follow_up", method="POST", setup=_child_a_absent, kwargs=lambda w: {"school_id": w.school_a.pk},
+             data=lambda w: {"student": w.child_a.pk, "contacted": w.parent_a.pk, "outcome": "reached_safe"},
+             expect=DAY_RUNNER_POST),
     Endpoint("attendance:patrol", kwargs=lambda w: {"school_id": w.school_a.pk}, expect=DAY_RUNNER),
     Endpoint("attendance:rota", kwargs=lambda w: {"school_id": w.school_a.pk},
              expect={**DAY_RUNNER, "duty_off_a": 200}, note="duty leaders read the rota on any day"),
@@ -703,10 +722,20 @@ ENDPOINTS += [
              expect={"anonymous": 401, "homeroom": 400, "principal": 403, **roles(403, OFFICES)},
              note="homeroom holds the roll; 400 because no child is marked yet"),
     Endpoint("api:custody-event-list", method="POST", api=True,
-             data=lambda w: {"student": w.child_a.pk, "kind": "pickup", "guardian": w.parent_a.pk},
+             data=lambda w: {"student": w.child_a.pk, "kind": "handover", "to_teacher": w.homeroom.pk},
              expect={"anonymous": 401, "homeroom": 201, "principal": 201, "parent_a": 403, **roles(201, OFFICES)},
              note="FOR THE LEAD: any staff member of the school records a handover (attendance._staff_of),"
-                  " the offices and a duty leader off the rota day included"),
+                  " the offices and a duty leader off the rota day included (a handover, not a pickup: a child"
+                  " is released once a day, so each role's pickup after the first would be a 409)"),
+    Endpoint("api:pickup-refusal-list", method="POST", api=True,
+             data=lambda w: {"student": w.child_a.pk, "person": "陌生人"},
+             expect={"anonymous": 401, "homeroom": 201, "principal": 201, "parent_a": 403, **roles(201, OFFICES)},
+             note="any staff member of the school records a refusal, as a handover"),
+    Endpoint("api:absence-follow-up-list", method="POST", api=True, setup=_child_a_absent,
+             data=lambda w: {"student": w.child_a.pk, "date": _today(), "contacted": w.parent_a.pk,
+                             "outcome": "reached_safe"},
+             expect={"anonymous": 401, "homeroom": 201, "principal": 201, "parent_a": 403, **roles(201, OFFICES)},
+             note="any staff member of the school follows up an absence (calls the guardian)"),
     Endpoint("api:day-close", method="POST", api=True,
              kwargs=lambda w: {"school": w.school_a.pk, "date": _today()},
              expect={"anonymous": 401, "principal": 200, "homeroom": 403, **roles(403, OFFICES), "duty_a": 200}),
