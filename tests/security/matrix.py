@@ -733,3 +733,21 @@ ENDPOINTS += [
     Endpoint("api:calendar-day-list", method="POST", api=True, data=_calendar_post("city"), default=403,
              expect={"anonymous": 401, "bureau": 201}, note="the bureau sets the city's days"),
 ]
+
+
+def _calendar_form(world):
+    """A day without service on a fresh date at each call (each role's POST is a new day)."""
+    import datetime
+
+    world.calendar_n = getattr(world, "calendar_n", 0) + 1
+    return {"date": (datetime.date(2026, 9, 1) + datetime.timedelta(days=world.calendar_n)).isoformat(),
+            "kind": "no_service", "note": "matrix"}
+
+
+CALENDAR_EDITORS = {"anonymous": 302, "bureau": 302, "principal": 302, "academic_a": 302}
+ENDPOINTS += [
+    Endpoint("schools:calendar", default=200, expect={"anonymous": 302, **roles(403, PARENTS)},
+             note="staff read the calendar; ?school= a school the caller does not see is a 404"),
+    Endpoint("schools:calendar", method="POST", data=_calendar_form, default=403, expect=CALENDAR_EDITORS,
+             note="the bureau adds city days; a school's principal or teaching-affairs office the school's"),
+]
