@@ -751,3 +751,8 @@ ENDPOINTS += [
     Endpoint("schools:calendar", method="POST", data=_calendar_form, default=403, expect=CALENDAR_EDITORS,
              note="the bureau adds city days; a school's principal or teaching-affairs office the school's"),
 ]
+ENDPOINTS += [
+    Endpoint("api:teacher-hours", api=True, default=400, expect={"anonymous": 401},
+             note="without ?school=&month= a 400; the roles with them (a teacher only their own row, another "
+                  "school's user 404) in tests/attendance/test_hours.py"),
+]
