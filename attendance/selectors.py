@@ -165,7 +165,7 @@ def day_holder(scope, date: datetime.date, students: dict[int, int]) -> set[int]
     if not rest:
         return held
     rolls = list(Roll.objects.filter(teacher_id=scope.user_id, date=date, school_id__in=schools)
-                 .values_list("pk", "group_id", "club_id"))
+                 .exclude(status=Roll.Status.CANCELLED).values_list("pk", "group_id", "club_id"))
     if not rolls:
         return held
     groups = {group_id for _pk, group_id, _club in rolls if group_id}
@@ -349,8 +349,9 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
     application or mark objects are built, and the day's marks are read once."""
     now = timezone.localtime(now or timezone.now())
     now_time = now.time() if date == now.date() else (None if date > now.date() else datetime.time.max)
-    rolls = list(Roll.objects.filter(school=school, date=date).select_related("venue", "teacher")
-                 .order_by("starts_at", "name", "pk"))
+    # a roll cancelled by the calendar (the day became a holiday) holds nobody
+    rolls = list(Roll.objects.filter(school=school, date=date).exclude(status=Roll.Status.CANCELLED)
+                 .select_related("venue", "teacher").order_by("starts_at", "name", "pk"))
     children, marks_by_roll, students = _day_children(rolls)
     leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=list(students))}
     releases: dict[int, Release] = {}
@@ -459,7 +460,7 @@ def overview(*, user, school: School, date: datetime.date) -> dict:
 
 
 def my_rolls_today(*, user, date: datetime.date) -> QuerySet[Roll]:
-    return (Roll.objects.visible_to(user).filter(teacher=user, date=date)
+    return (Roll.objects.visible_to(user).filter(teacher=user, date=date).exclude(status=Roll.Status.CANCELLED)
             .select_related("venue", "school").order_by("starts_at", "name", "pk"))
 
 

@@ -186,3 +186,18 @@ def test_the_on_demand_button_refuses_a_holiday(rolls_world):
     with pytest.raises(DomainError, match="no service"):
         attendance_services.rolls_create_on_demand(user=rolls_world.academic, school=rolls_world.school_a,
                                                    date=MONDAY)
+
+
+@pytest.mark.time_machine(IN_TERM)
+def test_a_cancelled_roll_holds_nobody_the_day_closes_and_the_teacher_no_longer_lists_it(rolls_world):
+    from attendance.selectors import my_rolls_today
+
+    w = rolls_world
+    (roll,) = attendance_services.rolls_create_for_day(school=w.school_a, date=MONDAY)
+    attendance_services.marks_record(roll=roll, user=w.teacher_a, roll_student_ids={w.child_a.pk},
+                                     marks=[{"student": w.child_a.pk, "status": "present", "client_id": "t1"}])
+    with pytest.raises(DomainError):  # child_a is present and not released
+        attendance_services.day_close(user=w.principal, school=w.school_a, date=MONDAY)
+    calendar_day_create(user=w.bureau, date=MONDAY, kind="holiday", note="台风停课")
+    assert attendance_services.day_close(user=w.principal, school=w.school_a, date=MONDAY).closed_at is not None
+    assert list(my_rolls_today(user=w.teacher_a, date=MONDAY)) == []
