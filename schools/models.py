@@ -477,3 +477,9 @@ class CalendarDay(models.Model):
     @property
     def scope(self) -> str:
         return "city" if self.school_id is None else "school"
+
+    @property
+    def follows_weekday_label(self) -> str:
+        from django.utils.dates import WEEKDAYS
+
+        return str(WEEKDAYS[self.follows_weekday - 1]) if self.follows_weekday in range(1, 8) else ""

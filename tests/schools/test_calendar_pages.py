@@ -71,3 +71,9 @@ def test_the_menu_links_the_calendar_for_the_bureau_and_the_principal(world, cli
     client.logout()
     login(world.principal)
     assert URL in client.get("/schools/terms/").content.decode()
+
+
+def test_a_make_up_day_shows_the_weekday_it_follows(world, client, login):
+    CalendarDay.objects.create(date="2026-10-10", kind="school_day", follows_weekday=5, note="调休")
+    login(world.bureau)
+    assert "按星期五的课表上课" in client.get(URL).content.decode()
