@@ -53,7 +53,9 @@ class MarkSerializer(serializers.ModelSerializer):
 class RollSerializer(serializers.ModelSerializer):
     venue_name = serializers.CharField(source="venue.name", default=None, read_only=True)
     teacher_name = serializers.CharField(source="teacher.name", default=None, read_only=True)
-    roll_status = serializers.CharField(source="status", read_only=True, help_text="open or submitted")
+    roll_status = serializers.CharField(source="status", read_only=True,
+                                        help_text="open, submitted or cancelled (the calendar made the day a holiday)")
+    cancelled_reason = serializers.CharField(read_only=True, help_text="Why the roll was cancelled (empty if not)")
     kind = serializers.CharField(read_only=True, help_text="group or club")
     session = serializers.CharField(read_only=True, help_text="noon, after_school or club")
     counts = serializers.SerializerMethodField()
@@ -61,7 +63,8 @@ class RollSerializer(serializers.ModelSerializer):
     class Meta:
         model = Roll
         fields = ["id", "school", "date", "kind", "session", "name", "group", "club", "starts_at", "ends_at",
-                  "venue", "venue_name", "teacher", "teacher_name", "roll_status", "submitted_at", "counts"]
+                  "venue", "venue_name", "teacher", "teacher_name", "roll_status", "submitted_at", "cancelled_reason",
+                  "counts"]
 
     def get_counts(self, obj) -> dict:
         return self.context.get("counts", {}).get(obj.pk, {})

@@ -201,3 +201,11 @@ def test_a_cancelled_roll_holds_nobody_the_day_closes_and_the_teacher_no_longer_
     calendar_day_create(user=w.bureau, date=MONDAY, kind="holiday", note="台风停课")
     assert attendance_services.day_close(user=w.principal, school=w.school_a, date=MONDAY).closed_at is not None
     assert list(my_rolls_today(user=w.teacher_a, date=MONDAY)) == []
+
+
+def test_the_roll_api_shows_a_cancelled_roll_with_its_reason(rolls_world, api):
+    w = rolls_world
+    (roll,) = attendance_services.rolls_create_for_day(school=w.school_a, date=MONDAY)
+    calendar_day_create(user=w.bureau, date=MONDAY, kind="holiday", note="暴雨")
+    body = api.as_user(w.teacher_a).get(f"/api/v1/rolls/{roll.pk}/").json()
+    assert body["roll_status"] == "cancelled" and "暴雨" in body["cancelled_reason"]
