@@ -4,9 +4,10 @@ import pytest
 
 from accounts.roles import Role
 from schools.models import CalendarDay
-from tests.factories import UserFactory, give_role
+from tests.factories import IN_TERM, UserFactory, give_role
 
-pytestmark = pytest.mark.django_db
+#: the page lists the days of the current term: the clock is fixed inside TermFactory's term
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(IN_TERM)]
 
 URL = "/schools/calendar/"
 
