@@ -24,7 +24,7 @@ from schools.models import Student
 from shahe_afterschool.api import IdField
 from shahe_afterschool.ids import parse_id
 
-from . import selectors, services
+from . import hours, selectors, services
 from .models import AbsenceFollowUp, CustodyEvent, Mark, PickupRefusal, Roll
 
 
@@ -54,7 +54,9 @@ class MarkSerializer(serializers.ModelSerializer):
 class RollSerializer(serializers.ModelSerializer):
     venue_name = serializers.CharField(source="venue.name", default=None, read_only=True)
     teacher_name = serializers.CharField(source="teacher.name", default=None, read_only=True)
-    roll_status = serializers.CharField(source="status", read_only=True, help_text="open or submitted")
+    roll_status = serializers.CharField(source="status", read_only=True,
+                                        help_text="open, submitted or cancelled (the calendar made the day a holiday)")
+    cancelled_reason = serializers.CharField(read_only=True, help_text="Why the roll was cancelled (empty if not)")
     kind = serializers.CharField(read_only=True, help_text="group or club")
     session = serializers.CharField(read_only=True, help_text="noon, after_school or club")
     counts = serializers.SerializerMethodField()
@@ -62,7 +64,8 @@ class RollSerializer(serializers.ModelSerializer):
     class Meta:
         model = Roll
         fields = ["id", "school", "date", "kind", "session", "name", "group", "club", "starts_at", "ends_at",
-                  "venue", "venue_name", "teacher", "teacher_name", "roll_status", "submitted_at", "counts"]
+                  "venue", "venue_name", "teacher", "teacher_name", "roll_status", "submitted_at", "cancelled_reason",
+                  "counts"]
 
     def get_counts(self, obj) -> dict:
         return self.context.get("counts", {}).get(obj.pk, {})
@@ -311,9 +314,47 @@ def day_close(request, school: int, date: str):
                      "closed_by": closed.closed_by_id})
 
 
+# --- teachers' service hours ---------------------------------------------------------------------
+class HoursByKindSerializer(serializers.Serializer):
+    planned_sessions = serializers.IntegerField()
+    held_sessions = serializers.IntegerField()
+    planned_minutes = serializers.IntegerField()
+    held_minutes = serializers.IntegerField()
+
+
+class TeacherHoursSerializer(serializers.Serializer):
+    teacher = serializers.IntegerField()
+    teacher_name = serializers.CharField()
+    planned_sessions = serializers.IntegerField()
+    held_sessions = serializers.IntegerField()
+    planned_minutes = serializers.IntegerField()
+    held_minutes = serializers.IntegerField()
+    by_kind = inline_serializer("HoursByKinds", fields={
+        "noon": HoursByKindSerializer(), "group": HoursByKindSerializer(), "club": HoursByKindSerializer()})
+
+
+@extend_schema(parameters=[OpenApiParameter("school", int, required=True),
+                           OpenApiParameter("month", str, required=True, description="YYYY-MM")],
+               responses={200: TeacherHoursSerializer(many=True)})
+@api_view(["GET"])
+def teacher_hours(request):
+    """Teachers' planned and held service hours of a school for a month (performance pay): the
+    school's teaching-affairs office and principal, its district and the bureau see every teacher;
+    a teacher sees only their own row. A school the caller does not see is a 404."""
+    school = selectors.school_for_hours(user=request.user, school_id=request.query_params.get("school"))
+    try:
+        date_from, date_to = hours.month_range((request.query_params.get("month") or "").strip())
+    except ValueError:
+        raise ValidationError({"month": [_("Give the month as YYYY-MM.")]}) from None
+    teacher_id = selectors.hours_teacher_filter(user=request.user, school=school)
+    rows = hours.teacher_hours(school=school, date_from=date_from, date_to=date_to, teacher_id=teacher_id)
+    return Response(TeacherHoursSerializer(rows, many=True).data)
+
+
 def register_api(router):
     router.register("rolls", RollViewSet, basename="roll")
     router.register("custody-events", CustodyEventViewSet, basename="custody-event")
     router.register("pickup-refusals", PickupRefusalViewSet, basename="pickup-refusal")
     router.register("absence-follow-ups", AbsenceFollowUpViewSet, basename="absence-follow-up")
-    return [path("days/<int:school>/<str:date>/close/", day_close, name="day-close")]
+    return [path("days/<int:school>/<str:date>/close/", day_close, name="day-close"),
+            path("teacher-hours/", teacher_hours, name="teacher-hours")]

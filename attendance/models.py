@@ -60,6 +60,7 @@ class Roll(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         SUBMITTED = "submitted", _("Submitted")
+        CANCELLED = "cancelled", _("Cancelled")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="rolls", verbose_name=_("school"))
     date = models.DateField(_("date"), db_index=True)
@@ -82,6 +83,10 @@ class Roll(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("submitted by"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_reason = models.CharField(_("reason for cancelling"), max_length=255, blank=True)
+    cancelled_by_day = models.ForeignKey("schools.CalendarDay", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="cancelled_rolls", verbose_name=_("cancelled by the calendar day"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords()
 

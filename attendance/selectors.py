@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.privacy import mask_phone
 from accounts.roles import Role
@@ -165,7 +166,7 @@ def day_holder(scope, date: datetime.date, students: dict[int, int]) -> set[int]
     if not rest:
         return held
     rolls = list(Roll.objects.filter(teacher_id=scope.user_id, date=date, school_id__in=schools)
-                 .values_list("pk", "group_id", "club_id"))
+                 .exclude(status=Roll.Status.CANCELLED).values_list("pk", "group_id", "club_id"))
     if not rolls:
         return held
     groups = {group_id for _pk, group_id, _club in rolls if group_id}
@@ -368,8 +369,9 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
     application or mark objects are built, and the day's marks are read once."""
     now = timezone.localtime(now or timezone.now())
     now_time = now.time() if date == now.date() else (None if date > now.date() else datetime.time.max)
-    rolls = list(Roll.objects.filter(school=school, date=date).select_related("venue", "teacher")
-                 .order_by("starts_at", "name", "pk"))
+    # a roll cancelled by the calendar (the day became a holiday) holds nobody
+    rolls = list(Roll.objects.filter(school=school, date=date).exclude(status=Roll.Status.CANCELLED)
+                 .select_related("venue", "teacher").order_by("starts_at", "name", "pk"))
     children, marks_by_roll, students = _day_children(rolls)
     leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=list(students))}
     releases: dict[int, Release] = {}
@@ -563,7 +565,7 @@ def overview(*, user, school: School, date: datetime.date) -> dict:
 
 
 def my_rolls_today(*, user, date: datetime.date) -> QuerySet[Roll]:
-    return (Roll.objects.visible_to(user).filter(teacher=user, date=date)
+    return (Roll.objects.visible_to(user).filter(teacher=user, date=date).exclude(status=Roll.Status.CANCELLED)
             .select_related("venue", "school").order_by("starts_at", "name", "pk"))
 
 
@@ -585,9 +587,39 @@ def staff_of_school(school: School, *roles: str):
 
 
 # --- sessions held (for teacher hours) and a child's data (PIPL download) ----------------------
+def school_for_hours(*, user, school_id) -> School:
+    """The school of a teacher-hours request: 400 without one, 404 when the user does not see it."""
+    from rest_framework.exceptions import ValidationError
+
+    if school_id in (None, ""):
+        raise ValidationError({"school": [_("Say which school.")]})
+    pk = parse_id(school_id)
+    school = School.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
+    if school is None:
+        raise Http404
+    return school
+
+
+def hours_teacher_filter(*, user, school: School) -> int | None:
+    """Whose hours the user may read at the school: None for everyone's (the school's principal and
+    teaching-affairs office, its district, the bureau), the user's own id for a teacher; otherwise
+    PermissionDenied (403: the school is visible, the figures are not)."""
+    from django.core.exceptions import PermissionDenied
+
+    scope = scope_of(user)
+    if (scope.sees_city or school.pk in scope.schools_with(Role.PRINCIPAL, Role.ACADEMIC)
+            or (school.district_id is not None and school.district_id in scope.district_ids)):
+        return None
+    if school.pk in scope.schools_with(Role.TEACHER, Role.HOMEROOM):
+        return scope.user_id
+    raise PermissionDenied(_("Only the teaching-affairs office, the principal, the district and the bureau see "
+                             "teachers' hours; a teacher sees their own."))
+
+
 def held_hours(*, school_id: int, date_from: datetime.date, date_to: datetime.date) -> list[dict]:
     """Service hours per teacher per month from the rolls actually held (submitted) between two
-    dates: the basis clubs' `teacher_hours` can switch to from its planned figures. One query."""
+    dates, the rolls' own minutes. One query. `attendance.hours.teacher_hours` builds on the same
+    rule with the plan's cap, planned sessions from the calendar and the split by kind."""
     rows: dict[tuple[int, str], dict] = {}
     rolls = (Roll.objects.filter(school_id=school_id, date__gte=date_from, date__lte=date_to,
                                  status=Roll.Status.SUBMITTED, teacher__isnull=False,

@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.roles import Role
 from accounts.scoping import scope_of
 from notices.services import notify
-from schools.models import Guardianship, School, Student, Term
+from schools.models import CalendarDay, Guardianship, School, Student, Term
 from shahe_afterschool.errors import ConflictError, DomainError
 from shahe_afterschool.ids import parse_id
 
@@ -75,11 +75,15 @@ def rolls_create_for_day(*, school: School, date: datetime.date, any_weekday: bo
     and one per approved club slot of that weekday. Idempotent: an existing roll is kept as it is
     (a unique constraint per group/slot and date makes a concurrent second run a no-op).
 
-    Days that are not school days of the approved plan get no rolls, unless `any_weekday` (the
-    demo, and the office's "create today's rolls" button on a special day).
+    The calendar (`schools.calendar`) decides first: a holiday or a day without service gets no
+    rolls; a make-up school day gets the rolls of the weekday whose timetable it follows; on an
+    early dismissal sessions end by the day's end time (sessions starting later are not held).
+    Other days that are not school days of the approved plan get no rolls, unless `any_weekday`
+    (the demo, and the office's "create today's rolls" button on a special day).
     """
     from clubs.models import Club, ClubSlot, ReviewStatus
     from enrollment.models import ServiceGroup
+    from schools.calendar import day_info
 
     term = Term.objects.filter(start_date__lte=date, end_date__gte=date).first()
     if term is None:
@@ -88,11 +92,14 @@ def rolls_create_for_day(*, school: School, date: datetime.date, any_weekday: bo
         term = Term.current(date)
         if term is None:
             return []
-    weekday = date.isoweekday()
     plan = _plan_for(school, term)
     school_days = plan.school_days if plan else [1, 2, 3, 4, 5]
-    if weekday not in school_days and not any_weekday:
+    day = day_info(school_id=school.pk, date=date, school_days=school_days)
+    if day.kind in CalendarDay.NO_SERVICE_KINDS:
         return []
+    if day.weekday is None and not any_weekday:
+        return []
+    weekday = day.weekday or date.isoweekday()
     windows = plan.windows(term.is_summer(date)) if plan else {"noon": None, "after": None}
     wanted: list[tuple[dict, dict]] = []
     groups = ServiceGroup.objects.filter(school=school, term=term, status=ServiceGroup.Status.ACTIVE)
@@ -114,6 +121,15 @@ def rolls_create_for_day(*, school: School, date: datetime.date, any_weekday: bo
             "school": school, "kind": Roll.Kind.CLUB, "session": Roll.Session.CLUB, "club": club,
             "name": club.name, "starts_at": slot.start, "ends_at": slot.end, "venue_id": club.venue_id,
             "teacher_id": teachers[0].pk if teachers else None}))
+    if day.ends_at is not None:  # early dismissal: what starts after the end is not held
+        kept = []
+        for lookup, defaults in wanted:
+            if defaults["starts_at"] is not None and defaults["starts_at"] >= day.ends_at:
+                continue
+            if defaults["ends_at"] is None or defaults["ends_at"] > day.ends_at:
+                defaults["ends_at"] = day.ends_at
+            kept.append((lookup, defaults))
+        wanted = kept
     rolls = []
     for lookup, defaults in wanted:
         try:
@@ -135,6 +151,12 @@ def rolls_create_on_demand(*, user, school: School, date: datetime.date) -> list
     scope = scope_of(user)
     if not (scope.is_admin or school.pk in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL)):
         raise Forbidden(_("Only the teaching-affairs office or the principal can create the rolls."))
+    from schools.calendar import day_info
+
+    day = day_info(school_id=school.pk, date=date)
+    if day.kind in CalendarDay.NO_SERVICE_KINDS:
+        raise DomainError(_("%(date)s has no service in the calendar (%(kind)s).")
+                          % {"date": date.isoformat(), "kind": CalendarDay.Kind(day.kind).label})
     return rolls_create_for_day(school=school, date=date, any_weekday=True)
 
 
@@ -159,6 +181,8 @@ def marks_record(*, roll: Roll, user, marks, roll_student_ids: set[int]) -> dict
     """
     if roll.teacher_id != user.pk and not scope_of(user).is_admin:
         raise Forbidden(_("Only the teacher holding this roll can mark it."))
+    if roll.status == Roll.Status.CANCELLED:
+        raise DomainError(_("This roll was cancelled: %(reason)s") % {"reason": roll.cancelled_reason})
     if not isinstance(marks, list) or not marks:
         raise DomainError(_("Send a list of marks."))
     if len(marks) > 500:
@@ -230,6 +254,8 @@ def roll_submit(*, roll: Roll, user, expected_ids: set[int]) -> Roll:
         raise Forbidden(_("Only the teacher holding this roll can submit it."))
     with transaction.atomic():
         roll = Roll.objects.select_for_update().get(pk=roll.pk)
+        if roll.status == Roll.Status.CANCELLED:
+            raise DomainError(_("This roll was cancelled: %(reason)s") % {"reason": roll.cancelled_reason})
         marked = set(Mark.objects.filter(roll=roll).values_list("student_id", flat=True))
         missing = expected_ids - marked
         if missing:

@@ -2,8 +2,8 @@
 
 Every school gets an approved service plan and clubs across the five categories (13 at S001, fewer
 at the small schools), with clash-free teachers and venues: each club has its own teacher (not one already teaching an
-after-school group at that time), and two
-clubs sharing a venue meet at touching times (16:00-17:00 and 17:00-18:00). At S001 one club is
+after-school group at that time), clubs keep out of the rooms the after-school groups hold, and two
+clubs sharing a venue meet at touching times (16:00-17:00 and 17:00-18:00) or on other days. At S001 one club is
 left `submitted` for principal1 to approve, a draft revision of the plan breaks the time rules (the
 plan page lists the reasons and submitting it is refused), and the choice window is open so that
 parent1 can rank clubs; some other children of S001 have ranked already. Deterministic (its own
@@ -94,7 +94,13 @@ def _ensure_catalogue() -> None:
 
 
 def _seed_clubs(ctx, code, school, term) -> None:
-    venues = list(Venue.objects.filter(school=school, active=True).order_by("pk"))
+    from enrollment.models import ServiceGroup, Session
+
+    # The after-school groups hold their rooms for the whole window: clubs meet elsewhere.
+    held = ServiceGroup.objects.active().filter(school=school, term=term, session=Session.AFTER_SCHOOL,
+                                                venue__isnull=False).values("venue_id")
+    venues = (list(Venue.objects.filter(school=school, active=True).exclude(pk__in=held).order_by("pk"))
+              or list(Venue.objects.filter(school=school, active=True).order_by("pk")))
     teachers = _teachers(school, term)
     grades = list(school.grade_range)
     count = min(CLUBS_PER_SCHOOL.get(code, DEFAULT_CLUBS), len(teachers), len(CLUBS))
@@ -120,7 +126,8 @@ def _seed_clubs(ctx, code, school, term) -> None:
             if code == "S001" and name == "衍纸社":
                 club.external_instructor = "沙河市文化馆 刘老师"
                 club.save(update_fields=["external_instructor"])
-            for weekday in (1 + i % 5, 1 + (i + 2) % 5):
+            shift = i // (2 * len(venues))  # a third club in a room at the same hour meets on other days
+            for weekday in (1 + (i + shift) % 5, 1 + (i + 2 + shift) % 5):
                 ClubSlot.objects.create(club=club, weekday=weekday, start=start, end=end)
 
 

@@ -227,7 +227,9 @@ def club_problems(club: Club, *, slots=None, teacher_ids=None) -> list[str]:
             if clash.first.source == clash.second.source:
                 continue
             object.__setattr__(clash, "resource_label", labels.get(clash.resource, clash.resource_label))
-            problems.append(str(clash.message))
+            # a clash with an after-school group names the group and its whole time
+            problems.append(str(clash.against_message if clash.first.source.startswith("service:")
+                                else clash.message))
     return list(dict.fromkeys(problems))
 
 

@@ -6,8 +6,9 @@ Everything on a school's weekly timetable is a `Booking`: something that happens
 same weekday and their times overlap; touching intervals (16:00-17:00 and 17:00-18:00) do not.
 
 Bookings come from *providers* registered with `register_booking_provider`: clubs registers its
-weekly club slots here; enrollment's service groups plug in the same way later
-(`register_booking_provider(service_group_bookings)`) without this module knowing them. A provider
+weekly club slots here; enrollment's service groups (their teacher and venue over the session's
+window) plug in the same way (`register_booking_provider(service_group_bookings)`) without this
+module knowing them. A provider
 is `fn(*, term, school_ids) -> Iterable[Booking]`.
 """
 from __future__ import annotations
@@ -64,6 +65,16 @@ class Clash:
             "day": weekday_label(self.first.weekday),
             "start": hhmm(max(self.first.start, self.second.start)),
             "end": hhmm(min(self.first.end, self.second.end)),
+        }
+
+
+    @property
+    def against_message(self) -> str:
+        """The clash as the newcomer (`second`) sees it, naming what already holds the resource and
+        its whole time: "与三四年级课后服务组（图书馆 周三 16:00-18:00）冲突"."""
+        return _("Clashes with %(other)s (%(what)s %(day)s %(start)s-%(end)s).") % {
+            "other": self.first.label, "what": self.resource_label, "day": weekday_label(self.first.weekday),
+            "start": hhmm(self.first.start), "end": hhmm(self.first.end),
         }
 
 

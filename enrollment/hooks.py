@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
@@ -118,14 +118,13 @@ def service_group_bookings(*, term, school_ids: Iterable[int]) -> list:
     """Active service groups as bookings on the clubs timetable: on the group's weekdays (those of
     the plan's school days), during the window of the group's session in the school's approved
     service plan (一校一策), winter and summer timetable. A school without an approved plan has no
-    times for its groups, so they are not booked. Resource: the group's teacher. Not the placed
-    children (clubs run within the after-school time they are placed in), and not yet the venue: a
-    group keeps its room for the whole window while the schools' clubs use the same rooms, so venue
-    clashes between groups and clubs are left to the teaching office for now. Two queries."""
+    times for its groups, so they are not booked. Resources: the group's teacher and its venue (a
+    group keeps its room for the whole window: a club in the same room at the same time clashes, in
+    both directions). Not the placed children (clubs run within the after-school time they are
+    placed in). Two queries."""
     from clubs.models import ReviewStatus, ServicePlan
-    from clubs.timetable import Booking
 
-    from .models import ServiceGroup, Session
+    from .models import ServiceGroup
 
     school_ids = list(school_ids)
     if term is None or not school_ids:
@@ -137,26 +136,40 @@ def service_group_bookings(*, term, school_ids: Iterable[int]) -> list:
     if not plans:
         return []
     bookings = []
-    groups = ServiceGroup.objects.active().filter(term=term, school_id__in=list(plans), teacher__isnull=False
-                                                  ).order_by("pk")
+    groups = ServiceGroup.objects.active().filter(Q(teacher__isnull=False) | Q(venue__isnull=False), term=term,
+                                                  school_id__in=list(plans)).order_by("pk")
     for group in groups:
-        plan = plans[group.school_id]
-        key = "noon" if group.session == Session.NOON else "after"
-        windows = []
-        for summer in (False, True):
-            window = plan.windows(summer)[key]
-            if window and window not in [w for w, _s in windows]:
-                windows.append((window, summer))
-        days = [d for d in group.weekdays or [] if not plan.school_days or d in plan.school_days]
-        resources = {("group", f"service:{group.pk}"), ("teacher", group.teacher_id)}
-        for (start, end), summer in windows:
-            label = group.name
-            if len(windows) > 1:
-                label = f"{group.name} ({TIMETABLE_LABELS[summer]})"
-            for day in days:
-                bookings.append(Booking(source=f"service:{group.pk}", label=label, school_id=group.school_id,
-                                        weekday=day, start=start, end=end, resources=frozenset(resources),
-                                        link=f"/enrollment/groups/{group.pk}/"))
+        bookings.extend(bookings_for_group(group, plans[group.school_id]))
+    return bookings
+
+
+def bookings_for_group(group, plan) -> list:
+    """The bookings of one service group under an approved plan (also for a group being changed)."""
+    from clubs.timetable import Booking
+
+    from .models import Session
+
+    key = "noon" if group.session == Session.NOON else "after"
+    windows = []
+    for summer in (False, True):
+        window = plan.windows(summer)[key]
+        if window and window not in [w for w, _s in windows]:
+            windows.append((window, summer))
+    days = [d for d in group.weekdays or [] if not plan.school_days or d in plan.school_days]
+    resources = {("group", f"service:{group.pk}")}
+    if group.teacher_id:
+        resources.add(("teacher", group.teacher_id))
+    if group.venue_id:
+        resources.add(("venue", group.venue_id))
+    bookings = []
+    for (start, end), summer in windows:
+        label = group.name
+        if len(windows) > 1:
+            label = f"{group.name} ({TIMETABLE_LABELS[summer]})"
+        for day in days:
+            bookings.append(Booking(source=f"service:{group.pk}", label=label, school_id=group.school_id,
+                                    weekday=day, start=start, end=end, resources=frozenset(resources),
+                                    link=f"/enrollment/groups/{group.pk}/"))
     return bookings
 
 

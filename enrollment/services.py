@@ -669,6 +669,30 @@ def _clean_group(group: ServiceGroup) -> None:
         raise
 
 
+def _check_venue_against_clubs(group: ServiceGroup) -> None:
+    """A group's venue is booked for its session's window on its weekdays (the approved plan's): a
+    club in the same room at an overlapping time is refused, naming the club and its time."""
+    if not group.venue_id:
+        return
+    from clubs.bookings import club_bookings, resource_labels
+    from clubs.services import plan_in_force
+    from clubs.timetable import clashes_with
+
+    from .hooks import bookings_for_group
+
+    plan = plan_in_force(school=group.school, term=group.term)
+    if plan is None:
+        return
+    mine = bookings_for_group(group, plan)
+    clashes = [c for c in clashes_with(mine, club_bookings(term=group.term, school_ids=[group.school_id]))
+               if c.resource == ("venue", group.venue_id)]
+    if clashes:
+        labels = resource_labels({clashes[0].resource})
+        clash = clashes[0]
+        object.__setattr__(clash, "resource_label", labels.get(clash.resource, clash.resource_label))
+        raise ConflictError(clash.against_message, field="venue")
+
+
 def service_group_create(*, school: School, term: Term, by, name: str, session: str, grade_from: int,
                          grade_to: int, weekdays: list[int], capacity: int, venue: Venue | None = None
                          ) -> ServiceGroup:
@@ -679,6 +703,7 @@ def service_group_create(*, school: School, term: Term, by, name: str, session: 
     group = ServiceGroup(school=school, term=term, name=(name or "").strip(), session=session, grade_from=grade_from,
                          grade_to=grade_to, weekdays=list(weekdays or []), capacity=capacity, venue=venue)
     _clean_group(group)
+    _check_venue_against_clubs(group)
     with transaction.atomic():
         _lock_groups(school_id=school.pk, term_id=term.pk)
         if ServiceGroup.objects.filter(school=school, term=term, name=group.name).exists():
@@ -718,6 +743,8 @@ def service_group_update(*, group: ServiceGroup, by, name: str | None = None, ca
             raised = capacity > group.capacity
             group.capacity = capacity
         _clean_group(group)
+        if venue is not False:
+            _check_venue_against_clubs(group)
         group.save()
         if raised:
             _notify(_allocate(school_id=group.school_id, term_id=group.term_id, by=None,

@@ -31,7 +31,8 @@ def _attendance(ctx: BuildContext) -> dict[int, Raw]:
                               "absent": 0, "leave": 0, "rolls": 0, "rolls_open": 0, "late_pickups": 0,
                               "days_not_closed": 0, "days_without_leader": 0, "flags": []})
     week = (ctx.week_start, ctx.week_end)
-    rolls = Roll.objects.filter(school_id__in=ctx.school_ids, date__range=week)
+    # rolls cancelled by the calendar (the day became a holiday) were not service days held
+    rolls = Roll.objects.filter(school_id__in=ctx.school_ids, date__range=week).exclude(status=Roll.Status.CANCELLED)
     held: dict[int, set] = defaultdict(set)
     for school_id, day in rolls.values_list("school_id", "date").distinct():
         held[school_id].add(day)
@@ -44,7 +45,8 @@ def _attendance(ctx: BuildContext) -> dict[int, Raw]:
         out[row["school_id"]].update(rolls=row["n"], rolls_open=row["open"])
     # Joined on the rolls' own columns (not `roll__in=<subquery>`): the planner walks the week's
     # rolls by date and their marks by roll, as the hand-written aggregate does.
-    marks = Mark.objects.filter(roll__school_id__in=ctx.school_ids, roll__date__range=week)
+    marks = (Mark.objects.filter(roll__school_id__in=ctx.school_ids, roll__date__range=week)
+             .exclude(roll__status=Roll.Status.CANCELLED))
     for row in marks.values("roll__school_id", "status").annotate(n=Count("pk")).order_by():
         key = {Mark.Status.PRESENT: "present", Mark.Status.LATE: "late", Mark.Status.ABSENT: "absent",
                Mark.Status.LEAVE: "leave"}.get(row["status"])

@@ -19,8 +19,17 @@ from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
 
 from . import imports, selectors, services
-from .forms import GuardianAddForm, ImportUploadForm, RoleAddForm, StaffCreateForm, TermForm, VenueForm
-from .models import HomeroomClass, ImportBatch, Term, Venue
+from .calendar import calendar_day_create, calendar_list, may_edit_calendar
+from .forms import (
+    CalendarDayForm,
+    GuardianAddForm,
+    ImportUploadForm,
+    RoleAddForm,
+    StaffCreateForm,
+    TermForm,
+    VenueForm,
+)
+from .models import HomeroomClass, ImportBatch, School, Term, Venue
 from .spreadsheets import render_message
 
 ERRORS_SHOWN = 500
@@ -360,3 +369,49 @@ def term_edit(request: HttpRequest, term: int | None = None) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
+
+
+# --- the calendar (校历) --------------------------------------------------------------------------------
+@login_required
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    """The city's calendar days and one school's (`?school=`, else the school the user sets the
+    calendar of); the bureau adds city days here, a school's principal or teaching-affairs office
+    the school's days. Other staff read it; a school not visible is a 404."""
+    from accounts.roles import Role
+    from shahe_afterschool.ids import parse_id
+
+    scope = scope_of(request.user)
+    if not scope.is_staff_member:
+        raise PermissionDenied(_("The calendar is for staff."))
+    school = None
+    raw = request.GET.get("school")
+    if raw:
+        pk = parse_id(raw)
+        school = School.objects.visible_to(request.user).filter(pk=pk).first() if pk is not None else None
+        if school is None:
+            raise Http404
+    elif not scope.sees_city:
+        own = sorted(scope.schools_with(Role.PRINCIPAL, Role.ACADEMIC)) or sorted(scope.staff_school_ids)
+        school = School.objects.filter(pk=own[0]).first() if own else None
+    can_edit = may_edit_calendar(request.user, school)
+    form = CalendarDayForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("You cannot change this calendar."))
+        if form.is_valid():
+            try:
+                calendar_day_create(user=request.user, school=school, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            else:
+                messages.success(request, _("Calendar day saved."))
+                url = reverse("schools:calendar")
+                return redirect(f"{url}?school={school.pk}" if school else url)
+    term = Term.current()
+    days = calendar_list(user=request.user, school=school, date_from=term.start_date if term else None,
+                         date_to=term.end_date if term else None)
+    if school is None:
+        days = days.filter(school__isnull=True)
+    return render(request, "schools/admin/calendar.html", {
+        "school": school, "days": days[:500], "form": form, "can_edit": can_edit, "term": term,
+    }, status=400 if form.errors else 200)

@@ -14,3 +14,5 @@ class SchoolsConfig(AppConfig):
         register_nav(_("My children"), "schools:my_children", roles={Role.PARENT}, order=10)
         register_nav(_("School administration"), "schools:admin_entry", roles={Role.PRINCIPAL, Role.ADMIN}, order=80)
         register_nav(_("Terms"), "schools:terms", roles={Role.BUREAU, Role.ADMIN}, order=85)
+        register_nav(_("School calendar"), "schools:calendar",
+                     roles={Role.BUREAU, Role.PRINCIPAL, Role.ACADEMIC, Role.ADMIN}, order=86)

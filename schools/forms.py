@@ -96,3 +96,24 @@ class GuardianAddForm(forms.Form):
         self.fields["student"].queryset = Student.objects.filter(homeroom_class=klass,
                                                                  status=Student.Status.ENROLLED)
         self.fields["relation"].choices = Guardianship.Relation.choices
+
+
+class CalendarDayForm(forms.Form):
+    """One calendar day (校历): the rules are the service's (`schools.calendar`)."""
+
+    WEEKDAYS = [("", "—"), (1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")),
+                (5, _("Friday")), (6, _("Saturday")), (7, _("Sunday"))]
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    follows_weekday = forms.TypedChoiceField(label=_("Make-up day: follows the timetable of"), choices=WEEKDAYS,
+                                             coerce=int, empty_value=None, required=False)
+    ends_at = forms.TimeField(label=_("Early dismissal: the service ends at"), required=False,
+                              widget=forms.TimeInput(attrs={"type": "time"}))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import CalendarDay
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = CalendarDay.Kind.choices

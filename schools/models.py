@@ -401,3 +401,85 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} · {self.get_kind_display()} · {self.file_name}"
+
+
+class CalendarDayQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CalendarDayQuerySet:
+        """City days: every staff member (they shape every school's service). A school's days: its
+        staff, its district's staff, the bureau. Parents and strangers see none."""
+        scope = scope_of(user)
+        if scope.sees_city:
+            return self.all()
+        if not scope.is_staff_member:
+            return self.none()
+        return self.filter(Q(school__isnull=True) | Q(school_id__in=scope.staff_school_ids)
+                           | Q(school__district_id__in=scope.district_ids))
+
+    def city(self):
+        return self.filter(school__isnull=True)
+
+
+class CalendarDay(models.Model):
+    """校历: one exception to the ordinary week, city-wide (the bureau's: `school` empty) or one
+    school's (its principal's or teaching-affairs office's). A school's day overrides the city's for
+    that school and date. Ordinary weekdays without an entry follow the plan's school days.
+
+    - holiday (节假日): no school, no service;
+    - school_day (调休上课): a make-up school day on a weekend, following the timetable of
+      `follows_weekday` (1 = Monday .. 7 = Sunday);
+    - no_service (停课/无课后服务): a school day without the after-school service (exam days,
+      sports day);
+    - early_dismissal (提前放学): the service ends at `ends_at`.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday")
+        SCHOOL_DAY = "school_day", _("Make-up school day")
+        NO_SERVICE = "no_service", _("No service")
+        EARLY_DISMISSAL = "early_dismissal", _("Early dismissal")
+
+    #: Kinds on which no session is held.
+    NO_SERVICE_KINDS = (Kind.HOLIDAY, Kind.NO_SERVICE)
+
+    date = models.DateField(_("date"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="calendar_days",
+                               verbose_name=_("school"), help_text=_("Empty: a city-wide day set by the bureau."))
+    follows_weekday = models.PositiveSmallIntegerField(_("follows the timetable of"), null=True, blank=True)
+    ends_at = models.TimeField(_("service ends at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("entered by"))
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = CalendarDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calendar day (校历)")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date", "school_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["date"], condition=Q(school__isnull=True), name="one_city_day_per_date"),
+            models.UniqueConstraint(fields=["school", "date"], condition=Q(school__isnull=False),
+                                    name="one_school_day_per_date"),
+            models.CheckConstraint(condition=Q(kind="school_day", follows_weekday__gte=1, follows_weekday__lte=7)
+                                   | (~Q(kind="school_day") & Q(follows_weekday__isnull=True)),
+                                   name="calendar_follows_weekday_on_make_up_days"),
+            models.CheckConstraint(condition=Q(kind="early_dismissal", ends_at__isnull=False)
+                                   | (~Q(kind="early_dismissal") & Q(ends_at__isnull=True)),
+                                   name="calendar_ends_at_on_early_dismissals"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} · {self.get_kind_display()}"
+
+    @property
+    def scope(self) -> str:
+        return "city" if self.school_id is None else "school"
+
+    @property
+    def follows_weekday_label(self) -> str:
+        from django.utils.dates import WEEKDAYS
+
+        return str(WEEKDAYS[self.follows_weekday - 1]) if self.follows_weekday in range(1, 8) else ""

@@ -27,4 +27,6 @@ urlpatterns = [
     path("terms/", admin_views.term_list, name="terms"),
     path("terms/new/", admin_views.term_edit, name="term_new"),
     path("terms/<int:term>/", admin_views.term_edit, name="term_edit"),
+    # The calendar (校历): the bureau's city days, a school's own days
+    path("calendar/", admin_views.calendar_page, name="calendar"),
 ]

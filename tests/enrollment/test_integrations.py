@@ -186,16 +186,21 @@ def test_group_bookings_follow_the_plan_windows_session_and_days(enr, plan_and_t
     enr.group.save()
     noon = ServiceGroupFactory(school=w.school_a, term=w.term, session=Session.NOON, weekdays=[2],
                                teacher=w.homeroom)
-    ServiceGroupFactory(school=w.school_a, term=w.term, venue=enr.venue_a)  # no teacher: nothing to book
+    roomed = ServiceGroupFactory(school=w.school_a, term=w.term, venue=enr.venue_a)  # no teacher: its room is booked
+    ServiceGroupFactory(school=w.school_a, term=w.term, venue=None)  # no teacher, no room: nothing to book
     bookings = hooks.service_group_bookings(term=w.term, school_ids=[w.school_a.pk])
     after = sorted((b.weekday, b.start, b.end) for b in bookings if b.source == f"service:{enr.group.pk}")
     T = datetime.time
     assert after == [(1, T(16), T(18)), (1, T(16, 30), T(18)), (3, T(16), T(18)), (3, T(16, 30), T(18))]
     noon_times = {(b.weekday, b.start, b.end) for b in bookings if b.source == f"service:{noon.pk}"}
     assert noon_times == {(2, T(13), T(14)), (2, T(14), T(14, 30))}
-    assert {b.source for b in bookings} == {f"service:{enr.group.pk}", f"service:{noon.pk}"}
-    assert all(b.resources == {("teacher", enr.teacher_a.pk), ("group", f"service:{enr.group.pk}")}
-               for b in bookings if b.source == f"service:{enr.group.pk}")
+    assert {b.source for b in bookings} == {f"service:{enr.group.pk}", f"service:{noon.pk}", f"service:{roomed.pk}"}
+    group_resources = {("teacher", enr.teacher_a.pk), ("group", f"service:{enr.group.pk}")}
+    if enr.group.venue_id:
+        group_resources.add(("venue", enr.group.venue_id))
+    assert all(b.resources == group_resources for b in bookings if b.source == f"service:{enr.group.pk}")
+    assert all(b.resources == {("venue", enr.venue_a.pk), ("group", f"service:{roomed.pk}")}
+               for b in bookings if b.source == f"service:{roomed.pk}")
     # touching the window does not clash; a club on a day the group does not meet does not either
     ClubFactory(school=w.school_a, term=w.term, teachers=[enr.teacher_a], slots=[(1, "18:00", "18:30"),
                                                                                   (2, "16:00", "17:00")])

@@ -740,3 +740,50 @@ ENDPOINTS += [
              kwargs=lambda w: {"school": w.school_a.pk, "date": _today()},
              expect={"anonymous": 401, "principal": 200, "homeroom": 403, **roles(403, OFFICES), "duty_a": 200}),
 ]
+
+
+# --- the calendar (校历) --------------------------------------------------------------------------
+def _calendar_post(scope):
+    """A day without service on a fresh date at each call (each role's POST is a new day)."""
+    def data(world):
+        import datetime
+
+        world.calendar_n = getattr(world, "calendar_n", 0) + 1
+        body = {"date": (datetime.date(2026, 9, 1) + datetime.timedelta(days=world.calendar_n)).isoformat(),
+                "kind": "no_service", "scope": scope, "note": "matrix"}
+        if scope == "school":
+            body["school"] = world.school_a.pk
+        return body
+    return data
+
+
+ENDPOINTS += [
+    Endpoint("api:calendar-day-list", api=True, default=200, expect={"anonymous": 401},
+             variants=[lambda w: {"from": "2026-09-01", "to": "2027-01-31"}],
+             note="with ?school= a school the caller does not see is a 404 (tests/schools/test_calendar_api.py)"),
+    Endpoint("api:calendar-day-list", method="POST", api=True, data=_calendar_post("city"), default=403,
+             expect={"anonymous": 401, "bureau": 201}, note="the bureau sets the city's days"),
+]
+
+
+def _calendar_form(world):
+    """A day without service on a fresh date at each call (each role's POST is a new day)."""
+    import datetime
+
+    world.calendar_n = getattr(world, "calendar_n", 0) + 1
+    return {"date": (datetime.date(2026, 9, 1) + datetime.timedelta(days=world.calendar_n)).isoformat(),
+            "kind": "no_service", "note": "matrix"}
+
+
+CALENDAR_EDITORS = {"anonymous": 302, "bureau": 302, "principal": 302, "academic_a": 302}
+ENDPOINTS += [
+    Endpoint("schools:calendar", default=200, expect={"anonymous": 302, **roles(403, PARENTS)},
+             note="staff read the calendar; ?school= a school the caller does not see is a 404"),
+    Endpoint("schools:calendar", method="POST", data=_calendar_form, default=403, expect=CALENDAR_EDITORS,
+             note="the bureau adds city days; a school's principal or teaching-affairs office the school's"),
+]
+ENDPOINTS += [
+    Endpoint("api:teacher-hours", api=True, default=400, expect={"anonymous": 401},
+             note="without ?school=&month= a 400; the roles with them (a teacher only their own row, another "
+                  "school's user 404) in tests/attendance/test_hours.py"),
+]
