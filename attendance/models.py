@@ -84,7 +84,8 @@ class Roll(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("submitted by"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancelled_reason = models.CharField(_("reason for cancelling"), max_length=255, blank=True)
+    cancelled_reason = models.CharField(_("reason for cancelling"), max_length=255, blank=True, default="",
+                                        db_default="")
     cancelled_by_day = models.ForeignKey("schools.CalendarDay", null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="cancelled_rolls", verbose_name=_("cancelled by the calendar day"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -293,7 +294,7 @@ class CustodyEvent(models.Model):
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     #: A correction (an `at` older than the replay window, or a fix of an earlier event): a separate
     #: event that keeps the original; `corrects` names the event it replaces, if any.
-    correction_reason = models.CharField(_("correction reason"), max_length=200, blank=True)
+    correction_reason = models.CharField(_("correction reason"), max_length=200, blank=True, default="", db_default="")
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by",
                                  verbose_name=_("corrects"))
     history = HistoricalRecords()

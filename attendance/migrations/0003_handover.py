@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='custodyevent',
             name='correction_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='correction reason'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='correction reason'),
         ),
         migrations.AddField(
             model_name='custodyevent',
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalcustodyevent',
             name='correction_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='correction reason'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='correction reason'),
         ),
         migrations.AddField(
             model_name='historicalcustodyevent',

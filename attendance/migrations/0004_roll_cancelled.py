@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalroll',
             name='cancelled_reason',
-            field=models.CharField(blank=True, max_length=255, verbose_name='reason for cancelling'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255, verbose_name='reason for cancelling'),
         ),
         migrations.AddField(
             model_name='roll',
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='roll',
             name='cancelled_reason',
-            field=models.CharField(blank=True, max_length=255, verbose_name='reason for cancelling'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255, verbose_name='reason for cancelling'),
         ),
         migrations.AlterField(
             model_name='historicalroll',
