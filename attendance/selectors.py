@@ -523,13 +523,14 @@ def pickup_plans(*, date: datetime.date, student_ids, options: dict[int, list[Pi
 
 
 def guardians_of(student_ids) -> dict[int, list[tuple[int, str, str]]]:
-    """(guardian user id, name, relation) of each child's active guardians, for the follow-up form
-    (one query, none without children)."""
+    """(guardian user id, name, relation) of each child's active guardians, for the follow-up form.
+    Always one query, with or without children: the console takes the same number of queries on
+    every school and day (bench/: the city's pages are compared with the demo's)."""
     out: dict[int, list] = defaultdict(list)
-    if not student_ids:
-        return out
     relations = dict(Guardianship._meta.get_field("relation").flatchoices)
-    for sid, gid, name, relation in (Guardianship.objects.active().filter(student_id__in=student_ids).order_by("pk")
+    # An empty `__in` list would skip the query altogether; no student has the id 0.
+    ids = list(student_ids) or [0]
+    for sid, gid, name, relation in (Guardianship.objects.active().filter(student_id__in=ids).order_by("pk")
                                      .values_list("student_id", "guardian_id", "guardian__name", "relation")):
         out[sid].append((gid, name, str(relations.get(relation, relation))))
     return out
