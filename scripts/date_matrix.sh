@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=(tests/attendance tests/enrollment tests/clubs tests/reports tests/safety tests/accounts tests/test_clock.py
-          tests/schools/test_seed_demo.py)
+          tests/schools)
 db_dir=$(mktemp -d)
 trap 'rm -rf "$db_dir"' EXIT
 export TEST_SQLITE_FILE="$db_dir/matrix.sqlite3"
