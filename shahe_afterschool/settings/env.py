@@ -29,6 +29,8 @@ REDIS_URL = env_str("REDIS_URL")
 #: Tests only: keep the SQLite test database in this file (so that `pytest --reuse-db` skips the
 #: migrations on the next run, as the date matrix does for each of its dates).
 TEST_SQLITE_FILE = env_str("TEST_SQLITE_FILE")
+#: Tests only: set by pytest-xdist in each of its workers ("gw0", "gw1", ...).
+XDIST_WORKER = env_str("PYTEST_XDIST_WORKER")
 SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
