@@ -179,7 +179,7 @@ def audit_access(request: HttpRequest) -> HttpResponse:
         e.kind_label = object_type_label(e.object_type) if e.object_type else ""  # "priority claim"
     rows = [(e, subjects.get((e.object_type, e.object_id), "")) for e in page.object_list]
     return render(request, "privacy/audit_access.html", {
-        "form": form, "page": page, "rows": rows, "audit": audit, "query": _query_without_page(request),
+        "form": form, "page": page, "rows": rows, "audit": audit,
     })
 
 
@@ -196,7 +196,6 @@ def audit_changes(request: HttpRequest) -> HttpResponse:
     rows = [(h, changes.get(h.history_id, [])) for h in page.object_list]
     return render(request, "privacy/audit_changes.html", {
         "form": form, "page": page, "rows": rows, "audit": audit, "kind": kind,
-        "query": _query_without_page(request),
     })
 
 
@@ -206,11 +205,5 @@ def _audit_the_auditor(request, what: str, filters: dict) -> None:
     shown = ", ".join(f"{k}={'…' if k == 'child' else v}" for k, v in sorted(filters.items()))
     audit_record(request=request, action=AuditEvent.Action.READ, object_type="privacy.audit",
                  detail=f"searched the {what}" + (f" ({shown})" if shown else ""))
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
