@@ -37,8 +37,6 @@ class Scope:
     def for_user(cls, user) -> Scope:
         if user is None or not user.is_authenticated or not user.is_active:
             return cls.anonymous()
-        from schools.models import HomeroomClass
-
         by_role: dict[str, set[int]] = {}
         districts: set[int] = set()
         roles: set[str] = set()
@@ -53,8 +51,9 @@ class Scope:
         homeroom_ids = frozenset()
         if Role.HOMEROOM in roles:
             homeroom_ids = frozenset(
-                HomeroomClass.objects.filter(
-                    homeroom_teacher=user, active=True, school_id__in=by_role.get(Role.HOMEROOM, ())
+                # Through the reverse relation, so that scoping (below schools) never imports schools.
+                user.homeroom_classes.filter(
+                    active=True, school_id__in=by_role.get(Role.HOMEROOM, ())
                 ).values_list("id", flat=True)
             )
         is_admin = user.is_superuser or Role.ADMIN in roles

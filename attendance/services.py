@@ -21,6 +21,7 @@ from notices.services import notify
 from schools.models import CalendarDay, Guardianship, School, Student, Term
 from shahe_afterschool.errors import ConflictError, DomainError
 from shahe_afterschool.ids import parse_id
+from shahe_afterschool.queue import enqueue
 
 from .models import (
     AbsenceFollowUp,
@@ -271,9 +272,7 @@ def roll_submit(*, roll: Roll, user, expected_ids: set[int]) -> Roll:
 
 
 def _queue_absence_notices(roll_id: int) -> None:
-    from .tasks import notify_absences
-
-    notify_absences.delay(roll_id)
+    enqueue("attendance.tasks.notify_absences", roll_id)
 
 
 def absences_notify(*, roll: Roll) -> int:

@@ -25,6 +25,7 @@ from accounts.scoping import scope_of
 from schools.models import Guardianship, School, Student, Venue
 from shahe_afterschool.errors import ConflictError, DomainError
 from shahe_afterschool.ids import parse_id
+from shahe_afterschool.queue import enqueue
 
 from .models import (
     Drill,
@@ -242,10 +243,8 @@ def incident_update(*, incident: Incident, user, **fields) -> Incident:
 
 
 def _queue_escalation_notice(incident: Incident) -> None:
-    from .tasks import incident_escalation_notify
-
     pk = incident.pk
-    transaction.on_commit(lambda: incident_escalation_notify.delay(pk))
+    transaction.on_commit(lambda: enqueue("safety.tasks.incident_escalation_notify", pk))
 
 
 def escalation_recipients(incident: Incident) -> list:

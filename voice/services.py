@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from accounts.scoping import scope_of
 from schools.models import Guardianship, Student, Term
 from shahe_afterschool.errors import ConflictError, DomainError
+from shahe_afterschool.queue import enqueue
 
 from .audiences import SCHOOL_AUTHOR_ROLES, audience_kind
 from .models import (
@@ -156,9 +157,7 @@ def announcement_publish(*, author, title: str, body: str, rules: Sequence[Rule]
             raise DomainError(gettext_lazy("Nobody is in this audience yet."), field="targets")
 
         def deliver():
-            from .tasks import announcement_deliver
-
-            announcement_deliver.delay(announcement.pk)
+            enqueue("voice.tasks.announcement_deliver", announcement.pk)
 
         transaction.on_commit(deliver)
     return announcement
@@ -285,9 +284,7 @@ def questionnaire_open(*, user, questionnaire: Questionnaire) -> int:
         locked.save(update_fields=["status", "opened_at"])
 
         def tell():
-            from .tasks import questionnaire_notify
-
-            questionnaire_notify.delay(locked.pk)
+            enqueue("voice.tasks.questionnaire_notify", locked.pk)
 
         transaction.on_commit(tell)
     questionnaire.refresh_from_db()
