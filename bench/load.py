@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import requests
 
+from .common import Timings
+
 
 @dataclass
-class LoadResult:
-    latencies: list = field(default_factory=list)  # seconds, successful requests only
-    errors: int = 0
-    statuses: dict = field(default_factory=dict)
+class LoadResult(Timings):
     seconds: float = 0.0
-
-    @property
-    def count(self) -> int:
-        return len(self.latencies)
-
-    def pct(self, p: float) -> float | None:
-        if not self.latencies:
-            return None
-        xs = sorted(self.latencies)
-        k = min(len(xs) - 1, max(0, round(p / 100 * len(xs)) - 1))
-        return xs[k]
 
     @property
     def rps(self) -> float:

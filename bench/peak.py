@@ -34,6 +34,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from .common import Timings, floor_table_create, floor_table_drop, percentile, run_paced, schedule
+
 FLOOR_TABLE = "bench_floor_write"
 PEAK_PREFIX = "Peak "
 
@@ -46,23 +48,6 @@ class PeakRoll:
     children: list[int]
     session_key: str = ""
     csrf: str = ""
-
-
-@dataclass
-class Timings:
-    latencies: list = field(default_factory=list)  # seconds, answered as expected
-    statuses: Counter = field(default_factory=Counter)
-    errors: int = 0
-
-    def pct(self, p: float) -> float | None:
-        if not self.latencies:
-            return None
-        xs = sorted(self.latencies)
-        return xs[min(len(xs) - 1, max(0, round(p / 100 * len(xs)) - 1))]
-
-    @property
-    def count(self) -> int:
-        return len(self.latencies)
 
 
 @dataclass
@@ -104,7 +89,7 @@ class PeakResult:
 
     @staticmethod
     def _pct(xs, p):
-        return Timings(latencies=list(xs)).pct(p)
+        return percentile(xs, p)
 
 
 # --- preparing the rolls ------------------------------------------------------------------------
@@ -196,10 +181,9 @@ def prepare(*, rolls: int, children: int = 25, seed: int = 2026) -> tuple[object
             Roll(school=g.school, date=day, kind=Roll.Kind.GROUP, session=Roll.Session.AFTER_SCHOOL, group=g,
                  name=g.name, starts_at="16:00", ends_at="17:30", teacher_id=g.teacher_id) for g in groups],
             batch_size=2000)
-    with connection.cursor() as cur:
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial PRIMARY KEY, n integer NOT NULL, "
-                    "at timestamptz NOT NULL DEFAULT now())")
-        if connection.vendor == "postgresql":
+    floor_table_create(FLOOR_TABLE)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
             cur.execute("ANALYZE")
     from bench.users import new_csrf, session_cookies
 
@@ -259,42 +243,6 @@ class _Tablet:
             return r.status_code, time.perf_counter() - t0, r
         except Exception as exc:  # noqa: BLE001
             return -1, time.perf_counter() - t0, exc
-
-
-def _schedule(n: int, window: float) -> list[float]:
-    return [window * i / n for i in range(n)] if window > 0 else [0.0] * n
-
-
-def _run_pool(jobs: list, offsets: list[float], concurrency: int, fn) -> tuple[float, list]:
-    """Run fn(job, scheduled_at) for each job no earlier than its offset, on `concurrency` threads."""
-    lock = threading.Lock()
-    order = sorted(range(len(jobs)), key=lambda i: offsets[i])
-    nxt = [0]
-    t0 = time.monotonic()
-    lateness = []
-
-    def worker():
-        while True:
-            with lock:
-                if nxt[0] >= len(order):
-                    return
-                i = order[nxt[0]]
-                nxt[0] += 1
-            at = t0 + offsets[i]
-            delay = at - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            late = max(0.0, time.monotonic() - at)
-            fn(jobs[i], at)
-            with lock:
-                lateness.append(late)
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.monotonic() - t0, lateness
 
 
 def run(base: str, rolls: list[PeakRoll], *, cookie_name: str, csrf_cookie: str, window: float = 300.0,
@@ -360,7 +308,7 @@ def run(base: str, rolls: list[PeakRoll], *, cookie_name: str, csrf_cookie: str,
             code, took, _r = tablet.post_json("/bench/floor/write/", floor_body)
             record(res.floor, code, took, (200,), "floor")
 
-        res.floor_seconds, _late = _run_pool(floor_rolls, _schedule(n_floor, floor_window), concurrency, floor_job)
+        res.floor_seconds, _late = run_paced(floor_rolls, schedule(n_floor, floor_window), concurrency, floor_job)
 
     def roll_job(roll: PeakRoll, at: float):
         tablet = _Tablet(base, roll, cookie_name, csrf_cookie)
@@ -379,7 +327,7 @@ def run(base: str, rolls: list[PeakRoll], *, cookie_name: str, csrf_cookie: str,
         with lock:
             res.completion.append(time.monotonic() - at)
 
-    res.seconds, res.lateness = _run_pool(rolls, _schedule(len(rolls), window), concurrency, roll_job)
+    res.seconds, res.lateness = run_paced(rolls, schedule(len(rolls), window), concurrency, roll_job)
     check(res, rolls)
     return res
 
@@ -401,7 +349,4 @@ def check(res: PeakResult, rolls: list[PeakRoll]) -> None:
 
 
 def drop_floor_table() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
+    floor_table_drop(FLOOR_TABLE)

@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from .common import floor_table_create, floor_table_drop, floor_table_insert, in_thread, percentile
+
 FLOOR_TABLE = "bench_floor_insert"
 
 
@@ -38,10 +40,7 @@ class RushResult:
 
     @staticmethod
     def _pct(xs, p):
-        if not xs:
-            return None
-        xs = sorted(xs)
-        return xs[min(len(xs) - 1, max(0, round(p / 100 * len(xs)) - 1))]
+        return percentile(xs, p)
 
     @property
     def per_second(self) -> float:
@@ -171,37 +170,25 @@ def _rush_one(task, allocate=True):
 
 
 def _floor_one(i):
-    from django.db import connection, transaction
-
     t0 = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {FLOOR_TABLE} (n) VALUES (%s)", [i])
+    floor_table_insert(FLOOR_TABLE, i)
     return time.perf_counter() - t0
 
 
-def _thread_task(fn, arg):
-    from django.db import connection
-
-    try:
-        return fn(arg)
-    finally:
-        connection.close()
-
-
 def _apply_in_thread(task):
-    return _thread_task(_apply_one, task)
+    return in_thread(_apply_one, task)
 
 
 def _allocate_in_thread(args):
-    return _thread_task(_allocate_school, args)
+    return in_thread(_allocate_school, args)
 
 
 def _rush_in_thread(task):
-    return _thread_task(_rush_one, task)
+    return in_thread(_rush_one, task)
 
 
 def _floor_in_thread(i):
-    return _thread_task(_floor_one, i)
+    return in_thread(_floor_one, i)
 
 
 def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout: float = 600,
@@ -213,15 +200,13 @@ def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout
 
     `threads=True` runs the same work in threads of this process (for tests, where the test
     database exists only for this process); the benchmark uses processes."""
-    from django.db import connection, connections
+    from django.db import connections
     from django.db.models import Count, Q
 
     from enrollment.models import Application, ServiceGroup
 
     term, tasks, groups = prepare(parents=parents, seats=seats)
-    with connection.cursor() as cur:
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial PRIMARY KEY, n integer NOT NULL, "
-                    "at timestamptz NOT NULL DEFAULT now())")
+    floor_table_create(FLOOR_TABLE)
     res = RushResult(parents=len(tasks), seats=sum(g.capacity for g in groups), concurrency=concurrency,
                      schools=len(groups), batch=batch)
     if threads:
@@ -260,6 +245,5 @@ def run(*, parents: int = 2000, seats: int = 500, concurrency: int = 16, timeout
     res.oversold = sum(max(0, g.n - g.capacity) for g in counts)
     res.duplicate_open = (Application.objects.filter(term=term, status__in=Application.OPEN_STATUSES)
                           .values("student").annotate(n=Count("id")).filter(n__gt=1).count())
-    with connection.cursor() as cur:
-        cur.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
+    floor_table_drop(FLOOR_TABLE)
     return res

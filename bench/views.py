@@ -1,7 +1,6 @@
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.template import engines
 from django.views.decorators.http import require_POST
@@ -24,9 +23,9 @@ def floor(request):
 def floor_write(request):
     """The floor of a write (the 16:00 peak): signed in, CSRF checked, the JSON body parsed, one
     single-row INSERT in a transaction (into a table bench.peak creates)."""
+    from bench.common import floor_table_insert
     from bench.peak import FLOOR_TABLE
 
     body = json.loads(request.body or b"[]")
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {FLOOR_TABLE} (n) VALUES (%s)", [len(body) if isinstance(body, list) else 1])
+    floor_table_insert(FLOOR_TABLE, len(body) if isinstance(body, list) else 1)
     return JsonResponse({"ok": True})
