@@ -1,7 +1,5 @@
 """Seat allocation: verified priority first, then time of application; the waitlist in the same
 order; a freed seat promotes the first waitlisted child, who is told."""
-import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,16 +10,10 @@ from notices.models import Notification
 from shahe_afterschool.errors import ConflictError, DomainError
 from tests.factories import HomeroomClassFactory, UserFactory, give_role
 
+from .allocating import S, approved, at
 from .factories import ServiceGroupFactory, child_with_parent
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
-TZ = ZoneInfo("Asia/Shanghai")
-
-
-def at(hhmm: str) -> datetime.datetime:
-    h, m = map(int, hhmm.split(":"))
-    return datetime.datetime(2026, 9, 1, h, m, tzinfo=TZ)
 
 
 # name, applied at, claims (group, verified?) → expected status, waitlist position
@@ -39,19 +31,9 @@ ORDER_TABLE = [
 
 @pytest.fixture
 def table(enr):
-    w = enr.world
     enr.group.capacity = 4
     enr.group.save()
-    apps = {}
-    for name, when, claims, _status, _pos in ORDER_TABLE:
-        child, parent = child_with_parent(w.class_a, name=f"测试{name}")
-        app = enr.apply(child, parent, claims=[(g, "") for g, _v in claims], submitted_at=at(when))
-        for claim, (_g, verified) in zip(app.claims.order_by("group"), sorted(claims), strict=True):
-            if verified is not None:
-                services.claim_decide(claim=claim, by=w.homeroom, verified=verified)
-        enr.approve(app)
-        apps[name] = app
-    return apps
+    return {name: approved(enr, f"测试{name}", when, claims=claims) for name, when, claims, _s, _p in ORDER_TABLE}
 
 
 def test_allocation_order_priority_first_then_time(enr, table):

@@ -2,8 +2,6 @@
 of a matching group at once, or joins the waiting list at its place in the allocation order
 (verified priority first, then time of application), in a fixed number of queries however long
 the waiting list is; the list stays what the whole allocation (`allocation_run`) would make it."""
-import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,33 +10,16 @@ from enrollment.models import Application, Placement
 from enrollment.selectors import explanation_text
 from notices.models import Notification
 
+from .allocating import S, approved, at, waiting_list
 from .factories import ServiceGroupFactory, child_with_parent
 
 pytestmark = pytest.mark.django_db
-S = Application.Status
-TZ = ZoneInfo("Asia/Shanghai")
-
-
-def at(hhmm: str) -> datetime.datetime:
-    h, m = map(int, hhmm.split(":"))
-    return datetime.datetime(2026, 9, 1, h, m, tzinfo=TZ)
 
 
 def first_come(enr, name, when, *, claim=None, verified=None, sessions=("after_school",)):
     """A child of class_a applies at `when`, has the claim decided, is approved and allocated."""
-    w = enr.world
-    child, parent = child_with_parent(w.class_a, name=name)
-    app = enr.apply(child, parent, claims=[(claim, "")] if claim else [], submitted_at=at(when),
-                    sessions=sessions)
-    if claim and verified is not None:
-        services.claim_decide(claim=app.claims.get(), by=w.homeroom, verified=verified)
-    enr.approve(app)
+    app = approved(enr, name, when, claims=[(claim, verified)] if claim else [], sessions=sessions)
     return services.application_allocate(application=app)
-
-
-def waiting_list(enr):
-    return list(Application.objects.filter(school=enr.world.school_a, status=S.WAITLISTED)
-                .order_by("waitlist_position").values_list("student__name", "waitlist_position"))
 
 
 def test_seats_go_in_arrival_order_and_the_list_in_allocation_order(enr):
