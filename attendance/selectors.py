@@ -194,9 +194,23 @@ def school_for_day(*, user, school_id) -> School:
     return school
 
 
-def console_allowed(*, user, school_id: int, date: datetime.date) -> bool:
-    from .services import may_run_day
+def rostered_leader(*, user, school_id: int, date: datetime.date) -> bool:
+    """The duty-leader role makes someone eligible for the rota; the rota row makes them today's."""
+    if not user.is_authenticated:
+        return False
+    return DutyRota.objects.filter(school_id=school_id, date=date, leader_id=user.pk).exists()
 
+
+def may_run_day(*, user, school_id: int, date: datetime.date) -> bool:
+    """The day's rostered duty leader and the school's principal (and the system administrator)."""
+    scope = scope_of(user)
+    if scope.is_admin or school_id in scope.schools_with(Role.PRINCIPAL):
+        return True
+    return school_id in scope.schools_with(Role.DUTY_LEADER) and rostered_leader(
+        user=user, school_id=school_id, date=date)
+
+
+def console_allowed(*, user, school_id: int, date: datetime.date) -> bool:
     return may_run_day(user=user, school_id=school_id, date=date)
 
 

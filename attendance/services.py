@@ -34,6 +34,7 @@ from .models import (
     PickupRefusal,
     Roll,
 )
+from .selectors import may_run_day, rostered_leader  # noqa: F401 (views ask services.rostered_leader)
 
 
 class Forbidden(DomainError):
@@ -48,20 +49,8 @@ def _clean_save(obj) -> None:
 
 
 # --- roles for a day ---------------------------------------------------------------------------
-def rostered_leader(*, user, school_id: int, date: datetime.date) -> bool:
-    """The duty-leader role makes someone eligible for the rota; the rota row makes them today's."""
-    if not user.is_authenticated:
-        return False
-    return DutyRota.objects.filter(school_id=school_id, date=date, leader_id=user.pk).exists()
-
-
-def may_run_day(*, user, school_id: int, date: datetime.date) -> bool:
-    """The day's rostered duty leader and the school's principal (and the system administrator)."""
-    scope = scope_of(user)
-    if scope.is_admin or school_id in scope.schools_with(Role.PRINCIPAL):
-        return True
-    return school_id in scope.schools_with(Role.DUTY_LEADER) and rostered_leader(
-        user=user, school_id=school_id, date=date)
+# rostered_leader and may_run_day are questions, answered in selectors (imported above), and
+# services ask them before they change a day.
 
 
 # --- rolls -------------------------------------------------------------------------------------

@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.privacy import mask_phone
 
+from .bookings import bookings_for_group
+
 REMOVED = "[removed by retention]"
-TIMETABLE_LABELS = {False: _("winter timetable"), True: _("summer timetable")}
 
 
 # --- privacy -------------------------------------------------------------------------------------
@@ -140,36 +141,6 @@ def service_group_bookings(*, term, school_ids: Iterable[int]) -> list:
                                                   school_id__in=list(plans)).order_by("pk")
     for group in groups:
         bookings.extend(bookings_for_group(group, plans[group.school_id]))
-    return bookings
-
-
-def bookings_for_group(group, plan) -> list:
-    """The bookings of one service group under an approved plan (also for a group being changed)."""
-    from clubs.timetable import Booking
-
-    from .models import Session
-
-    key = "noon" if group.session == Session.NOON else "after"
-    windows = []
-    for summer in (False, True):
-        window = plan.windows(summer)[key]
-        if window and window not in [w for w, _s in windows]:
-            windows.append((window, summer))
-    days = [d for d in group.weekdays or [] if not plan.school_days or d in plan.school_days]
-    resources = {("group", f"service:{group.pk}")}
-    if group.teacher_id:
-        resources.add(("teacher", group.teacher_id))
-    if group.venue_id:
-        resources.add(("venue", group.venue_id))
-    bookings = []
-    for (start, end), summer in windows:
-        label = group.name
-        if len(windows) > 1:
-            label = f"{group.name} ({TIMETABLE_LABELS[summer]})"
-        for day in days:
-            bookings.append(Booking(source=f"service:{group.pk}", label=label, school_id=group.school_id,
-                                    weekday=day, start=start, end=end, resources=frozenset(resources),
-                                    link=f"/enrollment/groups/{group.pk}/"))
     return bookings
 
 

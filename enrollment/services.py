@@ -678,7 +678,7 @@ def _check_venue_against_clubs(group: ServiceGroup) -> None:
     from clubs.services import plan_in_force
     from clubs.timetable import clashes_with
 
-    from .hooks import bookings_for_group
+    from .bookings import bookings_for_group
 
     plan = plan_in_force(school=group.school, term=group.term)
     if plan is None:
