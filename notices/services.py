@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shahe_afterschool.queue import enqueue
+
 from .channels import configured_channels
 from .models import Notification
 
@@ -42,9 +44,7 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link:
         ids = [n.pk for n in created]
 
         def deliver():
-            from .tasks import deliver_notifications
-
-            deliver_notifications.delay(ids)
+            enqueue("notices.tasks.deliver_notifications", ids)
 
         transaction.on_commit(deliver)
     return created
@@ -94,9 +94,7 @@ def notify_many(notices: Iterable[dict]) -> list[Notification]:
     ids = [n.pk for n in created if any(c.wants(n) for c in channels)]  # a parent without e-mail: no task
     if ids:
         def deliver():
-            from .tasks import deliver_notifications
-
-            deliver_notifications.delay(ids)
+            enqueue("notices.tasks.deliver_notifications", ids)
 
         transaction.on_commit(deliver)
     return created
