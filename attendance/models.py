@@ -396,3 +396,45 @@ class AbsenceFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} · {self.date} · {self.get_outcome_display()}"
+
+
+class DayTotal(models.Model):
+    """One school's figures for one day, as the weekly report reads them (`attendance/totals.py`).
+
+    Written when the duty leader closes the day (`source` close) and by the nightly task for every
+    school that had rolls that day (`source` nightly when the day was not closed, close otherwise),
+    so that a week of the city is about 750 rows instead of its marks. Derived data: recomputed
+    from the marks and handovers at will, never edited by hand (no history of its own)."""
+
+    class Source(models.TextChoices):
+        CLOSE = "close", _("Day closed by the duty leader")
+        NIGHTLY = "nightly", _("Written by the nightly task (day not closed)")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="day_totals", verbose_name=_("school"))
+    date = models.DateField(_("date"))
+    expected = models.PositiveIntegerField(_("children on the day's rolls"), default=0, db_default=0)
+    present = models.PositiveIntegerField(_("present"), default=0, db_default=0)
+    late = models.PositiveIntegerField(_("late"), default=0, db_default=0)
+    absent = models.PositiveIntegerField(_("absent"), default=0, db_default=0)
+    leave = models.PositiveIntegerField(_("on leave"), default=0, db_default=0)
+    released = models.PositiveIntegerField(_("children released"), default=0, db_default=0)
+    late_pickups = models.PositiveIntegerField(_("late pickups"), default=0, db_default=0)
+    rolls = models.PositiveIntegerField(_("rolls"), default=0, db_default=0)
+    rolls_open = models.PositiveIntegerField(_("rolls not submitted"), default=0, db_default=0)
+    minutes_held = models.PositiveIntegerField(_("service minutes held"), default=0, db_default=0)
+    closed = models.BooleanField(_("day closed"), default=False, db_default=False)
+    source = models.CharField(_("written by"), max_length=8, choices=Source.choices, default=Source.NIGHTLY,
+                              db_default=Source.NIGHTLY)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("day total")
+        verbose_name_plural = _("day totals")
+        ordering = ["-date"]
+        # (school, date): also the index of the weekly report's read (schools of a scope, a week)
+        constraints = [models.UniqueConstraint(fields=["school", "date"], name="one_total_per_school_day")]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.date}"

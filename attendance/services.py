@@ -23,6 +23,7 @@ from shahe_afterschool.errors import ConflictError, DomainError
 from shahe_afterschool.ids import parse_id
 from shahe_afterschool.queue import enqueue
 
+from . import totals
 from .models import (
     AbsenceFollowUp,
     CustodyEvent,
@@ -614,7 +615,10 @@ def day_close(*, user, school: School, date: datetime.date) -> DayClose:
                 extra={"children": [{"id": c.student.pk, "name": c.student.name,
                                      "roll": c.location.name if c.location else ""} for c in held],
                        "absences": [{"id": s.pk, "name": s.name} for s in open_absences]})
-        return DayClose.objects.create(school=school, date=date, closed_by=user)
+        closed = DayClose.objects.create(school=school, date=date, closed_by=user)
+        # The day's figures as the weekly report reads them, written with the close.
+        totals.write(school_ids=[school.pk], date=date)
+        return closed
 
 
 def unclosed_days_alert(*, date: datetime.date) -> int:

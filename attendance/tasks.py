@@ -29,6 +29,16 @@ def notify_absences(roll_id: int) -> int:
 
 
 @shared_task
+def write_day_totals(date: str | None = None) -> int:
+    """00:40 (beat): yesterday's figures of every school with rolls (closed or not) for the weekly
+    report; a second run writes the same rows."""
+    from .totals import write_day
+
+    day = datetime.date.fromisoformat(date) if date else timezone.localdate() - datetime.timedelta(days=1)
+    return write_day(date=day)
+
+
+@shared_task
 def alert_unclosed_days(date: str | None = None) -> int:
     """18:30 (beat): the principal of a school whose day is not closed is alerted (once)."""
     from .services import unclosed_days_alert

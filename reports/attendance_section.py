@@ -1,8 +1,8 @@
 """The attendance section of the weekly report (registered from `ReportsConfig.ready()` when the
 attendance app has models): service days held against planned, service minutes held per day,
 attendance rate, late pickups, and the flags *a day not closed*, *rolls not taken*, *no duty leader
-on a service day*. Aggregate queries grouped by school (and by school and day for the held minutes);
-never a loop over children.
+on a service day*. Read from the day totals (`attendance/totals.py`, one row per school and day,
+written at the day close and nightly), whose definitions follow; never a loop over children or marks.
 
 - A day is *held* when the school has at least one roll that day; *planned* days are the service days
   of the school's plan inside the term (`BuildContext.service_days`).
@@ -17,63 +17,38 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext_lazy as _
 
 from .sections import BuildContext, Raw, Section, _zero, rate, register_section
 
 
 def _attendance(ctx: BuildContext) -> dict[int, Raw]:
-    from attendance.models import PICKUP_LOCAL_TIME, CustodyEvent, DayClose, DutyRota, Mark, Roll
-    from clubs import timerules
+    from attendance import totals
+    from attendance.models import DutyRota
 
     out = _zero(ctx, lambda: {"days_planned": 0, "days_held": 0, "minutes_held": 0, "present": 0, "late": 0,
                               "absent": 0, "leave": 0, "rolls": 0, "rolls_open": 0, "late_pickups": 0,
                               "days_not_closed": 0, "days_without_leader": 0, "flags": []})
-    week = (ctx.week_start, ctx.week_end)
-    # rolls cancelled by the calendar (the day became a holiday) were not service days held
-    rolls = Roll.objects.filter(school_id__in=ctx.school_ids, date__range=week).exclude(status=Roll.Status.CANCELLED)
+    # The week's day totals (about 750 rows for the city): written at each day close and nightly;
+    # a day with rolls and no total yet is computed from its marks (`attendance/totals.py`).
     held: dict[int, set] = defaultdict(set)
-    for school_id, day in rolls.values_list("school_id", "date").distinct():
-        held[school_id].add(day)
-    spans = (rolls.filter(kind=Roll.Kind.GROUP, starts_at__isnull=False, ends_at__isnull=False)
-             .values("school_id", "date", "session").annotate(start=Min("starts_at"), end=Max("ends_at")).order_by())
-    for row in spans:
-        out[row["school_id"]]["minutes_held"] += timerules.window_minutes((row["start"], row["end"]))
-    for row in (rolls.values("school_id").annotate(
-            n=Count("pk"), open=Count("pk", filter=Q(status=Roll.Status.OPEN))).order_by()):
-        out[row["school_id"]].update(rolls=row["n"], rolls_open=row["open"])
-    # Joined on the rolls' own columns (not `roll__in=<subquery>`): the planner walks the week's
-    # rolls by date and their marks by roll, as the hand-written aggregate does.
-    marks = (Mark.objects.filter(roll__school_id__in=ctx.school_ids, roll__date__range=week)
-             .exclude(roll__status=Roll.Status.CANCELLED))
-    for row in marks.values("roll__school_id", "status").annotate(n=Count("pk")).order_by():
-        key = {Mark.Status.PRESENT: "present", Mark.Status.LATE: "late", Mark.Status.ABSENT: "absent",
-               Mark.Status.LEAVE: "leave"}.get(row["status"])
-        if key:
-            out[row["roll__school_id"]][key] += row["n"]
-    latest = timerules._as_time(ctx.term.latest_end) if ctx.term else None
-    if latest is not None:
-        # The expression and the condition of `attendance_custody_pickup_idx`, and count(*): the
-        # count is read from that index alone, not from the week's handovers.
-        for row in (CustodyEvent.objects.alias(local_time=PICKUP_LOCAL_TIME)
-                    .filter(school_id__in=ctx.school_ids, date__range=week, kind=CustodyEvent.Kind.PICKUP,
-                            local_time__gt=latest)
-                    .values("school_id").annotate(n=Count("*")).order_by()):
-            out[row["school_id"]]["late_pickups"] = row["n"]
-    closed: dict[int, set] = defaultdict(set)
-    for school_id, day in DayClose.objects.filter(school_id__in=ctx.school_ids, date__range=week).values_list(
-            "school_id", "date"):
-        closed[school_id].add(day)
+    for (sid, day), fig in totals.for_range(school_ids=ctx.school_ids, first=ctx.week_start,
+                                           last=ctx.week_end).items():
+        held[sid].add(day)
+        row = out[sid]
+        for key in ("minutes_held", "present", "late", "absent", "leave", "rolls", "rolls_open", "late_pickups"):
+            row[key] += fig[key]
+        if not fig["closed"]:
+            row["days_not_closed"] += 1
     rota: dict[int, set] = defaultdict(set)
-    for school_id, day in DutyRota.objects.filter(school_id__in=ctx.school_ids, date__range=week).values_list(
+    for school_id, day in DutyRota.objects.filter(school_id__in=ctx.school_ids,
+                                                  date__range=(ctx.week_start, ctx.week_end)).values_list(
             "school_id", "date"):
         rota[school_id].add(day)
     for sid, fig in out.items():
         planned = set(ctx.service_days(sid))
         fig["days_planned"] = len(planned)
         fig["days_held"] = len(held[sid])
-        fig["days_not_closed"] = len(held[sid] - closed[sid])
         fig["days_without_leader"] = len((planned | held[sid]) - rota[sid])
         if fig["days_not_closed"]:
             fig["flags"].append("day_not_closed")

@@ -190,11 +190,16 @@ def rolls_cancel_for_day(*, day: CalendarDay) -> int:
                               .values("school_id"))
     with translation.override(settings.LANGUAGE_CODE):
         reason = str(day.get_kind_display()) + (f"：{day.note}" if day.note else "")
+    from attendance.totals import write as day_totals_write
+
     now = timezone.now()
-    cancelled = 0
+    schools, cancelled = set(), 0
     for roll in rolls.select_for_update():  # one by one so that each change lands in the roll's history
         roll.status, roll.cancelled_at, roll.cancelled_reason, roll.cancelled_by_day = (
             Roll.Status.CANCELLED, now, reason[:255], day)
         roll.save(update_fields=["status", "cancelled_at", "cancelled_reason", "cancelled_by_day"])
+        schools.add(roll.school_id)
         cancelled += 1
+    if schools:  # the day's figures for the weekly report no longer count the cancelled rolls
+        day_totals_write(school_ids=schools, date=day.date)
     return cancelled

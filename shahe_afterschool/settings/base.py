@@ -181,6 +181,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "safety-overdue-rectification": {"task": "safety.tasks.rectification_flag_overdue",
                                      "schedule": crontab(hour=7, minute=5)},
     "attendance-create-rolls": {"task": "attendance.tasks.create_rolls", "schedule": crontab(hour=6, minute=15)},
+    "attendance-day-totals": {"task": "attendance.tasks.write_day_totals", "schedule": crontab(hour=0, minute=40)},
     "attendance-unclosed-days": {"task": "attendance.tasks.alert_unclosed_days",
                                  "schedule": crontab(hour=18, minute=30)},
     # Monday 01:00 Asia/Shanghai (CELERY_TIMEZONE): the weekly coverage reports of the week before.
