@@ -403,3 +403,15 @@ def test_a_wrong_code_at_another_staff_member_does_not_throttle_the_leader(att, 
     code = _code_of(api, w.parent_a, w.child_a)["code"]
     assert _pickup(api, extra, pickup_code=code).status_code == 429
     assert _pickup(api, w.duty, pickup_code=code).status_code == 201
+
+
+def test_the_guardians_data_download_lists_the_codes(att, api):
+    from attendance import selectors
+
+    w = att
+    person = _grandmother(w)
+    _code_of(api, w.parent_a, w.child_a)
+    _code_of(api, w.parent_a, w.child_a, pickup_person=person.pk)
+    rows = selectors.child_data(w.child_a)["pickup_codes"]
+    assert sorted(r["for"] for r in rows) == sorted([w.parent_a.name, "王奶奶"])
+    assert all(r["date"] == IN_TERM.date().isoformat() and not r["used"] for r in rows)
