@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,7 @@ from schools.models import Student
 from shahe_afterschool.api import IdField
 from shahe_afterschool.ids import parse_id
 
-from . import hours, selectors, services
+from . import hours, pickup_codes, selectors, services
 from .models import AbsenceFollowUp, CustodyEvent, Mark, PickupRefusal, Roll
 
 
@@ -153,7 +154,8 @@ class RollViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CustodyEventInSerializer(serializers.Serializer):
-    student = IdField()
+    student = IdField(required=False, help_text="the child; may be left out with `pickup_code` (the code names the "
+                                                "child), given with it the code must be this child's")
     kind = serializers.CharField(max_length=24, help_text=KIND_HELP)
     guardian = IdField(required=False, help_text="pickup: the user id of a guardian of the child")
     pickup_person = IdField(required=False, help_text="pickup: the id of an authorised pickup person of the child")
@@ -168,6 +170,17 @@ class CustodyEventInSerializer(serializers.Serializer):
     corrects = IdField(required=False, help_text="a correction: the id of the event it corrects (kept)")
     to_person = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                       help_text="refused: free text is never a pickup (see pickup-refusals)")
+    pickup_code = serializers.CharField(required=False, allow_blank=True, max_length=32, trim_whitespace=False,
+                                        help_text="pickup: today's pickup code (6 digits) a guardian fetched for "
+                                                  "themselves or sent to an authorised person; the server resolves it "
+                                                  "to the child and the adult. A wrong code is 400/409 naming what is "
+                                                  "wrong, recorded nowhere but in the count of wrong codes (429 after "
+                                                  "10 a day)")
+
+    def validate(self, attrs):
+        if attrs.get("student") is None and "pickup_code" not in attrs:
+            raise ValidationError({"student": [self.fields["student"].error_messages["required"]]})
+        return attrs
 
 
 class CustodyEventSerializer(serializers.ModelSerializer):
@@ -196,6 +209,8 @@ class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         incoming = CustodyEventInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         v = incoming.validated_data
+        if "pickup_code" in v:
+            return self._create_by_code(request, v)
         student = get_for_user(Student.objects.all(), request.user, v["student"])
         if (v.get("to_person") or "").strip() and services.KIND_ALIASES.get(v["kind"], v["kind"]) == "pickup":
             raise ValidationError({"to_person": [_("A name is never a pickup: choose the guardian or the authorised "
@@ -227,6 +242,65 @@ class CustodyEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
             return Response(CustodyEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, scope="attendance.custody", handler=handler)
+
+    def _create_by_code(self, request, v):
+        """A pickup by the code an adult shows: resolved to the child and the adult at the child's
+        school (the caller's only school when no `student` is given) for today. A wrong code is
+        counted outside the request's transaction (`pickup_codes.counting_wrong_codes`)."""
+        if services.KIND_ALIASES.get(v["kind"], v["kind"]) != CustodyEvent.Kind.PICKUP:
+            raise ValidationError({"pickup_code": [_("A pickup code is for a pickup (kind \"pickup\") only.")]})
+        if any(v.get(k) for k in ("guardian", "pickup_person", "to_teacher", "to_user", "roll")) or (
+                v.get("to_person") or "").strip():
+            raise ValidationError({"pickup_code": [_("Give the pickup code alone: the code names the adult.")]})
+        student = get_for_user(Student.objects.all(), request.user, v["student"]) if v.get("student") else None
+        school = student.school if student else pickup_codes.school_of_caller(request.user)
+
+        def handler():
+            code = pickup_codes.check(user=request.user, raw=v["pickup_code"], school=school, student=student)
+            event = pickup_codes.pickup_by_code(user=request.user, code=code, at=v.get("at"), date=v.get("date"),
+                                                correction_reason=v.get("correction_reason", ""))
+            return Response(CustodyEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+        with pickup_codes.counting_wrong_codes(user=request.user):
+            return idempotent(request, scope="attendance.custody", handler=handler)
+
+
+# --- the pickup code (接送码): a guardian's view -------------------------------------------------
+class PickupCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="6 digits, valid on `valid_on` at the child's school only")
+    valid_on = serializers.DateField()
+    qr_svg = serializers.CharField(help_text="the code as a QR code, an inline SVG document")
+    student = serializers.IntegerField()
+    guardian = serializers.IntegerField(allow_null=True, help_text="the guardian the code belongs to, or null")
+    pickup_person = serializers.IntegerField(allow_null=True,
+                                             help_text="the authorised pickup person the code belongs to, or null")
+    share_text = serializers.CharField(help_text="a text to forward to the adult")
+
+
+@extend_schema(parameters=[OpenApiParameter("pickup_person", int, description="an authorised pickup person of the "
+                                            "child: the code sent to that person (issued on first ask)")],
+               responses={200: PickupCodeSerializer})
+@api_view(["GET"])
+def student_pickup_code(request, pk: int):
+    """Today's pickup code of a child, for the guardian asking (or, with `?pickup_person=`, for one
+    of the child's authorised pickup persons, to forward). Guardians of the child only: anyone
+    else, staff included, gets 404. The same adult gets the same code all day."""
+    from enrollment.models import AuthorisedPickupPerson
+
+    child = pickup_codes.guardian_child(user=request.user, student_id=pk)
+    person = None
+    raw = request.query_params.get("pickup_person")
+    if raw not in (None, ""):
+        person_id = parse_id(raw)
+        person = (AuthorisedPickupPerson.objects.active().filter(student=child, pk=person_id).first()
+                  if person_id else None)
+        if person is None:
+            raise Http404
+    code = pickup_codes.issue(user=request.user, student=child, pickup_person=person)
+    label = _("Pickup code %(code)s of %(child)s") % {"code": code.code, "child": child.name}
+    return Response({"code": code.code, "valid_on": code.date, "qr_svg": pickup_codes.qr_svg(code.code, label=label),
+                     "student": child.pk, "guardian": code.guardian_id, "pickup_person": code.pickup_person_id,
+                     "share_text": pickup_codes.share_text(code)})
 
 
 class PickupRefusalInSerializer(serializers.Serializer):
@@ -357,4 +431,5 @@ def register_api(router):
     router.register("pickup-refusals", PickupRefusalViewSet, basename="pickup-refusal")
     router.register("absence-follow-ups", AbsenceFollowUpViewSet, basename="absence-follow-up")
     return [path("days/<int:school>/<str:date>/close/", day_close, name="day-close"),
+            path("students/<int:pk>/pickup-code/", student_pickup_code, name="student-pickup-code"),
             path("teacher-hours/", teacher_hours, name="teacher-hours")]

@@ -438,3 +438,84 @@ class DayTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} · {self.date}"
+
+
+class PickupCode(models.Model):
+    """接送码: today's pickup code of one child for one adult (the guardian who fetched it, or an
+    authorised pickup person a guardian sent it to). The duty leader types or scans it; the console
+    then shows the child and the adult the code belongs to for a one-tap confirm.
+
+    The code is random (`secrets`), stored, and unique per school and date, rather than derived by
+    an HMAC of (child, date, secret): an HMAC cut to 6 digits collides within a school (hundreds of
+    children, several adults each) and would have to be recomputed for every child and adult of the
+    school to resolve a typed code; a stored random code resolves with one indexed lookup, never
+    collides within a school's day (unique constraint, a clash is drawn again), says who fetched it
+    and when, and carries nothing that predicts another child's or another day's code. A code is
+    valid on its `date` only and at the child's school only."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="pickup_codes",
+                                verbose_name=_("student"))
+    date = models.DateField(_("date"))
+    code = models.CharField(_("pickup code"), max_length=8, db_default="")
+    guardian = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("guardian"))
+    pickup_person = models.ForeignKey("enrollment.AuthorisedPickupPerson", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("authorised pickup person"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("issued by"))
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    #: The pickup recorded with the code (a code serves once: the child is released once a day).
+    used_event = models.ForeignKey(CustodyEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("used for"))
+    history = HistoricalRecords()
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pickup code")
+        verbose_name_plural = _("pickup codes")
+        ordering = ["-date", "school", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "date", "code"], name="one_pickup_code_per_school_day"),
+            models.UniqueConstraint(fields=["student", "date", "guardian"], condition=Q(guardian__isnull=False),
+                                    name="one_pickup_code_per_guardian_day"),
+            models.UniqueConstraint(fields=["student", "date", "pickup_person"],
+                                    condition=Q(pickup_person__isnull=False), name="one_pickup_code_per_person_day"),
+            models.CheckConstraint(condition=Q(guardian__isnull=False, pickup_person__isnull=True)
+                                   | Q(guardian__isnull=True, pickup_person__isnull=False),
+                                   name="pickup_code_guardian_xor_person"),
+        ]
+        indexes = [models.Index(fields=["code", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} · {self.date}"
+
+
+class WrongPickupCode(models.Model):
+    """A code typed or scanned at the console that released nobody (unknown, of another day, of
+    another school, of another child, of a child not held): counted like a refusal attempt,
+    throttled per person and school and day, and the duty leader is alerted from the third."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    date = models.DateField(_("date"))
+    code = models.CharField(_("code typed"), max_length=8, db_default="")
+    reason = models.CharField(_("reason"), max_length=200, db_default="")
+    pickup_code = models.ForeignKey(PickupCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("pickup code"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    history = HistoricalRecords()
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("wrong pickup code")
+        verbose_name_plural = _("wrong pickup codes")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["school", "date", "recorded_by"])]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.date} · {self.code}"

@@ -27,6 +27,7 @@ from .models import (
     Leave,
     Mark,
     PatrolLog,
+    PickupCode,
     PickupRefusal,
     Roll,
 )
@@ -668,6 +669,10 @@ def child_data(student: Student) -> dict:
         "handovers": [{"date": e.date.isoformat(), "kind": e.kind, "to": e.to_name, "relation": e.relation,
                        "at": e.at.isoformat()}
                       for e in CustodyEvent.objects.filter(student=student).order_by("at")],
+        "pickup_codes": [{"date": c.date.isoformat(), "for": c.pickup_person.name if c.pickup_person_id
+                          else (c.guardian.name if c.guardian_id else ""), "used": c.used_event_id is not None}
+                         for c in PickupCode.objects.filter(student=student).select_related("guardian", "pickup_person")
+                         .order_by("date", "pk")],
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pickup_code_views, views
 
 app_name = "attendance"
 urlpatterns = [
@@ -12,11 +12,13 @@ urlpatterns = [
     path("console/<int:school_id>/", views.console, name="console"),
     path("console/<int:school_id>/pickup/", views.pickup, name="pickup"),
     path("console/<int:school_id>/refuse/", views.refuse, name="refuse"),
+    path("console/<int:school_id>/code/", pickup_code_views.code_entry, name="pickup_code_entry"),
     path("console/<int:school_id>/follow-up/", views.follow_up, name="follow_up"),
     path("console/<int:school_id>/close/", views.close_day, name="close_day"),
     path("patrol/<int:school_id>/", views.patrol, name="patrol"),
     path("rota/<int:school_id>/", views.rota, name="rota"),
     path("overview/<int:school_id>/", views.overview, name="overview"),
     path("leave/", views.leave, name="leave"),
+    path("pickup-code/<int:student_id>/", pickup_code_views.pickup_code, name="pickup_code"),
     path("leave/<int:pk>/cancel/", views.leave_cancel, name="leave_cancel"),
 ]
