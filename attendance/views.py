@@ -281,6 +281,9 @@ def close_day(request, school_id):
     if request.method != "POST":
         state = selectors.day_state(school=school, date=day)
         if not state.can_close:
+            blocked = services.day_close_blockers(state)
+            if blocked:  # (a closed day has nothing to say: the console shows who closed it)
+                messages.error(request, _close_refusal(blocked))
             return _back(school, day)
         return render(request, "attendance/close_confirm.html", {
             "school": school, "day": day, "state": state, "figures": selectors.day_figures(state)})
@@ -290,9 +293,14 @@ def close_day(request, school_id):
     except DomainError as exc:
         if exc.status_code == 403:
             raise PermissionDenied(str(exc.message)) from exc
-        names = join_list(c["name"] for c in [*exc.extra.get("children", []), *exc.extra.get("absences", [])])
-        messages.error(request, f"{exc.message} {names}")
+        messages.error(request, _close_refusal(exc))
     return _back(school, day)
+
+
+def _close_refusal(exc: DomainError) -> str:
+    """The refused close in words: the reasons, then the children they name."""
+    names = join_list(c["name"] for c in [*exc.extra.get("children", []), *exc.extra.get("absences", [])])
+    return f"{exc.message} {names}"
 
 
 @login_required
