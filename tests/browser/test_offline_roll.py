@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from . import test_tablet_day
+from .test_accounts import open_menu
 
 pytestmark = pytest.mark.browser
 school_day = test_tablet_day.school_day  # a school of its own, with today's roll of three children
@@ -131,3 +132,16 @@ def test_badge_says_offline_when_the_server_does_not_answer(school_day, tablet, 
     tablet.context.set_offline(False)
     assert Mark.objects.filter(roll=day.roll).count() == 2
     assert Mark.history.filter(roll_id=day.roll.pk).count() == 2
+
+    # Signing out takes the kept pages (children's names, health notes) off the tablet.
+    kept = "async () => (await caches.keys()).filter(k => k.startsWith('shahe-attendance-')).length"
+    assert tablet.evaluate(kept) == 1
+    tablet.reload()
+    open_menu(tablet)
+    tablet.get_by_role("button", name=site.t("Sign out")).click()
+    expect(tablet.locator("#id_username")).to_be_visible()
+    for _ in range(50):  # the sign-in page clears them as it loads
+        if tablet.evaluate(kept) == 0:
+            break
+        tablet.wait_for_timeout(100)
+    assert tablet.evaluate(kept) == 0
