@@ -36,6 +36,7 @@ def test_roll_opens_offline_after_one_visit_and_its_mark_arrives_once(school_day
     expect(badge).to_have_text(site.t("Online"))  # the server answered the check
     # One visit is enough: the service worker took control of this page and kept it.
     saved = tablet.get_by_test_id("saved-offline")
+    expect(saved).to_be_visible()
     expect(saved).to_have_text(site.t("Saved on this tablet: the roll opens without a connection."))
     tablet.wait_for_function("() => !!navigator.serviceWorker.controller")  # clients.claim()
     check_page(tablet, "roll-first-visit", axe=True)

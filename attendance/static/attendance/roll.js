@@ -10,7 +10,7 @@
 // them, still shows them.
 //
 // The connection badge tells the truth: it asks the server (GET /healthz, no cache, 5 s timeout) on
-// load, every 15 s (5 s while offline) and when the browser's network changes, and each send of the
+// load, every 30 s (5 s while offline) and when the browser's network changes, and each send of the
 // marks counts as an answer too. navigator.onLine alone says only that a network exists.
 (function () {
   "use strict";
@@ -32,6 +32,8 @@
   var reachable = null;  // null: not known yet; true/false: the server's last answer
   var checkTimer = null;
   var checking = false;
+  var lastAnswer = 0;    // when the server last answered (a check or a send)
+  var ONLINE_EVERY = 30000, OFFLINE_EVERY = 5000;
 
   function load(key) {
     try { return JSON.parse(window.localStorage.getItem(key) || "{}") || {}; } catch (e) { return {}; }
@@ -132,6 +134,7 @@
   function setReachable(value) {
     var was = reachable;
     reachable = value;
+    if (value) { lastAnswer = Date.now(); }
     if (was !== value) {
       render();
       if (value) { retryDelay = 2000; flushSoon(0); }
@@ -141,13 +144,17 @@
 
   function scheduleCheck() {
     if (checkTimer) { window.clearTimeout(checkTimer); }
-    checkTimer = window.setTimeout(checkServer, reachable ? 15000 : 5000);
+    checkTimer = window.setTimeout(function () { checkServer(false); }, reachable ? ONLINE_EVERY : OFFLINE_EVERY);
   }
 
-  function checkServer() {
+  function checkServer(soon) {
     checkTimer = null;
     if (checking) { return Promise.resolve(); }
     if (navigator.onLine === false) { setReachable(false); return Promise.resolve(); }
+    if (!soon && reachable && Date.now() - lastAnswer < ONLINE_EVERY - 1000) {
+      scheduleCheck();  // a send answered a moment ago: no need to ask
+      return Promise.resolve();
+    }
     checking = true;
     var controller = window.AbortController ? new window.AbortController() : null;
     var timeout = window.setTimeout(function () { if (controller) { controller.abort(); } }, 5000);
@@ -233,7 +240,7 @@
         if (reachable === false) {
           event.preventDefault();  // the post would end on the browser's error page
           showError(app.dataset.msgSubmitOffline);
-          checkServer();
+          checkServer(true);
           return;
         }
         if (Object.keys(outbox).length) {
@@ -244,10 +251,10 @@
       });
     }
   }
-  window.addEventListener("online", function () { checkServer(); });
+  window.addEventListener("online", function () { checkServer(true); });
   window.addEventListener("offline", function () { setReachable(false); });
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") { checkServer(); }
+    if (document.visibilityState === "visible") { checkServer(true); }
   });
 
   // --- offline from the first visit --------------------------------------------------------------
@@ -274,5 +281,5 @@
     if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
   }
   render();
-  checkServer();
+  checkServer(true);
 })();
