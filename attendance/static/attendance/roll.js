@@ -39,7 +39,11 @@
     try { return JSON.parse(window.localStorage.getItem(key) || "{}") || {}; } catch (e) { return {}; }
   }
   function store(key, value) {
-    try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full */ }
+    try {
+      // Empty: removed, so that a term of rolls leaves nothing behind on the tablet.
+      if (Object.keys(value).length) { window.localStorage.setItem(key, JSON.stringify(value)); }
+      else { window.localStorage.removeItem(key); }
+    } catch (e) { /* storage full */ }
   }
   function save() { store(storeKey, outbox); }
   function time(iso) { var t = Date.parse(iso || ""); return isNaN(t) ? 0 : t; }
