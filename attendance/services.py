@@ -595,30 +595,38 @@ def day_close(*, user, school: School, date: datetime.date) -> DayClose:
         existing = DayClose.objects.filter(school=school, date=date).first()
         if existing:
             return existing
-        state = day_state(school=school, date=date)
-        held = sorted(state.held, key=lambda c: c.student.name_pinyin)
-        open_absences = state.absences_open
-        if held or open_absences:
-            reasons = []
-            if held:
-                reasons.append(ngettext_lazy(
-                    "The day cannot be closed: %(n)d child is present and not yet released.",
-                    "The day cannot be closed: %(n)d children are present and not yet released.",
-                    len(held)) % {"n": len(held)})
-            if open_absences:
-                reasons.append(ngettext_lazy(
-                    "The day cannot be closed: %(n)d absence without leave has no follow-up yet.",
-                    "The day cannot be closed: %(n)d absences without leave have no follow-up yet.",
-                    len(open_absences)) % {"n": len(open_absences)})
-            raise ConflictError(
-                " ".join(str(r) for r in reasons),
-                extra={"children": [{"id": c.student.pk, "name": c.student.name,
-                                     "roll": c.location.name if c.location else ""} for c in held],
-                       "absences": [{"id": s.pk, "name": s.name} for s in open_absences]})
+        blocked = day_close_blockers(day_state(school=school, date=date))
+        if blocked:
+            raise blocked
         closed = DayClose.objects.create(school=school, date=date, closed_by=user)
         # The day's figures as the weekly report reads them, written with the close.
         totals.write(school_ids=[school.pk], date=date)
         return closed
+
+
+def day_close_blockers(state) -> ConflictError | None:
+    """Why the day of `state` (a `selectors.DayState`) cannot be closed, as the 409 to raise (listing
+    the children still held and the absences without follow-up), or None when nothing blocks it."""
+    held = sorted(state.held, key=lambda c: c.student.name_pinyin)
+    open_absences = state.absences_open
+    if not (held or open_absences):
+        return None
+    reasons = []
+    if held:
+        reasons.append(ngettext_lazy(
+            "The day cannot be closed: %(n)d child is present and not yet released.",
+            "The day cannot be closed: %(n)d children are present and not yet released.",
+            len(held)) % {"n": len(held)})
+    if open_absences:
+        reasons.append(ngettext_lazy(
+            "The day cannot be closed: %(n)d absence without leave has no follow-up yet.",
+            "The day cannot be closed: %(n)d absences without leave have no follow-up yet.",
+            len(open_absences)) % {"n": len(open_absences)})
+    return ConflictError(
+        " ".join(str(r) for r in reasons),
+        extra={"children": [{"id": c.student.pk, "name": c.student.name,
+                             "roll": c.location.name if c.location else ""} for c in held],
+               "absences": [{"id": s.pk, "name": s.name} for s in open_absences]})
 
 
 def unclosed_days_alert(*, date: datetime.date) -> int:

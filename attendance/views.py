@@ -3,6 +3,8 @@ log, day close), the rota, the principal's daily overview, and the parent's leav
 from __future__ import annotations
 
 import datetime
+import hashlib
+import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -107,14 +109,30 @@ def roll(request, pk):
     })
 
 
+SW_ASSETS = ("vendor/bootstrap/bootstrap.min.css", "css/app.css", "vendor/bootstrap/bootstrap.bundle.min.js",
+             "vendor/htmx/htmx.min.js", "js/app.js", "attendance/roll.js", "img/favicon.svg")
+
+
+def _assets_version(urls: list[str]) -> str:
+    """The cache's name changes whenever an asset does: hashed URLs in production, the files' sizes and
+    times where the URLs carry no hash (a new roll.js must not be served from an old cache)."""
+    from django.contrib.staticfiles import finders
+
+    parts = list(urls)
+    for path in SW_ASSETS:
+        found = finders.find(path)
+        if found:
+            stat = os.stat(found)
+            parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
 @never_cache
 def service_worker(request):
     """The service worker of the attendance pages (scope /attendance/): caches the page shell so a
     roll page opens while the Wi-Fi is down. Served from here so that its scope covers the pages."""
-    assets = [static(p) for p in ("vendor/bootstrap/bootstrap.min.css", "css/app.css",
-                                  "vendor/bootstrap/bootstrap.bundle.min.js", "vendor/htmx/htmx.min.js",
-                                  "js/app.js", "attendance/roll.js", "img/favicon.svg")]
-    body = render_to_string("attendance/sw.js", {"assets": assets, "version": "v1"})
+    assets = [static(p) for p in SW_ASSETS]
+    body = render_to_string("attendance/sw.js", {"assets": assets, "version": _assets_version(assets)})
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/attendance/"
     return response
@@ -263,6 +281,9 @@ def close_day(request, school_id):
     if request.method != "POST":
         state = selectors.day_state(school=school, date=day)
         if not state.can_close:
+            blocked = services.day_close_blockers(state)
+            if blocked:  # (a closed day has nothing to say: the console shows who closed it)
+                messages.error(request, _close_refusal(blocked))
             return _back(school, day)
         return render(request, "attendance/close_confirm.html", {
             "school": school, "day": day, "state": state, "figures": selectors.day_figures(state)})
@@ -272,9 +293,14 @@ def close_day(request, school_id):
     except DomainError as exc:
         if exc.status_code == 403:
             raise PermissionDenied(str(exc.message)) from exc
-        names = join_list(c["name"] for c in [*exc.extra.get("children", []), *exc.extra.get("absences", [])])
-        messages.error(request, f"{exc.message} {names}")
+        messages.error(request, _close_refusal(exc))
     return _back(school, day)
+
+
+def _close_refusal(exc: DomainError) -> str:
+    """The refused close in words: the reasons, then the children they name."""
+    names = join_list(c["name"] for c in [*exc.extra.get("children", []), *exc.extra.get("absences", [])])
+    return f"{exc.message} {names}"
 
 
 @login_required

@@ -260,7 +260,7 @@ def test_console_pickup_panel_has_no_default_and_shows_the_plan(att, api, client
     assert "139****5678" in panel and "13912345678" not in panel
     # leaving alone: only child_a2's plan allows it, and before 17:00 the button is disabled and says when
     assert panel.count('data-testid="leave-alone"') == 1
-    assert re.search(r'disabled data-testid="leave-alone">Leaves alone<br><span class="small">opens at 17:00', panel)
+    assert re.search(r'disabled data-testid="leave-alone">Leaves alone from 17:00</button>', panel)
     # someone not on the list is a separate form, the refusal
     assert panel.count('/refuse/"') == 2
     # the close button does not show while children are held
