@@ -29,6 +29,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432/"
 
@@ -61,6 +63,9 @@ def parse(argv):
     p.add_argument("--peak-floor-seconds", type=float, default=60.0,
                    help="seconds of floor requests at the peak's request rate")
     p.add_argument("--skip-peak", action="store_true")
+    p.add_argument("--console-schools", type=int, default=150,
+                   help="duty leaders whose consoles refresh during the peak (0: none)")
+    p.add_argument("--console-interval", type=float, default=15.0, help="seconds between a console's refreshes")
     p.add_argument("--weekly-week", help="YYYY-Www (default: the week before today)")
     p.add_argument("--skip-weekly", action="store_true")
     p.add_argument("--out", default=str(ROOT / "docs" / "performance.md"), help="'-' to write nothing")
@@ -275,7 +280,7 @@ def main(argv=None) -> int:
     sessions = {role: [(session_cookie(user_of(a)), a) for a in pool] for role, pool in people.items()}
     sizes = {"schools": School.objects.count(), "students": Student.objects.count()}
 
-    peak, peak_rolls = None, []
+    peak, peak_rolls, consoles = None, [], None
     if not args.skip_peak:
         from bench import peak as peak_mod
 
@@ -283,6 +288,13 @@ def main(argv=None) -> int:
         _term, peak_day, peak_rolls = peak_mod.prepare(rolls=args.peak_rolls, children=args.peak_children,
                                                        seed=args.seed)
         log(f"16:00 peak: {len(peak_rolls)} rolls on {peak_day}")
+        watchers = []
+        if args.console_schools:
+            from bench import console_watch
+
+            watchers = console_watch.prepare(day=peak_day, school_ids={r.school_id for r in peak_rolls},
+                                             limit=args.console_schools)
+            log(f"duty consoles: {len(watchers)} schools' duty leaders rostered on {peak_day}")
     log(f"gunicorn ({args.workers} workers) on {db}")
     g = Gunicorn(args, db)
     rows = []
@@ -308,10 +320,24 @@ def main(argv=None) -> int:
         if peak_rolls:
             log(f"16:00 peak: {len(peak_rolls)} rolls over {args.peak_window:g} s, {args.peak_concurrency} clients, "
                 f"{args.peak_retry:.0%} of requests sent twice")
+            watch_thread = None
+            if watchers:
+                def watch():
+                    nonlocal consoles
+                    consoles = console_watch.run(g.base, watchers, day=peak_day,
+                                                 cookie_name=settings.SESSION_COOKIE_NAME,
+                                                 interval=args.console_interval, duration=args.peak_window)
+                watch_thread = threading.Thread(target=watch, daemon=True)
+                watch_thread.start()
             peak = peak_mod.run(g.base, peak_rolls, cookie_name=settings.SESSION_COOKIE_NAME,
                                 csrf_cookie=settings.CSRF_COOKIE_NAME, window=args.peak_window,
                                 concurrency=args.peak_concurrency, retry=args.peak_retry,
                                 floor_seconds=args.peak_floor_seconds, seed=args.seed)
+            if watch_thread is not None:
+                watch_thread.join()
+                log(f"duty consoles: {consoles.console.count} refreshes, p50 {ms(consoles.console.pct(50))} ms "
+                    f"(floor {ms(consoles.floor.pct(50))}), p95 {ms(consoles.console.pct(95))} ms "
+                    f"(floor {ms(consoles.floor.pct(95))}), {consoles.console.errors} errors")
             log(f"16:00 peak: {peak.seconds:.1f} s, {peak.rolls_per_second:.1f} rolls/s, marks p50 "
                 f"{ms(peak.marks.pct(50))} ms p95 {ms(peak.marks.pct(95))} ms (floor {ms(peak.floor.pct(50))} / "
                 f"{ms(peak.floor.pct(95))}), duplicate marks {peak.duplicate_marks}, duplicate writes "
@@ -333,7 +359,7 @@ def main(argv=None) -> int:
             log(f"rush ({mode}): {r.per_second:.1f} applications/s, p95 {ms(r.p(95))} ms, oversold {r.oversold}, "
                 f"floor {r.floor_per_second:.0f} inserts/s, statuses {r.statuses}")
     report = render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, MISSING,
-                    time.monotonic() - started, weekly=weekly, peak=peak)
+                    time.monotonic() - started, weekly=weekly, peak=peak, consoles=consoles)
     print(report)
     if args.out != "-":
         Path(args.out).write_text(report)
@@ -342,7 +368,7 @@ def main(argv=None) -> int:
 
 
 def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, missing, seconds, *, weekly=None,
-           peak=None) -> str:
+           peak=None, consoles=None) -> str:
     now = datetime.now(UTC)
     seed_line = next((ln for ln in seed_out.splitlines() if "rows/s" in ln), "(not recorded)")
     cmd = (f"python -m bench --scale {args.scale} --workers {args.workers} --users {args.users} "
@@ -439,7 +465,7 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
         eq = "yes" if a.get("queries") is not None and a.get("queries") == b.get("queries") else "NO"
         out.append(f"| {t.label} | {a.get('queries')} (HTTP {a.get('status')}) | {b.get('queries')} "
                    f"(HTTP {b.get('status')}) | {eq} |")
-    out += render_weekly(weekly) + render_peak(peak, args)
+    out += render_weekly(weekly) + render_peak(peak, args) + render_consoles(consoles)
     out += ["", "## Enrollment rush", ""]
     if not rushes:
         out.append("Not run (`--skip-rush`).")
@@ -519,6 +545,26 @@ def render_weekly(w) -> list[str]:
         f"| target | {met} |",
     ]
     return out
+
+
+def render_consoles(c) -> list[str]:
+    out = ["", "## The duty consoles at 17:00", ""]
+    if c is None:
+        return out + ["Not run (`--skip-peak` or `--console-schools 0`)."]
+    r50, r95 = ratio(c.console.pct(50), c.floor.pct(50)), ratio(c.console.pct(95), c.floor.pct(95))
+    return out + [
+        f"{c.schools} schools' duty leaders keep the console open; it refreshes every {c.interval:g} s for "
+        f"{c.duration:g} s while the 16:00 peak above posts its marks. The floor (`/bench/floor/`) is requested on "
+        "the same schedule by the same clients, so both are measured under the same load.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| console refreshes | {c.console.count:,} ok, {c.console.errors} errors ({dict(c.console.statuses)}) |",
+        f"| console p50 / p95 | {ms(c.console.pct(50))} / {ms(c.console.pct(95))} ms |",
+        f"| floor p50 / p95 | {ms(c.floor.pct(50))} / {ms(c.floor.pct(95))} ms |",
+        f"| ratio console / floor, p50 / p95 | {r50} / {r95} (targets 3× / 5×) |",
+        f"| refreshes started late, p95 | {ms(percentile(c.lateness, 95))} ms |",
+    ]
 
 
 def render_peak(p, args) -> list[str]:

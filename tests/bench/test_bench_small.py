@@ -181,3 +181,15 @@ def test_small_enrollment_rush_never_oversells_and_the_roll_call_peak_writes_eac
     assert p.outcomes["unchanged"] >= 25  # the resent batches wrote nothing
     # The marks POST against a single-row write at the same concurrency: about 3x on this machine.
     assert p.marks.pct(50) / p.floor.pct(50) < 50
+
+    # The duty consoles at 17:00, small: the peak's schools' duty leaders rostered on the peak's day,
+    # each console refreshed every second for 3 s beside the page floor on the same schedule.
+    from bench import console_watch
+
+    watchers = console_watch.prepare(day=_day, school_ids={r.school_id for r in rolls}, limit=4)
+    assert watchers and len({w.school_id for w in watchers}) == len(watchers)
+    c = console_watch.run(live_server.url, watchers, day=_day, cookie_name=settings.SESSION_COOKIE_NAME,
+                          interval=1.0, duration=3.0)
+    assert c.console.errors == 0 and c.floor.errors == 0, (c.console.statuses, c.floor.statuses)
+    assert c.console.count == c.floor.count == 3 * len(watchers)
+    assert c.console.pct(50) / c.floor.pct(50) < 50

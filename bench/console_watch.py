@@ -1,0 +1,102 @@
+"""The duty leaders' consoles at 17:00 (issue 23): each school's rostered duty leader keeps the
+console open and it refreshes every `interval` seconds for `duration` seconds, while the 16:00 peak
+posts its marks (bench.peak, run beside it by bench.run). The page floor (`/bench/floor/`) is
+requested on the same schedule by the same number of clients, so that the console's latency is
+read as a ratio to the floor under the same load.
+
+`prepare(day, schools)` rosters one duty leader per school on the peak's day (the city's existing
+duty leaders; the peak's rolls are at those schools), `run(...)` does the refreshing.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .common import Timings, run_paced
+
+
+@dataclass
+class Watcher:
+    school_id: int
+    leader_id: int
+    session_key: str = ""
+
+
+@dataclass
+class WatchResult:
+    schools: int = 0
+    interval: float = 0.0
+    duration: float = 0.0
+    seconds: float = 0.0
+    console: Timings = field(default_factory=Timings)
+    floor: Timings = field(default_factory=Timings)
+    lateness: list = field(default_factory=list)
+
+
+def prepare(*, day, school_ids, limit: int | None = None) -> list[Watcher]:
+    """One watcher per school of `school_ids` (at most `limit`): its duty leader (or principal),
+    rostered on `day` so that the console opens for them."""
+    from accounts.models import RoleAssignment
+    from accounts.roles import Role
+    from attendance.models import DutyRota
+
+    from .users import session_cookies
+
+    offices = {}
+    for school_id, user_id, _role in (RoleAssignment.objects.filter(
+            school_id__in=list(school_ids), role__in=[Role.DUTY_LEADER, Role.PRINCIPAL], active=True,
+            user__is_active=True).order_by("school_id", "role", "user_id").values_list("school_id", "user_id", "role")):
+        # a duty leader where the school has one ("duty_leader" sorts before "principal")
+        offices.setdefault(school_id, user_id)
+    chosen = sorted(offices.items())[:limit] if limit else sorted(offices.items())
+    existing = set(DutyRota.objects.filter(date=day, school_id__in=[s for s, _u in chosen]).values_list(
+        "school_id", flat=True))
+    DutyRota.objects.bulk_create([DutyRota(school_id=s, date=day, leader_id=u) for s, u in chosen
+                                  if s not in existing])
+    leaders = dict(DutyRota.objects.filter(date=day, school_id__in=[s for s, _u in chosen]).values_list(
+        "school_id", "leader_id"))
+    keys = session_cookies(set(leaders.values()))
+    return [Watcher(school_id=s, leader_id=u, session_key=keys[u]) for s, u in sorted(leaders.items())]
+
+
+def run(base: str, watchers: list[Watcher], *, day, cookie_name: str, interval: float = 15.0,
+        duration: float = 300.0) -> WatchResult:
+    import requests
+
+    res = WatchResult(schools=len(watchers), interval=interval, duration=duration)
+    rounds = max(1, int(duration // interval))
+    n = len(watchers)
+    jobs, offsets = [], []
+    for k in range(rounds):
+        for i, w in enumerate(watchers):
+            at = k * interval + i * interval / max(n, 1)
+            jobs += [("console", w), ("floor", w)]
+            offsets += [at, at + interval / max(n, 1) / 2]
+    local = threading.local()
+    lock = threading.Lock()
+
+    def fetch(job, _at):
+        kind, w = job
+        s = getattr(local, "session", None)
+        if s is None:
+            s = local.session = requests.Session()
+        path = f"/attendance/console/{w.school_id}/?date={day.isoformat()}" if kind == "console" else "/bench/floor/"
+        t0 = time.perf_counter()
+        try:
+            r = s.get(base + path, cookies={cookie_name: w.session_key}, timeout=60, allow_redirects=False)
+            code = r.status_code
+        except requests.RequestException:
+            code = -1
+        took = time.perf_counter() - t0
+        target = res.console if kind == "console" else res.floor
+        with lock:
+            target.statuses[code] += 1
+            if code == 200:
+                target.latencies.append(took)
+            else:
+                target.errors += 1
+
+    # Enough threads that a slow answer never delays the next refresh of another school.
+    res.seconds, res.lateness = run_paced(jobs, offsets, min(64, max(4, n // 4)), fetch)
+    return res
