@@ -29,6 +29,8 @@ TARGETS = [
            lambda a: f"/attendance/rolls/{a[1].pk}/"),
     Target("duty_console", "duty leader's console (a school's service day)", "duty_leader",
            lambda a: f"/attendance/console/{a[1]}/?date={a[2].isoformat()}"),
+    Target("pickup_code", "parent: today's pickup code of a child (digits and QR)", "parent",
+           lambda a: f"/attendance/pickup-code/{a[1].pk}/"),
     Target("bureau_dashboard", "bureau dashboard (the city's weekly coverage report)", "bureau",
            lambda a: "/reports/city/"),
 ]
