@@ -43,6 +43,8 @@ class AttendanceConfig(AppConfig):
 
         from .selectors import child_data, child_scrub, day_holder
 
+        from . import today  # noqa: F401  (the today cards' cache receivers)
+
         register_day_holder(day_holder)  # health notes: the day's rolls and rostered duty leader
 
         register_provider("attendance", _("Attendance and handovers"), child_data)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import today_views, views
 
 app_name = "attendance"
 urlpatterns = [
@@ -19,4 +19,6 @@ urlpatterns = [
     path("overview/<int:school_id>/", views.overview, name="overview"),
     path("leave/", views.leave, name="leave"),
     path("leave/<int:pk>/cancel/", views.leave_cancel, name="leave_cancel"),
+    path("today/<int:student_id>/", today_views.child_today_card, name="child_today"),
+    path("today/<int:student_id>/leave/", today_views.child_leave, name="child_leave"),
 ]
