@@ -411,5 +411,6 @@ def today_card(student, ct: ChildToday) -> dict:
                           if ct.service and ct.service.starts_at and ct.service.ends_at else ""),
         "no_service_text": no_service_text(ct, student.name) if ct.service is None else "",
         "ending": ending_text(ct), "departure": departure_text(ct),
-        "events": [(_hm(e.at), event_text(e), e.kind) for e in ct.events],
+        # the release is the card's last line (`ending`), not once more in the timeline above it
+        "events": [(_hm(e.at), event_text(e), e.kind) for e in ct.events if e.kind not in CustodyEvent.RELEASES],
     }
