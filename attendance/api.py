@@ -430,6 +430,9 @@ def register_api(router):
     router.register("custody-events", CustodyEventViewSet, basename="custody-event")
     router.register("pickup-refusals", PickupRefusalViewSet, basename="pickup-refusal")
     router.register("absence-follow-ups", AbsenceFollowUpViewSet, basename="absence-follow-up")
+    from .today_api import student_today
+
     return [path("days/<int:school>/<str:date>/close/", day_close, name="day-close"),
             path("students/<int:pk>/pickup-code/", student_pickup_code, name="student-pickup-code"),
+            path("students/<int:pk>/today/", student_today, name="student-today"),
             path("teacher-hours/", teacher_hours, name="teacher-hours")]

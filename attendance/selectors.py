@@ -679,3 +679,7 @@ def child_data(student: Student) -> dict:
 def child_scrub(student: Student) -> None:
     """Retention: a departed child's leave reasons (free text a guardian wrote) are cleared."""
     Leave.objects.filter(student=student).exclude(reason="").update(reason="")
+
+
+# --- a child's day for the guardians (issue 19): attendance/today.py ----------------------------
+from .today import child_today, children_today, children_today_cached  # noqa: E402, F401

@@ -36,6 +36,7 @@ from .models import (
     Roll,
 )
 from .selectors import may_run_day, rostered_leader  # noqa: F401 (views ask services.rostered_leader)
+from .today import today_forget
 
 
 class Forbidden(DomainError):
@@ -233,6 +234,8 @@ def marks_record(*, roll: Roll, user, marks, roll_student_ids: set[int]) -> dict
                                        "status": mark.status})
         if new:
             bulk_create_with_history(list(new.values()), Mark, default_user=user)
+            # bulk_create sends no post_save: the parents' today cards of these children (today.py)
+            today_forget(new.keys(), roll.date)
         if newly_absent and roll.status == Roll.Status.SUBMITTED:
             transaction.on_commit(lambda: _queue_absence_notices(roll.pk))
     return outcome
@@ -284,7 +287,7 @@ def absences_notify(*, roll: Roll) -> int:
                      "Please contact the school if this is unexpected.") % {
                 "child": mark.student.name, "session": roll.name, "date": roll.date.isoformat()}
         sent += len(notify(recipients=guardians, kind="attendance.absent", title=title, body=body,
-                           link="/attendance/leave/", dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}"))
+                           link=today_link(mark.student_id), dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}"))
     return sent
 
 
@@ -468,6 +471,13 @@ def custody_record(*, user, student: Student, kind: str, date: datetime.date | N
     return event
 
 
+def today_link(student_id: int) -> str:
+    """Where a guardian's notice about a child's day leads: the child's today card on the home page."""
+    from django.urls import reverse
+
+    return reverse("enrollment:parent_home") + f"#today-{student_id}"
+
+
 def _guardians(student: Student) -> list:
     return [g.guardian for g in Guardianship.objects.active().filter(student=student).select_related("guardian")]
 
@@ -486,7 +496,7 @@ def release_notify(*, event: CustodyEvent) -> int:
         body = _("Recorded by %(by)s on %(date)s.") % {"by": event.recorded_by.name or event.recorded_by.username,
                                                        "date": event.date.isoformat()}
     return len(notify(recipients=_guardians(event.student), kind="attendance.released", title=title, body=body,
-                      link="/attendance/leave/", dedupe_key=f"attendance.released:{event.pk}"))
+                      link=today_link(event.student_id), dedupe_key=f"attendance.released:{event.pk}"))
 
 
 def pickup_refusal_record(*, user, student: Student, person: str, date: datetime.date | None = None
@@ -519,7 +529,7 @@ def pickup_refusal_record(*, user, student: Student, person: str, date: datetime
         notify(recipients=leaders, kind="attendance.pickup_refused", title=title, body=body,
                link=f"/attendance/console/{student.school_id}/", dedupe_key=f"attendance.refusal:{refusal.pk}")
         notify(recipients=_guardians(student), kind="attendance.pickup_refused", title=title, body=body,
-               link="/attendance/leave/", dedupe_key=f"attendance.refusal:{refusal.pk}")
+               link=today_link(student.pk), dedupe_key=f"attendance.refusal:{refusal.pk}")
     return refusal
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pickup_code_views, views
+from . import pickup_code_views, today_views, views
 
 app_name = "attendance"
 urlpatterns = [
@@ -21,4 +21,6 @@ urlpatterns = [
     path("leave/", views.leave, name="leave"),
     path("pickup-code/<int:student_id>/", pickup_code_views.pickup_code, name="pickup_code"),
     path("leave/<int:pk>/cancel/", views.leave_cancel, name="leave_cancel"),
+    path("today/<int:student_id>/", today_views.child_today_card, name="child_today"),
+    path("today/<int:student_id>/leave/", today_views.child_leave, name="child_leave"),
 ]

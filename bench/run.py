@@ -66,6 +66,13 @@ def parse(argv):
     p.add_argument("--console-schools", type=int, default=150,
                    help="duty leaders whose consoles refresh during the peak (0: none)")
     p.add_argument("--console-interval", type=float, default=15.0, help="seconds between a console's refreshes")
+    p.add_argument("--poll-parents", type=int, default=5000, help="parents polling the today card at 17:00")
+    p.add_argument("--poll-window", type=float, default=60.0, help="seconds per round (each parent asks once)")
+    p.add_argument("--poll-rounds", type=int, default=2, help="rounds (the first meets a cold cache)")
+    p.add_argument("--poll-concurrency", type=int, default=32, help="client threads")
+    p.add_argument("--poll-changes", type=float, default=0.1,
+                   help="fraction of the children whose cached day is dropped before each later round")
+    p.add_argument("--skip-poll", action="store_true")
     p.add_argument("--weekly-week", help="YYYY-Www (default: the week before today)")
     p.add_argument("--skip-weekly", action="store_true")
     p.add_argument("--out", default=str(ROOT / "docs" / "performance.md"), help="'-' to write nothing")
@@ -295,6 +302,12 @@ def main(argv=None) -> int:
             watchers = console_watch.prepare(day=peak_day, school_ids={r.school_id for r in peak_rolls},
                                              limit=args.console_schools)
             log(f"duty consoles: {len(watchers)} schools' duty leaders rostered on {peak_day}")
+    poll, pollers = None, []
+    if not args.skip_poll:
+        from bench import poll as poll_mod
+
+        pollers = poll_mod.prepare(parents=args.poll_parents, seed=args.seed)
+        log(f"17:00 poll: {len(pollers)} parents of placed children signed in")
     log(f"gunicorn ({args.workers} workers) on {db}")
     g = Gunicorn(args, db)
     rows = []
@@ -342,6 +355,14 @@ def main(argv=None) -> int:
                 f"{ms(peak.marks.pct(50))} ms p95 {ms(peak.marks.pct(95))} ms (floor {ms(peak.floor.pct(50))} / "
                 f"{ms(peak.floor.pct(95))}), duplicate marks {peak.duplicate_marks}, duplicate writes "
                 f"{peak.duplicate_writes}, errors {peak.marks.errors + peak.submits.errors}")
+        if pollers:
+            log(f"17:00 poll: {len(pollers)} parents, each once per {args.poll_window:g} s, {args.poll_rounds} rounds")
+            poll = poll_mod.run(g.base, pollers, cookie_name=settings.SESSION_COOKIE_NAME, window=args.poll_window,
+                                rounds=args.poll_rounds, concurrency=args.poll_concurrency,
+                                changes=args.poll_changes, seed=args.seed)
+            for i, t in enumerate(poll.rounds):
+                log(f"17:00 poll round {i + 1}: {poll.per_second(i):.0f}/s (offered {poll.offered_per_second:.0f}/s), "
+                    f"p50 {ms(t.pct(50))} ms p95 {ms(t.pct(95))} ms, errors {t.errors} {dict(t.statuses)}")
     finally:
         g.stop()
         if peak_rolls:
@@ -359,7 +380,7 @@ def main(argv=None) -> int:
             log(f"rush ({mode}): {r.per_second:.1f} applications/s, p95 {ms(r.p(95))} ms, oversold {r.oversold}, "
                 f"floor {r.floor_per_second:.0f} inserts/s, statuses {r.statuses}")
     report = render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, MISSING,
-                    time.monotonic() - started, weekly=weekly, peak=peak, consoles=consoles)
+                    time.monotonic() - started, weekly=weekly, peak=peak, consoles=consoles, poll=poll)
     print(report)
     if args.out != "-":
         Path(args.out).write_text(report)
@@ -368,7 +389,7 @@ def main(argv=None) -> int:
 
 
 def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, missing, seconds, *, weekly=None,
-           peak=None, consoles=None) -> str:
+           peak=None, consoles=None, poll=None) -> str:
     now = datetime.now(UTC)
     seed_line = next((ln for ln in seed_out.splitlines() if "rows/s" in ln), "(not recorded)")
     cmd = (f"python -m bench --scale {args.scale} --workers {args.workers} --users {args.users} "
@@ -376,7 +397,9 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
            f"--rush-seats {args.rush_seats} --rush-concurrency {args.rush_concurrency} "
            f"--peak-rolls {args.peak_rolls} --peak-children {args.peak_children} --peak-window {args.peak_window:g} "
            f"--peak-concurrency {args.peak_concurrency} --peak-retry {args.peak_retry:g}"
+           + f" --poll-parents {args.poll_parents} --poll-window {args.poll_window:g} --poll-rounds {args.poll_rounds}"
            + (" --skip-rush" if args.skip_rush else "") + (" --skip-peak" if args.skip_peak else "")
+           + (" --skip-poll" if args.skip_poll else "")
            + (" --skip-weekly" if args.skip_weekly else ""))
     out = [
         "# Performance",
@@ -443,6 +466,16 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
                    f"| {ratio(pk.pct(95), fl.pct(95))} | {pk.errors} | {met} |")
     else:
         out.append("| roll submission | - | - | - | - | - | - | - | - | not measured: `--skip-peak` |")
+    if poll is not None and len(poll.rounds) > 1 and poll.rounds[-1].count:
+        fl, pl = poll.floor, poll.rounds[-1]
+        r50 = pl.pct(50) / fl.pct(50) if pl.pct(50) and fl.pct(50) else None
+        r95 = pl.pct(95) / fl.pct(95) if pl.pct(95) and fl.pct(95) else None
+        met = "met" if r50 is not None and r95 is not None and r50 <= 3 and r95 <= 5 and not pl.errors else "MISSED"
+        out.append(f"| today card: {poll.parents:,} parents polling once a minute at 17:00 (the 17:00 poll, below; "
+                   f"warm round) | {pl.count} | {ms(pl.pct(50))} | {ms(fl.pct(50))} | {ratio(pl.pct(50), fl.pct(50))} "
+                   f"| {ms(pl.pct(95))} | {ms(fl.pct(95))} | {ratio(pl.pct(95), fl.pct(95))} | {pl.errors} | {met} |")
+    else:
+        out.append("| today card (17:00 poll) | - | - | - | - | - | - | - | - | not measured: `--skip-poll` |")
     for label, why in missing:
         out.append(f"| {label} | - | - | - | - | - | - | - | - | not measured: {why} |")
     peak_rss = max(g.peak_kb.values(), default=0)
@@ -465,7 +498,9 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
         eq = "yes" if a.get("queries") is not None and a.get("queries") == b.get("queries") else "NO"
         out.append(f"| {t.label} | {a.get('queries')} (HTTP {a.get('status')}) | {b.get('queries')} "
                    f"(HTTP {b.get('status')}) | {eq} |")
-    out += render_weekly(weekly) + render_peak(peak, args) + render_consoles(consoles)
+    from bench.poll import render as render_poll
+
+    out += render_weekly(weekly) + render_peak(peak, args) + render_consoles(consoles) + render_poll(poll, args)
     out += ["", "## Enrollment rush", ""]
     if not rushes:
         out.append("Not run (`--skip-rush`).")

@@ -237,12 +237,48 @@ def allocate(*, school, term, user=None) -> dict:
     ClubChoice.objects.bulk_update(pending, ["status", "reason", "reason_params", "decided_at", "priority"])
     window.allocated_at = now
     window.save(update_fields=["allocated_at"])
-    guardians = {g.guardian for g in Guardianship.objects.filter(student_id__in=list(students), active=True)
-                 .select_related("guardian")}
-    if guardians:
-        notify(recipients=guardians, kind="clubs.allocated", title=_("Club places have been allocated"),
-               link="/clubs/menu/", dedupe_key=f"clubs.allocated:{window.pk}:{now:%Y%m%d%H%M%S}")
+    _notify_allocated(window=window, pending=pending, clubs=clubs, students=students, now=now)
     return dict(counts)
+
+
+def _notify_allocated(*, window, pending, clubs, students, now) -> None:
+    """One notice per child (to each guardian): which club the child got, or which waitlists, each
+    choice with its reason. A family with two children gets two notices, each naming its child."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from notices.services import notify_many
+
+    guardians: dict[int, list] = defaultdict(list)
+    for g in Guardianship.objects.filter(student_id__in=list(students), active=True).select_related("guardian"):
+        guardians[g.student_id].append(g.guardian)
+    by_child: dict[int, list[ClubChoice]] = defaultdict(list)
+    for choice in pending:
+        by_child[choice.student_id].append(choice)
+    notices = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for sid, choices in sorted(by_child.items()):
+            if not guardians[sid]:
+                continue
+            child = students[sid].name
+            choices.sort(key=lambda c: (c.rank or 99, c.pk))
+            enrolled = [c for c in choices if c.status == ClubChoice.Status.ENROLLED]
+            waiting = [c for c in choices if c.status == ClubChoice.Status.WAITLISTED]
+            if enrolled:
+                title = _("Club places allocated: %(child)s has a place in %(club)s") % {
+                    "child": child, "club": clubs[enrolled[0].club_id].name}
+            elif waiting:
+                title = _("Club places allocated: %(child)s is on the waitlist of %(club)s") % {
+                    "child": child, "club": clubs[waiting[0].club_id].name}
+            else:
+                title = _("Club places allocated: %(child)s has no club place this time") % {"child": child}
+            lines = [_("Choice %(rank)s for %(child)s, %(club)s: %(reason)s") % {
+                "rank": c.rank, "child": child, "club": clubs[c.club_id].name,
+                "reason": reason_text(c.reason, c.reason_params)} for c in choices]
+            notices.append({"recipients": guardians[sid], "kind": "clubs.allocated", "title": title,
+                            "body": "\n".join(lines), "link": "/clubs/menu/",
+                            "dedupe_key": f"clubs.allocated:{window.pk}:{sid}:{now:%Y%m%d%H%M%S}"})
+    notify_many(notices)
 
 
 def promote(*, club_id: int) -> list[ClubChoice]:
@@ -292,8 +328,10 @@ def promote(*, club_id: int) -> list[ClubChoice]:
 def _notify_promoted(choice: ClubChoice) -> None:
     guardians = [g.guardian for g in Guardianship.objects.filter(student_id=choice.student_id, active=True)
                  .select_related("guardian")]
-    notify(recipients=guardians, kind="clubs.promoted", title=_("A club place is now yours"),
-           body=_("%(child)s has a place in %(club)s.") % {"child": choice.student.name, "club": choice.club.name},
+    params = {"child": choice.student.name, "club": choice.club.name}
+    notify(recipients=guardians, kind="clubs.promoted",
+           title=_("A club place is now yours: %(child)s, %(club)s") % params,
+           body=_("%(child)s has a place in %(club)s.") % params,
            link="/clubs/menu/", dedupe_key=f"clubs.promoted:{choice.pk}")
 
 

@@ -10,3 +10,9 @@ class NoticesConfig(AppConfig):
         from accounts.nav import register_nav
 
         register_nav(_("Inbox"), "notices:inbox", order=95)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from .unread import fill_on_sign_in
+
+        user_logged_in.connect(fill_on_sign_in, dispatch_uid="notices.unread.fill_on_sign_in")

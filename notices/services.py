@@ -10,6 +10,7 @@ from shahe_afterschool.queue import enqueue
 
 from .channels import configured_channels
 from .models import Notification
+from .unread import unread_forget
 
 
 def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link: str = "",
@@ -41,6 +42,7 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link:
         except IntegrityError:  # a concurrent duplicate with the same dedupe_key
             continue
     if created:
+        unread_forget(n.recipient_id for n in created)
         ids = [n.pk for n in created]
 
         def deliver():
@@ -90,6 +92,7 @@ def notify_many(notices: Iterable[dict]) -> list[Notification]:
                 created.append(row)
             except IntegrityError:  # a concurrent duplicate
                 continue
+    unread_forget(n.recipient_id for n in created)
     channels = configured_channels()
     ids = [n.pk for n in created if any(c.wants(n) for c in channels)]  # a parent without e-mail: no task
     if ids:
@@ -103,7 +106,10 @@ def notify_many(notices: Iterable[dict]) -> list[Notification]:
 def notification_mark_read(*, notification: Notification) -> None:
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        unread_forget([notification.recipient_id])
 
 
 def notifications_mark_all_read(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    updated = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    unread_forget([user.pk])
+    return updated

@@ -138,7 +138,8 @@ def correction_request_mark_done(*, request: CorrectionRequest, user, response: 
         from notices.services import notify
 
         notify(recipients=[request.requested_by], kind="privacy.correction_done",
-               title=_("Your correction request is done"), body=request.response,
+               title=_("Your correction request about %(child)s is done") % {"child": request.student.name},
+               body=request.response,
                link=reverse("privacy:corrections"))
 
     transaction.on_commit(tell_guardian)

@@ -359,12 +359,22 @@ def incident_notify_guardians(*, incident: Incident, user, message: str) -> int:
             GuardianContact.objects.create(incident=locked, guardian=g.guardian, guardian_name=g.guardian.name,
                                            contacted_at=now, method=GuardianContact.Method.PORTAL,
                                            note=g.student.name, recorded_by=user)
-        guardians = [g.guardian for g in guardianships]
+        # One notice per child, naming the child: a family with two children involved can tell them apart.
+        by_child: dict[int, tuple] = {}
+        for g in guardianships:
+            by_child.setdefault(g.student_id, (g.student, []))[1].append(g.guardian)
         with translation.override(settings.LANGUAGE_CODE):
-            title = _("A message from %(school)s about your child") % {"school": locked.school.name}
+            titles = {sid: _("%(school)s: a message about %(child)s") % {"school": locked.school.name,
+                                                                          "child": student.name}
+                      for sid, (student, _guardians) in by_child.items()}
         link = reverse("safety:incident_detail", args=[locked.pk])
-        transaction.on_commit(lambda: notify(recipients=guardians, kind="safety.incident_guardian", title=title,
-                                             body=message, link=link, must_read=True, dedupe_key=key))
+
+        def send():
+            for sid, (_student, guardians) in by_child.items():
+                notify(recipients=guardians, kind="safety.incident_guardian", title=titles[sid], body=message,
+                       link=link, must_read=True, dedupe_key=f"{key}:{sid}"[:128])
+
+        transaction.on_commit(send)
     return len({g.guardian_id for g in guardianships})
 
 

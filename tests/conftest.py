@@ -24,6 +24,15 @@ from .factories import (
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: ids are reused from one test database to the next, and a
+    child's cached day (attendance/today.py) must not be another test's child of the same id."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def world(db):
     """The role matrix: two schools in two districts and one person per role.

@@ -21,7 +21,7 @@ def test_parent_reads_a_notice_in_the_inbox(phone, sign_in, site, demo_user, che
     phone.get_by_role("link", name=site.t("Inbox")).click()
     expect(phone.locator("main h1")).to_have_text(site.t("Inbox"))
     notice = phone.locator("main form.list-group-item").filter(has_text=title)
-    expect(notice).to_have_class("list-group-item list-group-item-primary")  # unread
+    expect(notice).to_have_class("list-group-item notice notice-unread")  # unread: a badge and a bold title
     expect(notice).to_contain_text(site.t("Must read"))
     expect(notice).to_contain_text(site.t("Unread"))
     expect(notice).to_contain_text("请准时接孩子。")
@@ -30,7 +30,7 @@ def test_parent_reads_a_notice_in_the_inbox(phone, sign_in, site, demo_user, che
     notice.get_by_role("button").click()
     expect(phone.locator("main h1")).to_have_text(site.t("Inbox"))
     notice = phone.locator("main form.list-group-item").filter(has_text=title)
-    expect(notice).to_have_class("list-group-item")  # read now
+    expect(notice).to_have_class("list-group-item notice")  # read now
     expect(notice).not_to_contain_text(site.t("Unread"))
     check_page(phone, "inbox-parent-read")
 
@@ -48,7 +48,7 @@ def test_teacher_marks_all_notices_read(tablet, sign_in, site, demo_user, check_
     open_menu(tablet)  # below 1200 px the header folds into the menu button
     tablet.get_by_role("link", name=site.t("Inbox")).click()
     expect(tablet.locator("main h1")).to_have_text(site.t("Inbox"))
-    unread = tablet.locator("main form.list-group-item-primary")
+    unread = tablet.locator("main form.notice-unread")
     expect(unread).not_to_have_count(0)
     tablet.get_by_role("button", name=site.t("Mark all read")).click()
     expect(unread).to_have_count(0)
