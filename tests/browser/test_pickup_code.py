@@ -50,10 +50,10 @@ def test_the_duty_leader_releases_a_child_by_the_code_on_the_guardians_phone(
     grandmother = AuthorisedPickupPerson.objects.create(student=child, name="王奶奶", relation="祖母",
                                                         phone="13912340002", added_by=mother)
 
-    # The mother, on her phone, opens today's code from her home page.
+    # The mother, on her phone, opens today's code from the child's today card on her home page.
     phone = make_page("phone")
     _sign_in(phone, sign_in, mother)
-    card = phone.get_by_test_id("child-card").filter(has_text=child.name)
+    card = phone.get_by_test_id("today-card").filter(has_text=child.name)
     card.get_by_test_id("pickup-code-link").click()
     expect(phone.locator("main h1")).to_contain_text(child.name)
     code = PickupCode.objects.get(student=child, guardian=mother)
