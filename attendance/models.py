@@ -396,3 +396,12 @@ class AbsenceFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} · {self.date} · {self.get_outcome_display()}"
+
+
+# Monthly statements of teachers' service hours and the bureau's rates (attendance/statements.py).
+from .statement_models import (  # noqa: E402, F401
+    ServiceRate,
+    Statement,
+    StatementCorrection,
+    StatementLine,
+)
