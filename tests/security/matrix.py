@@ -782,6 +782,29 @@ ENDPOINTS += [
     Endpoint("schools:calendar", method="POST", data=_calendar_form, default=403, expect=CALENDAR_EDITORS,
              note="the bureau adds city days; a school's principal or teaching-affairs office the school's"),
 ]
+def _calendar_batch(world):
+    """A calendar upload of the bureau's (only its uploader sees it)."""
+    from schools.models import ImportBatch
+
+    world.calendar_batch = ImportBatch.objects.create(
+        school=None, kind="calendar", created_by=world.bureau, file_name="校历.csv", file_hash="0" * 64,
+        rows=[{"row": 2, "date": "2026-12-09", "kind": "no_service", "follows_weekday": None, "ends_at": None,
+               "note": "matrix"}], errors=[], summary={"rows": 1, "days": 1})
+
+
+ENDPOINTS += [
+    Endpoint("schools:calendar_import", default=403, expect={"anonymous": 302, "bureau": 200},
+             note="?school= a school's principal or teaching-affairs office (tests/schools/test_calendar_import.py)"),
+    Endpoint("schools:calendar_import", method="POST", default=403, expect={"anonymous": 302, "bureau": 400},
+             note="no file: the form's 400"),
+    Endpoint("schools:calendar_import_template", kwargs=lambda w: {"fmt": "csv"}, default=200,
+             expect={"anonymous": 302, **roles(403, PARENTS)}),
+    Endpoint("schools:calendar_import_preview", setup=_calendar_batch, kwargs=lambda w: {"batch": w.calendar_batch.pk},
+             expect={"anonymous": 302, "bureau": 200}, note="only the uploader sees an upload"),
+    Endpoint("schools:calendar_import_preview", method="POST", setup=_calendar_batch,
+             kwargs=lambda w: {"batch": w.calendar_batch.pk}, data=lambda w: {"action": "discard"},
+             expect={"anonymous": 302, "bureau": 302}),
+]
 ENDPOINTS += [
     Endpoint("api:teacher-hours", api=True, default=400, expect={"anonymous": 401},
              note="without ?school=&month= a 400; the roles with them (a teacher only their own row, another "
