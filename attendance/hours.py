@@ -38,6 +38,16 @@ def _capped(start, end, ends_at) -> int:
     return _minutes(start, end)
 
 
+def held_minutes(start: datetime.time | None, end: datetime.time | None, cap: tuple | None,
+                 ends_at: datetime.time | None) -> int:
+    """The minutes one held session counts: the roll's times, capped by the plan's (`cap`: the
+    window or the club's slot, None for no cap), cut short by an early dismissal ending at `ends_at`."""
+    minutes = _minutes(start, end)
+    if cap is not None:
+        minutes = min(minutes, _capped(cap[0], cap[1], ends_at))
+    return minutes
+
+
 def _roll_kind(roll: Roll) -> str:
     if roll.kind == Roll.Kind.CLUB:
         return "club"
