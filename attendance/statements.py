@@ -193,7 +193,7 @@ def statement_detail(*, statement: Statement, user) -> dict:
 def xlsx_sheet(detail: dict) -> tuple[str, list, list]:
     """One row per teacher, numbers as numbers (hours to 0.01, yuan to the fen)."""
     headers = [_("Teacher"), _("Noon sessions"), _("Noon hours"), _("Group sessions"), _("Group hours"),
-               _("Club sessions"), _("Club hours"), _("Sessions"), _("Hours"), _("Amount (yuan)"), _("Corrected")]
+               _("Club sessions"), _("Club hours"), _("Number of sessions"), _("Hours"), _("Amount (yuan)"), _("Corrected")]
     rows = []
     for row in detail["rows"]:
         line, amounts = row["line"], row["amounts"]
@@ -285,8 +285,8 @@ def summary_sheets(summary: dict) -> list:
                         *[round(t[f"{k}_minutes"] / 60, 2) for k in KINDS], t["hours"], num(t["amount"])])
     return [
         (_("By school"), [_("District"), _("Code"), _("School"), _("Version"), _("Status"), _("Teachers"),
-                          _("Sessions"), *hours, _("Hours"), _("Amount (yuan)")], by_school),
-        (_("By district"), [_("District"), _("Schools"), _("Signed"), _("Teachers"), _("Sessions"), *hours,
+                          _("Number of sessions"), *hours, _("Hours"), _("Amount (yuan)")], by_school),
+        (_("By district"), [_("District"), _("Schools"), _("Signed"), _("Teachers"), _("Number of sessions"), *hours,
                             _("Hours"), _("Amount (yuan)")], by_district),
     ]
 
