@@ -455,9 +455,11 @@ def calendar_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def calendar_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+def calendar_import_template(request: HttpRequest) -> HttpResponse:
+    """The calendar's template, `?format=xlsx` (default) or `csv`."""
     from .calendar_import import CALENDAR_TEMPLATE_HEADERS
 
+    fmt = request.GET.get("format", "xlsx")
     if not scope_of(request.user).is_staff_member:
         raise PermissionDenied(_("The calendar is for staff."))
     rows = [["2027年1月1日", "节假日", "", "", "元旦"], ["2027/2/7", "调休上课", "周五", "", "春节调休"],

@@ -30,6 +30,6 @@ urlpatterns = [
     # The calendar (校历): the bureau's city days, a school's own days
     path("calendar/", admin_views.calendar_page, name="calendar"),
     path("calendar/import/", admin_views.calendar_import, name="calendar_import"),
-    path("calendar/import/template.<str:fmt>", admin_views.calendar_import_template, name="calendar_import_template"),
+    path("calendar/import/template/", admin_views.calendar_import_template, name="calendar_import_template"),
     path("calendar/import/<int:batch>/", admin_views.calendar_import_preview, name="calendar_import_preview"),
 ]
