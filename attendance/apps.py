@@ -37,6 +37,8 @@ class AttendanceConfig(AppConfig):
                             Role.DUTY_LEADER}, order=10)
         register_nav(_("Duty console"), "attendance:my_console", roles={Role.DUTY_LEADER, Role.PRINCIPAL}, order=11)
         register_nav(_("Leave"), "attendance:leave", roles={Role.PARENT}, order=6)
+        register_nav(_("Hours statements"), "attendance:statements",
+                     roles={Role.ACADEMIC, Role.PRINCIPAL, Role.DISTRICT, Role.BUREAU}, order=40)
 
         from privacy.registry import register_provider, register_scrubber
         from schools.selectors import register_day_holder

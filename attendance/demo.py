@@ -59,3 +59,56 @@ def seed(ctx) -> None:
             flexible.departure_time = datetime.time(17, 0)
             flexible.save(update_fields=["pickup_plan", "departure_time"])
     ctx.log.append(f"attendance: {len(rolls)} rolls today at {school.name}; duty1 on the rota for 4 weeks")
+    seed_held_sessions_and_statement(ctx)
+
+
+def seed_held_sessions_and_statement(ctx) -> None:
+    """S001 as a school that has been running: every service day from the 1st of last month to
+    yesterday (inside the term, as the calendar says) has its rolls taken and submitted by their
+    teachers with the children present (written directly, as `scale/attendance.py` does: demo
+    data, no notices), except one day of 三四年级课后服务组 left open (not held); then last month's
+    hours statement is built (a draft for academic1 to check and principal1 to sign) and the
+    term's rates are set. Idempotent: rolls by group/slot and date, marks only on rolls without
+    any, the statement through the build (a draft is rebuilt to the same figures)."""
+    from django.utils import timezone
+
+    from schools.calendar import calendar_for_schools
+
+    from .models import Mark, Roll, ServiceRate
+    from .selectors import roll_children
+    from .statements import previous_month, statements_build
+
+    school, term = ctx.schools.get("S001"), ctx.term
+    if school is None or term is None:
+        return
+    first = max(previous_month(ctx.today), term.start_date)
+    last = min(ctx.today - datetime.timedelta(days=1), term.end_date)
+    if first > last:
+        return
+    bureau = ctx.users.get("bureau")
+    ServiceRate.objects.get_or_create(term=term, defaults={"noon": 30, "group": 40, "club": 50, "set_by": bureau})
+    calendar = calendar_for_schools(school_ids=[school.pk], date_from=first, date_to=last)[school.pk]
+    days = [d for d, info in sorted(calendar.items()) if info.service]
+    for day in days:
+        rolls_create_for_day(school=school, date=day)
+    rolls = list(Roll.objects.filter(school=school, date__in=days, status=Roll.Status.OPEN, teacher__isnull=False)
+                 .order_by("date", "pk"))
+    # One session not held: the 三四年级组's roll of the first Thursday is left open.
+    skip = next((r.pk for r in rolls if r.name == "三四年级课后服务组" and r.date.isoweekday() == 4), None)
+    rolls = [r for r in rolls if r.pk != skip]
+    children = roll_children(rolls)
+    marked = set(Mark.objects.filter(roll__in=rolls).values_list("roll_id", flat=True).distinct())
+    marks = []
+    for roll in rolls:
+        at = timezone.make_aware(datetime.datetime.combine(roll.date, roll.starts_at or datetime.time(16, 0)))
+        if roll.pk not in marked:
+            marks += [Mark(roll=roll, student=child, status=Mark.Status.PRESENT, client_id=f"demo-{roll.pk}-{child.pk}",
+                           marked_at=at, marked_by_id=roll.teacher_id) for child in children.get(roll.pk, [])]
+        roll.status, roll.submitted_at, roll.submitted_by_id = (Roll.Status.SUBMITTED,
+                                                                at + datetime.timedelta(minutes=5), roll.teacher_id)
+    Mark.objects.bulk_create(marks, batch_size=1000)
+    Roll.objects.bulk_update(rolls, ["status", "submitted_at", "submitted_by"], batch_size=500)
+    month = previous_month(ctx.today)
+    counts = statements_build(month=month, school_ids=[school.pk]) if month >= term.start_date.replace(day=1) else {}
+    ctx.log.append(f"attendance: {len(rolls)} past rolls submitted at {school.name} since {first}; "
+                   f"statement of {month:%Y-%m}: {counts}")

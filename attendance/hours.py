@@ -38,6 +38,16 @@ def _capped(start, end, ends_at) -> int:
     return _minutes(start, end)
 
 
+def held_minutes(start: datetime.time | None, end: datetime.time | None, cap: tuple | None,
+                 ends_at: datetime.time | None) -> int:
+    """The minutes one held session counts: the roll's times, capped by the plan's (`cap`: the
+    window or the club's slot, None for no cap), cut short by an early dismissal ending at `ends_at`."""
+    minutes = _minutes(start, end)
+    if cap is not None:
+        minutes = min(minutes, _capped(cap[0], cap[1], ends_at))
+    return minutes
+
+
 def _roll_kind(roll: Roll) -> str:
     if roll.kind == Roll.Kind.CLUB:
         return "club"
@@ -55,10 +65,12 @@ def month_range(month: str) -> tuple[datetime.date, datetime.date]:
 
 
 def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime.date,
-                  teacher_id: int | None = None) -> list[dict]:
+                  teacher_id: int | None = None, sessions: list | None = None) -> list[dict]:
     """One row per teacher with planned or held sessions between the two dates (inclusive):
     `{"teacher", "teacher_name", "planned_sessions", "held_sessions", "planned_minutes",
-    "held_minutes", "by_kind": {"noon"|"group"|"club": {the four figures}}}`, by name."""
+    "held_minutes", "by_kind": {"noon"|"group"|"club": {the four figures}}}`, by name.
+    `sessions`, when given, receives each held session counted (of `teacher_id`, else of everyone):
+    `{"roll", "date", "name", "kind", "starts_at", "ends_at", "minutes", "teacher"}`."""
     from clubs.models import ClubSlot, ReviewStatus, ServicePlan
     from enrollment.models import ServiceGroup
 
@@ -115,7 +127,7 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
             kind["planned_minutes"] += _capped(s.start, s.end, info.ends_at)
     rolls = (Roll.objects.filter(school=school, date__gte=date_from, date__lte=date_to, status=Roll.Status.SUBMITTED)
              .only("pk", "date", "kind", "session", "club_slot_id", "starts_at", "ends_at", "teacher_id",
-                   "submitted_by_id"))
+                   "submitted_by_id", "name"))
     for roll in rolls:
         holder = roll.teacher_id or roll.submitted_by_id
         if holder is None:
@@ -135,6 +147,10 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
         kind = rows[holder][_roll_kind(roll)]
         kind["held_sessions"] += 1
         kind["held_minutes"] += minutes
+        if sessions is not None and (teacher_id is None or holder == teacher_id):
+            sessions.append({"roll": roll.pk, "date": roll.date, "name": roll.name, "kind": _roll_kind(roll),
+                             "starts_at": roll.starts_at, "ends_at": roll.ends_at, "minutes": minutes,
+                             "teacher": holder})
     if teacher_id is not None:
         rows = {k: v for k, v in rows.items() if k == teacher_id}
     names = dict(get_user_model().objects.filter(pk__in=list(rows)).values_list("pk", "name")) if rows else {}

@@ -519,3 +519,12 @@ class WrongPickupCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} · {self.date} · {self.code}"
+
+
+# Monthly statements of teachers' service hours and the bureau's rates (attendance/statements.py).
+from .statement_models import (  # noqa: E402, F401
+    ServiceRate,
+    Statement,
+    StatementCorrection,
+    StatementLine,
+)

@@ -44,3 +44,12 @@ def alert_unclosed_days(date: str | None = None) -> int:
     from .services import unclosed_days_alert
 
     return unclosed_days_alert(date=_day(date))
+
+
+@shared_task
+def build_statements(month: str | None = None) -> dict:
+    """The 1st of each month (beat): every school's hours statement of the month before (`YYYY-MM`
+    to name one). Drafts are rebuilt, checked and signed statements kept: safe to run twice."""
+    from .statements import parse_month, statements_build
+
+    return statements_build(month=parse_month(month) if month else None)

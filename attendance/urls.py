@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pickup_code_views, today_views, views
+from . import pickup_code_views, statement_views, today_views, views
 
 app_name = "attendance"
 urlpatterns = [
@@ -23,4 +23,15 @@ urlpatterns = [
     path("leave/<int:pk>/cancel/", views.leave_cancel, name="leave_cancel"),
     path("today/<int:student_id>/", today_views.child_today_card, name="child_today"),
     path("today/<int:student_id>/leave/", today_views.child_leave, name="child_leave"),
+    # Teachers' service hours: a teacher's own, the monthly statements, the city's sums, the rates
+    path("hours/mine/", statement_views.my_hours, name="my_hours"),
+    path("statements/", statement_views.statement_list, name="statements"),
+    path("statements/build/", statement_views.statement_build, name="statement_build"),
+    path("statements/summary/", statement_views.statement_summary, name="statement_summary"),
+    path("statements/rates/", statement_views.service_rates, name="service_rates"),
+    path("statements/<int:pk>/", statement_views.statement_detail, name="statement"),
+    path("statements/<int:pk>/check/", statement_views.statement_check, name="statement_check"),
+    path("statements/<int:pk>/sign/", statement_views.statement_sign, name="statement_sign"),
+    path("statements/<int:pk>/xlsx/", statement_views.statement_xlsx, name="statement_xlsx"),
+    path("statements/lines/<int:pk>/correct/", statement_views.statement_line_correct, name="statement_line_correct"),
 ]

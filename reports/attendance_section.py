@@ -5,7 +5,9 @@ on a service day*. Read from the day totals (`attendance/totals.py`, one row per
 written at the day close and nightly), whose definitions follow; never a loop over children or marks.
 
 - A day is *held* when the school has at least one roll that day; *planned* days are the service days
-  of the school's plan inside the term (`BuildContext.service_days`).
+  of the calendar inside the term (`BuildContext.service_days`: the plan's school days less holidays
+  and days without service, plus make-up school days). *Planned service days without any roll*: planned
+  days gone by (up to today) on which the school has no roll at all (flag `days_without_roll`).
 - Minutes held on a day: for each session (noon, after-school) the span of the day's group rolls
   (earliest start to latest end), added up; the average is over the days held.
 - Attendance rate: (present + late) / (present + late + absent); children on leave are not counted.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .sections import BuildContext, Raw, Section, _zero, rate, register_section
@@ -28,7 +31,8 @@ def _attendance(ctx: BuildContext) -> dict[int, Raw]:
 
     out = _zero(ctx, lambda: {"days_planned": 0, "days_held": 0, "minutes_held": 0, "present": 0, "late": 0,
                               "absent": 0, "leave": 0, "rolls": 0, "rolls_open": 0, "late_pickups": 0,
-                              "days_not_closed": 0, "days_without_leader": 0, "flags": []})
+                              "days_not_closed": 0, "days_without_leader": 0, "days_without_roll": 0,
+                              "flags": []})
     # The week's day totals (about 750 rows for the city): written at each day close and nightly;
     # a day with rolls and no total yet is computed from its marks (`attendance/totals.py`).
     held: dict[int, set] = defaultdict(set)
@@ -45,10 +49,15 @@ def _attendance(ctx: BuildContext) -> dict[int, Raw]:
                                                   date__range=(ctx.week_start, ctx.week_end)).values_list(
             "school_id", "date"):
         rota[school_id].add(day)
+    today = timezone.localdate()
     for sid, fig in out.items():
         planned = set(ctx.service_days(sid))
         fig["days_planned"] = len(planned)
         fig["days_held"] = len(held[sid])
+        # a planned service day gone by without a single roll (not even one left open)
+        fig["days_without_roll"] = len({d for d in planned if d <= today} - held[sid])
+        if fig["days_without_roll"]:
+            fig["flags"].append("days_without_roll")
         fig["days_without_leader"] = len((planned | held[sid]) - rota[sid])
         if fig["days_not_closed"]:
             fig["flags"].append("day_not_closed")
@@ -63,7 +72,8 @@ def _attendance_final(raw: Raw, ctx) -> dict:
     attended = raw.get("present", 0) + raw.get("late", 0)
     days_held = raw.get("days_held", 0)
     return {k: raw.get(k, 0) for k in ("days_planned", "days_held", "present", "late", "absent", "leave", "rolls",
-                                       "rolls_open", "late_pickups", "days_not_closed", "days_without_leader")} | {
+                                       "rolls_open", "late_pickups", "days_not_closed", "days_without_leader",
+                                       "days_without_roll")} | {
         "avg_minutes_per_day": round(raw.get("minutes_held", 0) / days_held, 1) if days_held else None,
         "attendance_rate": rate(attended, attended + raw.get("absent", 0)),
     }
@@ -77,6 +87,7 @@ def _attendance_rows(fig: dict) -> list:
         (_("Present / late / absent / on leave"),
          f"{fig['present']} / {fig['late']} / {fig['absent']} / {fig['leave']}"),
         (_("Rolls / not taken"), f"{fig['rolls']} / {fig['rolls_open']}"),
+        (_("Planned service days without any roll"), fig.get("days_without_roll", 0)),
         (_("Late pickups (after the latest end)"), fig["late_pickups"]),
         (_("Days not closed"), fig["days_not_closed"]),
         (_("Service days without a duty leader"), fig["days_without_leader"]),
@@ -91,4 +102,5 @@ register_section(Section(
           "attendance_rate": ("attendance_rate", _("Attendance rate (%)")),
           "late_pickups": ("late_pickups", _("Late pickups"))},
 ), flags={"day_not_closed": _("A day not closed"), "rolls_not_taken": _("Rolls not taken"),
-          "no_duty_leader": _("No duty leader on a service day")})
+          "no_duty_leader": _("No duty leader on a service day"),
+          "days_without_roll": _("Planned service days without any roll")})

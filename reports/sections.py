@@ -80,11 +80,29 @@ class BuildContext:
         return list(Student.objects.filter(school_id__in=self.school_ids, status=Student.Status.ENROLLED)
                     .values("school_id", "homeroom_class__grade__number").annotate(n=Count("pk")).order_by())
 
+    @cached_property
+    def calendar(self) -> dict[int, dict]:
+        """The calendar's answer (`schools.calendar.DayInfo`) for each school and term day of the
+        week: one query for any number of schools."""
+        from schools.calendar import calendar_for_schools
+
+        if not self.term_days:
+            return {sid: {} for sid in self.school_ids}
+        return calendar_for_schools(school_ids=self.school_ids, date_from=self.term_days[0],
+                                    date_to=self.term_days[-1],
+                                    school_days={sid: tuple(p.school_days) for sid, p in self.plans.items()})
+
     def service_days(self, school_id: int) -> list[datetime.date]:
-        """Planned service days of the week: term days on the plan's school days (Mon-Fri without a plan)."""
-        plan = self.plans.get(school_id)
-        weekdays = set(plan.school_days) if plan else {1, 2, 3, 4, 5}
-        return [d for d in self.term_days if d.isoweekday() in weekdays]
+        """Planned service days of the week, from the calendar: term days on the plan's school days
+        (Mon-Fri without a plan), less holidays and days without service, plus make-up school days."""
+        days = self.calendar.get(school_id, {})
+        return [d for d in self.term_days if d in days and days[d].service]
+
+    def service_weekdays(self, school_id: int) -> list[int]:
+        """For each planned service day, the weekday whose timetable it follows (a make-up Saturday
+        following Monday's timetable: 1)."""
+        days = self.calendar.get(school_id, {})
+        return [days[d].weekday for d in self.service_days(school_id)]
 
     def week_bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
         tz = timezone.get_current_timezone()
@@ -341,7 +359,7 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
 
     categories = list(ClubCategory.objects.values_list("code", flat=True))
     out = _zero(ctx, lambda: {"clubs": 0, "by_category": dict.fromkeys(categories, 0), "type_codes": [],
-                              "teachers_serving": 0, "teachers_total": 0, "service_minutes": 0})
+                              "teachers_serving": 0, "teachers_total": 0, "service_minutes": 0, "held_minutes": 0})
     teachers = defaultdict(set)
     for row in (RoleAssignment.objects.active().filter(role=Role.TEACHER, school_id__in=ctx.school_ids)
                 .values("school_id").annotate(n=Count("user", distinct=True)).order_by()):
@@ -359,10 +377,13 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
     for school_id, user_id in (Club.teachers.through.objects.filter(club__in=approved)
                                .values_list("club__school_id", "user_id").distinct()):
         teachers[school_id].add(user_id)
-    # Planned minutes of the week: each club slot on each service day of its weekday.
-    days = {sid: [d.isoweekday() for d in ctx.service_days(sid)] for sid in ctx.school_ids}
-    for school_id, weekday, start, end in (ClubSlot.objects.filter(club__in=approved)
-                                           .values_list("club__school_id", "weekday", "start", "end")):
+    # Planned minutes of the week: each club slot on each service day of its weekday (a make-up day
+    # counts as the weekday whose timetable it follows).
+    days = {sid: ctx.service_weekdays(sid) for sid in ctx.school_ids}
+    slots = {}
+    for pk, school_id, weekday, start, end in (ClubSlot.objects.filter(club__in=approved)
+                                               .values_list("pk", "club__school_id", "weekday", "start", "end")):
+        slots[pk] = (start, end)
         out[school_id]["service_minutes"] += days[school_id].count(weekday) * timerules.window_minutes((start, end))
     groups = ServiceGroup.objects.filter(term=ctx.term, school_id__in=ctx.school_ids,
                                          status=ServiceGroup.Status.ACTIVE, teacher__isnull=False)
@@ -376,7 +397,28 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
             out[school_id]["service_minutes"] += held * timerules.window_minutes(window)
     for sid, ids in teachers.items():
         out[sid]["teachers_serving"] = len(ids)
+    _held_minutes(ctx, out, slots)
     return out
+
+
+def _held_minutes(ctx: BuildContext, out: dict, slots: dict) -> None:
+    """Teachers' held minutes of the week: the submitted rolls, each counted as `attendance.hours`
+    counts it (the roll's times capped by the plan's window or the club's slot, cut short by an
+    early dismissal). One query."""
+    from attendance.hours import held_minutes
+    from attendance.models import Roll
+
+    for school_id, date, kind, session, slot_id, start, end in (
+            Roll.objects.filter(school_id__in=ctx.school_ids, date__range=(ctx.week_start, ctx.week_end),
+                                status=Roll.Status.SUBMITTED)
+            .values_list("school_id", "date", "kind", "session", "club_slot_id", "starts_at", "ends_at")):
+        info = ctx.calendar.get(school_id, {}).get(date)
+        plan = ctx.plans.get(school_id)
+        if kind == Roll.Kind.CLUB:
+            cap = slots.get(slot_id)
+        else:
+            cap = plan.windows(ctx.summer)["noon" if session == Roll.Session.NOON else "after"] if plan else None
+        out[school_id]["held_minutes"] += held_minutes(start, end, cap, info.ends_at if info else None)
 
 
 def _clubs_final(raw: Raw, ctx) -> dict:
@@ -384,7 +426,8 @@ def _clubs_final(raw: Raw, ctx) -> dict:
             "types_in_use": len(set(raw.get("type_codes", []))),
             "teachers_serving": raw.get("teachers_serving", 0), "teachers_total": raw.get("teachers_total", 0),
             "teacher_share": rate(raw.get("teachers_serving", 0), raw.get("teachers_total", 0)),
-            "service_hours": round(raw.get("service_minutes", 0) / 60, 1)}
+            "service_hours": round(raw.get("service_minutes", 0) / 60, 1),
+            "held_service_hours": round(raw.get("held_minutes", 0) / 60, 1)}
 
 
 def category_labels() -> dict[str, str]:
@@ -399,6 +442,7 @@ def _clubs_rows(fig: dict, labels: dict | None = None) -> list:
     rows += [(labels.get(code, code), n) for code, n in fig["by_category"].items()]
     rows += [(_("Club types in use"), fig["types_in_use"]), (_("Teachers serving"), fig["teachers_serving"]),
              (_("Teachers in all"), fig["teachers_total"]), (_("Share of teachers serving (%)"), fig["teacher_share"]),
+             (_("Service hours of teachers held this week (from the rolls)"), fig.get("held_service_hours")),
              (_("Planned service hours of teachers this week"), fig["service_hours"])]
     return rows
 
@@ -406,6 +450,7 @@ def _clubs_rows(fig: dict, labels: dict | None = None) -> list:
 register_section(Section(
     code="clubs", title=_("Clubs and teachers"), per_school=_clubs, finalize=_clubs_final, rows=_clubs_rows,
     order=40, main={"clubs": ("clubs", _("Clubs")), "teachers_serving": ("teachers_serving", _("Teachers serving")),
+                    "held_service_hours": ("held_service_hours", _("Teacher service hours held")),
                     "service_hours": ("service_hours", _("Teacher service hours"))},
 ))
 

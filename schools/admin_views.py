@@ -29,7 +29,7 @@ from .forms import (
     TermForm,
     VenueForm,
 )
-from .models import HomeroomClass, ImportBatch, School, Term, Venue
+from .models import CalendarDay, HomeroomClass, ImportBatch, School, Term, Venue
 from .spreadsheets import render_message
 
 ERRORS_SHOWN = 500
@@ -415,3 +415,82 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     return render(request, "schools/admin/calendar.html", {
         "school": school, "days": days[:500], "form": form, "can_edit": can_edit, "term": term,
     }, status=400 if form.errors else 200)
+
+
+# --- the calendar from a spreadsheet (the roster import's preview → confirm) -------------------------------
+def _calendar_school(request, raw) -> School | None:
+    from shahe_afterschool.ids import parse_id
+
+    if not raw:
+        return None
+    pk = parse_id(raw)
+    school = School.objects.visible_to(request.user).filter(pk=pk).first() if pk is not None else None
+    if school is None:
+        raise Http404
+    return school
+
+
+@login_required
+def calendar_import(request: HttpRequest) -> HttpResponse:
+    """Upload a calendar spreadsheet: the bureau's city days (no `?school=`), or a school's days
+    (`?school=`, its principal or teaching-affairs office). The next page is the preview."""
+    from .calendar_import import calendar_import_preview
+
+    school = _calendar_school(request, request.GET.get("school") or request.POST.get("school"))
+    if not may_edit_calendar(request.user, school):
+        raise PermissionDenied(_("You cannot change this calendar."))
+    posted = request.method == "POST"
+    form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = calendar_import_preview(user=request.user, school=school, file_name=upload.name,
+                                            data=upload.read())
+        except DomainError as exc:
+            form.add_error("file", str(exc.message))
+        else:
+            return redirect("schools:calendar_import_preview", batch=batch.pk)
+    return render(request, "schools/admin/calendar_import.html", {"school": school, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def calendar_import_template(request: HttpRequest) -> HttpResponse:
+    """The calendar's template, `?format=xlsx` (default) or `csv`."""
+    from .calendar_import import CALENDAR_TEMPLATE_HEADERS
+
+    fmt = request.GET.get("format", "xlsx")
+    if not scope_of(request.user).is_staff_member:
+        raise PermissionDenied(_("The calendar is for staff."))
+    rows = [["2027年1月1日", "节假日", "", "", "元旦"], ["2027/2/7", "调休上课", "周五", "", "春节调休"],
+            ["2027-01-13", "提前放学", "", "15:30", "期末考试"]]
+    if fmt == "csv":
+        return csv_response("校历导入模板.csv", CALENDAR_TEMPLATE_HEADERS, rows)
+    if fmt == "xlsx":
+        return xlsx_response("校历导入模板.xlsx", [("校历", CALENDAR_TEMPLATE_HEADERS, rows)])
+    raise Http404
+
+
+@login_required
+def calendar_import_preview(request: HttpRequest, batch: int) -> HttpResponse:
+    """The rows as they will be entered and the errors by row and column; confirm or discard (POST)."""
+    from .calendar_import import calendar_batch_get, calendar_import_apply, calendar_import_discard
+
+    batch = calendar_batch_get(user=request.user, pk=batch)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "discard":
+                calendar_import_discard(batch=batch, user=request.user)
+                messages.info(request, _("The upload was discarded; nothing was imported."))
+            else:
+                batch = calendar_import_apply(batch_id=batch.pk, user=request.user)
+                messages.success(request, _("Imported %(file)s.") % {"file": batch.file_name})
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("schools:calendar_import_preview", batch=batch.pk)
+    return render(request, "schools/admin/calendar_import_preview.html", {
+        "batch": batch, "school": batch.school,
+        "errors": [{**e, "message": render_message(e)} for e in batch.errors[:ERRORS_SHOWN]],
+        "more_errors": max(len(batch.errors) - ERRORS_SHOWN, 0), "rows": batch.rows[:400],
+        "kinds": dict(CalendarDay.Kind.choices),
+    })

@@ -351,13 +351,15 @@ class Venue(models.Model):
 
 class ImportBatchQuerySet(models.QuerySet):
     def visible_to(self, user) -> ImportBatchQuerySet:
-        """An upload is seen by the person who made it, at a school where they are principal."""
+        """An upload is seen by the person who made it, at a school where they are principal; a
+        calendar upload (the city's or a school's) by the person who made it."""
         scope = scope_of(user)
         if scope.is_admin:
             return self.all()
         if scope.user_id is None:
             return self.none()
-        return self.filter(school_id__in=scope.schools_with(Role.PRINCIPAL), created_by_id=scope.user_id)
+        return self.filter(Q(school_id__in=scope.schools_with(Role.PRINCIPAL))
+                           | Q(kind=ImportBatch.Kind.CALENDAR), created_by_id=scope.user_id)
 
 
 class ImportBatch(models.Model):
@@ -371,14 +373,15 @@ class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         ROSTER = "roster", _("Class roster")
         STAFF = "staff", _("Staff list")
+        CALENDAR = "calendar", _("School calendar")
 
     class Status(models.TextChoices):
         PREVIEW = "preview", _("Waiting for confirmation")
         APPLIED = "applied", _("Imported")
         DISCARDED = "discarded", _("Discarded")
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="import_batches",
-                               verbose_name=_("school"))
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="import_batches",
+                               verbose_name=_("school"), help_text=_("Empty: the city's calendar (the bureau's)."))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("uploaded by"))

@@ -144,11 +144,13 @@ def staff_member_get(*, school: School, user_pk) -> object:
 
 
 def import_batch_get(*, user, school: School, pk) -> ImportBatch:
-    return get_for_user(ImportBatch.objects.filter(school=school).select_related("school"), user, pk)
+    return get_for_user(ImportBatch.objects.filter(school=school).exclude(kind=ImportBatch.Kind.CALENDAR)
+                        .select_related("school"), user, pk)
 
 
 def import_batches_of(*, user, school: School) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.visible_to(user).filter(school=school).defer("rows", "errors")[:20]
+    return (ImportBatch.objects.visible_to(user).filter(school=school).exclude(kind=ImportBatch.Kind.CALENDAR)
+            .defer("rows", "errors")[:20])
 
 
 def venue_get(*, user, school: School, pk) -> Venue:

@@ -29,4 +29,7 @@ urlpatterns = [
     path("terms/<int:term>/", admin_views.term_edit, name="term_edit"),
     # The calendar (校历): the bureau's city days, a school's own days
     path("calendar/", admin_views.calendar_page, name="calendar"),
+    path("calendar/import/", admin_views.calendar_import, name="calendar_import"),
+    path("calendar/import/template/", admin_views.calendar_import_template, name="calendar_import_template"),
+    path("calendar/import/<int:batch>/", admin_views.calendar_import_preview, name="calendar_import_preview"),
 ]

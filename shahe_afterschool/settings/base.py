@@ -185,6 +185,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "attendance-day-totals": {"task": "attendance.tasks.write_day_totals", "schedule": crontab(hour=0, minute=40)},
     "attendance-unclosed-days": {"task": "attendance.tasks.alert_unclosed_days",
                                  "schedule": crontab(hour=18, minute=30)},
+    # The 1st of each month, 02:30: teachers' hours statements of the month before (drafts rebuilt).
+    "attendance-hours-statements": {"task": "attendance.tasks.build_statements",
+                                    "schedule": crontab(day_of_month=1, hour=2, minute=30)},
     # Monday 01:00 Asia/Shanghai (CELERY_TIMEZONE): the weekly coverage reports of the week before.
     "reports-weekly-coverage": {"task": "reports.tasks.build_weekly_reports",
                                 "schedule": crontab(hour=1, minute=0, day_of_week=1)},

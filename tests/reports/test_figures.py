@@ -37,7 +37,8 @@ def test_school_figures(city):
     assert s["safety"]["incidents"] == 1 and s["safety"]["by_type"]["injury"] == 1
     assert s["safety"]["by_severity"]["1"] == 1 and s["safety"]["escalated"] == 0
     assert a["flags"] == [{"school_id": city.school_a.pk, "school": city.school_a.name,
-                           "codes": ["no_duty_leader", "no_drill_this_term"]}]  # no rota, no drill
+                           "codes": ["days_without_roll", "no_duty_leader", "no_drill_this_term"]}]
+    # no roll on any of the 5 planned days, no rota, no drill
     assert a["main"]["coverage_rate"] == 60.0
 
 
@@ -47,9 +48,11 @@ def test_flags_per_school(city):
     c = data(city, f"school:{city.school_c.pk}")
     # school_b: 16:30-18:30 = 120 minutes (enough) but past 18:00; school_c: 16:30-18:00 = 90 minutes
     assert b["sections"]["plan"]["avg_plan_minutes_per_day"] == 120
-    assert set(b["flags"][0]["codes"]) == {"service_past_latest_end", "no_duty_leader", "no_drill_this_term"}
+    assert set(b["flags"][0]["codes"]) == {"service_past_latest_end", "no_duty_leader", "no_drill_this_term",
+                                          "days_without_roll"}
     assert c["sections"]["plan"]["avg_plan_minutes_per_day"] == 90
-    assert set(c["flags"][0]["codes"]) == {"plan_under_minimum", "no_duty_leader", "no_drill_this_term"}
+    assert set(c["flags"][0]["codes"]) == {"plan_under_minimum", "no_duty_leader", "no_drill_this_term",
+                                          "days_without_roll"}
     assert b["sections"]["safety"]["escalated"] == 1 and b["sections"]["safety"]["by_severity"]["2"] == 1
 
 

@@ -805,8 +805,93 @@ ENDPOINTS += [
     Endpoint("schools:calendar", method="POST", data=_calendar_form, default=403, expect=CALENDAR_EDITORS,
              note="the bureau adds city days; a school's principal or teaching-affairs office the school's"),
 ]
+def _calendar_batch(world):
+    """A calendar upload of the bureau's (only its uploader sees it)."""
+    from schools.models import ImportBatch
+
+    world.calendar_batch = ImportBatch.objects.create(
+        school=None, kind="calendar", created_by=world.bureau, file_name="校历.csv", file_hash="0" * 64,
+        rows=[{"row": 2, "date": "2026-12-09", "kind": "no_service", "follows_weekday": None, "ends_at": None,
+               "note": "matrix"}], errors=[], summary={"rows": 1, "days": 1})
+
+
+ENDPOINTS += [
+    Endpoint("schools:calendar_import", default=403, expect={"anonymous": 302, "bureau": 200},
+             note="?school= a school's principal or teaching-affairs office (tests/schools/test_calendar_import.py)"),
+    Endpoint("schools:calendar_import", method="POST", default=403, expect={"anonymous": 302, "bureau": 400},
+             note="no file: the form's 400"),
+    Endpoint("schools:calendar_import_template", default=200, expect={"anonymous": 302, **roles(403, PARENTS)},
+             variants=[lambda w: {"format": "csv"}]),
+    Endpoint("schools:calendar_import_preview", setup=_calendar_batch, kwargs=lambda w: {"batch": w.calendar_batch.pk},
+             expect={"anonymous": 302, "bureau": 200}, note="only the uploader sees an upload"),
+    Endpoint("schools:calendar_import_preview", method="POST", setup=_calendar_batch,
+             kwargs=lambda w: {"batch": w.calendar_batch.pk}, data=lambda w: {"action": "discard"},
+             expect={"anonymous": 302, "bureau": 302}),
+]
 ENDPOINTS += [
     Endpoint("api:teacher-hours", api=True, default=400, expect={"anonymous": 401},
              note="without ?school=&month= a 400; the roles with them (a teacher only their own row, another "
                   "school's user 404) in tests/attendance/test_hours.py"),
+]
+
+# --- teachers' hours statements (issue 22: monthly statements, rates, the city's sums, my hours) ----
+def _statement_a(world, status="draft"):
+    """school_a's November 2026 statement with a line for the homeroom teacher and one for another
+    teacher (whom the homeroom teacher must not see), and the term's rates."""
+    import datetime
+
+    from django.utils import timezone
+
+    from attendance.models import ServiceRate, Statement, StatementLine
+    from tests.factories import UserFactory
+
+    ServiceRate.objects.get_or_create(term=world.term, defaults={"noon": 30, "group": 40, "club": 50})
+    other = UserFactory(username="statement_other", name="马嘉")
+    world.statement_a = Statement.objects.create(school=world.school_a, month=datetime.date(2026, 11, 1),
+                                                 term=world.term, built_at=timezone.now(), status=status)
+    world.statement_line_a = StatementLine.objects.create(statement=world.statement_a, teacher=world.homeroom,
+                                                          teacher_name=world.homeroom.name, group_sessions=2,
+                                                          held_group_minutes=240, group_minutes=240)
+    StatementLine.objects.create(statement=world.statement_a, teacher=other, teacher_name=other.name,
+                                 club_sessions=1, held_club_minutes=60, club_minutes=60)
+
+
+def _statement_checked(world):
+    _statement_a(world, status="checked")
+
+
+SCHOOL_STAFF_A = ["homeroom", "principal", *OFFICES]
+STATEMENT_SEERS = {"anonymous": 302, **roles(200, ["homeroom", "principal", "academic_a", "district", "bureau"])}
+STATEMENT_ACTORS_SEE = roles(403, ["homeroom", "principal", "academic_a", "district", "bureau"])
+ENDPOINTS += [
+    Endpoint("attendance:my_hours", default=403,
+             expect={"anonymous": 302, **roles(200, [*SCHOOL_STAFF_A, "teacher_b"])},
+             note="a school's staff see their own hours; district, bureau and parents have none"),
+    Endpoint("attendance:statements", default=200, expect={"anonymous": 302, **roles(403, PARENTS)},
+             setup=_statement_a, variants=[lambda w: {"month": "2026-11"}],
+             note="the list shows the statements each role sees (a teacher those with their own line); ?school= "
+                  "a school the caller does not see is a 404 (tests/attendance/test_statements.py)"),
+    Endpoint("attendance:statement_build", method="POST", data=lambda w: {"school": w.school_a.pk, "month": "2026-11"},
+             default=403, expect={"anonymous": 302, "academic_a": 302, "principal": 302, "teacher_b": 404,
+                                  "parent_b": 404}),
+    Endpoint("attendance:statement_summary", default=403,
+             expect={"anonymous": 302, "district": 200, "bureau": 200}, setup=_statement_a,
+             variants=[lambda w: {"month": "2026-11", "format": "xlsx"}]),
+    Endpoint("attendance:service_rates", default=200, expect={"anonymous": 302, **roles(403, PARENTS)}),
+    Endpoint("attendance:service_rates", method="POST", default=403, expect={"anonymous": 302, "bureau": 302},
+             data=lambda w: {"term": w.term.pk, "noon": "30", "group": "40", "club": "50"}),
+    Endpoint("attendance:statement", setup=_statement_a, kwargs=lambda w: {"pk": w.statement_a.pk},
+             expect=STATEMENT_SEERS, note="the homeroom teacher sees only their own line (tests/attendance/test_statements.py)"),
+    Endpoint("attendance:statement_xlsx", setup=_statement_a, kwargs=lambda w: {"pk": w.statement_a.pk},
+             expect=STATEMENT_SEERS),
+    Endpoint("attendance:statement_check", method="POST", setup=_statement_a,
+             kwargs=lambda w: {"pk": w.statement_a.pk},
+             expect={"anonymous": 302, **STATEMENT_ACTORS_SEE, "academic_a": 302}),
+    Endpoint("attendance:statement_sign", method="POST", setup=_statement_checked,
+             kwargs=lambda w: {"pk": w.statement_a.pk},
+             expect={"anonymous": 302, **STATEMENT_ACTORS_SEE, "principal": 302}),
+    Endpoint("attendance:statement_line_correct", method="POST", setup=_statement_a,
+             kwargs=lambda w: {"pk": w.statement_line_a.pk},
+             data=lambda w: {"noon_minutes": "0", "group_minutes": "180", "club_minutes": "0", "reason": "matrix"},
+             expect={"anonymous": 302, **STATEMENT_ACTORS_SEE, "academic_a": 302}),
 ]
