@@ -34,3 +34,12 @@ def alert_unclosed_days(date: str | None = None) -> int:
     from .services import unclosed_days_alert
 
     return unclosed_days_alert(date=_day(date))
+
+
+@shared_task
+def alert_overdue_departures() -> int:
+    """Every five minutes in the afternoon (beat): a child due to leave alone at a slot and still
+    held 15 minutes later alerts the duty leader, once per child and day (dedupe key)."""
+    from .services import departure_overdue_alert
+
+    return departure_overdue_alert()

@@ -17,6 +17,8 @@ urlpatterns = [
     path("patrol/<int:school_id>/", views.patrol, name="patrol"),
     path("rota/<int:school_id>/", views.rota, name="rota"),
     path("overview/<int:school_id>/", views.overview, name="overview"),
+    path("handover/<str:source>/<int:pk>/", views.handover, name="handover"),
+    path("departure-slots/<int:school_id>/", views.departure_slots, name="departure_slots"),
     path("leave/", views.leave, name="leave"),
     path("leave/<int:pk>/cancel/", views.leave_cancel, name="leave_cancel"),
 ]

@@ -183,6 +183,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "attendance-create-rolls": {"task": "attendance.tasks.create_rolls", "schedule": crontab(hour=6, minute=15)},
     "attendance-unclosed-days": {"task": "attendance.tasks.alert_unclosed_days",
                                  "schedule": crontab(hour=18, minute=30)},
+    # flexible departure (弹性离校): still at school 15 minutes after the chosen slot → the duty leader
+    "attendance-overdue-departures": {"task": "attendance.tasks.alert_overdue_departures",
+                                      "schedule": crontab(minute="*/5", hour="15-20")},
     # Monday 01:00 Asia/Shanghai (CELERY_TIMEZONE): the weekly coverage reports of the week before.
     "reports-weekly-coverage": {"task": "reports.tasks.build_weekly_reports",
                                 "schedule": crontab(hour=1, minute=0, day_of_week=1)},
