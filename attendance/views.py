@@ -61,11 +61,10 @@ def today(request):
         school_rolls = list(selectors.roll_list(user=request.user, date=day).filter(school_id__in=school_ids))
     counts = selectors.roll_counts([*mine, *school_rolls])
     can_create = [s for s in school_ids if s in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL)]
-    is_today = day == timezone.localdate()
     # The handover screens are for today: the teacher's homeroom classes and their own rolls.
-    handovers = selectors.handover_starts(user=request.user, date=day, rolls=mine if is_today else [])
-    if not is_today:
-        handovers = []
+    handovers = []
+    if day == timezone.localdate():
+        handovers = selectors.handover_starts(user=request.user, date=day, rolls=mine)
     return render(request, "attendance/today.html", {
         "day": day, "mine": [(r, counts[r.pk]) for r in mine],
         "school_rolls": [(r, counts[r.pk]) for r in school_rolls], "can_create": can_create,
