@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -17,7 +17,7 @@ urlpatterns = [
     path("patrol/<int:school_id>/", views.patrol, name="patrol"),
     path("rota/<int:school_id>/", views.rota, name="rota"),
     path("overview/<int:school_id>/", views.overview, name="overview"),
-    path("handover/<str:source>/<int:pk>/", views.handover, name="handover"),
+    re_path(r"^handover/(?P<source>class|roll)/(?P<pk>[0-9]+)/$", views.handover, name="handover"),
     path("departure-slots/<int:school_id>/", views.departure_slots, name="departure_slots"),
     path("leave/", views.leave, name="leave"),
     path("leave/<int:pk>/cancel/", views.leave_cancel, name="leave_cancel"),

@@ -255,6 +255,7 @@ def test_another_days_roll_and_an_unknown_source_are_404(att, client, login):
     login(w.teacher_a)
     assert client.get(_url("roll", other.pk)).status_code == 404
     assert client.get("/attendance/handover/school/1/").status_code == 404
+    assert client.get(f"/attendance/handover/roll/{w.roll.pk}٣/").status_code == 404
     assert client.get(_url("roll", 99999999)).status_code == 404
 
 
