@@ -870,16 +870,14 @@ def handover_screen(*, user, source_kind: str, pk, target_key: str = "",
                           targets=targets, target=target, children=rows, teachers=teachers)
 
 
-def handover_starts(*, user, date: datetime.date, rolls) -> list[tuple[str, int, str]]:
-    """The handover screens the teacher's today page links to: each of the user's homeroom classes
-    (`("class", id, name)`) and each roll of theirs (`("roll", id, name)`). One query."""
+def handover_classes(*, user) -> list[tuple[int, str]]:
+    """The user's homeroom classes, whose service children the teacher's today page offers to hand
+    over (`(id, name)`; a roll's handover is on the roll's card). One query."""
     from schools.models import HomeroomClass
 
     scope = scope_of(user)
-    out = [("class", c.pk, c.name) for c in HomeroomClass.objects.filter(
-        pk__in=scope.homeroom_class_ids or [0], active=True).order_by("name", "pk")]
-    out += [("roll", r.pk, r.name) for r in rolls]
-    return out
+    return list(HomeroomClass.objects.filter(pk__in=scope.homeroom_class_ids or [0], active=True)
+                .order_by("name", "pk").values_list("pk", "name"))
 
 
 # --- flexible departure (弹性离校, issue 18, item 5) --------------------------------------------

@@ -61,14 +61,14 @@ def today(request):
         school_rolls = list(selectors.roll_list(user=request.user, date=day).filter(school_id__in=school_ids))
     counts = selectors.roll_counts([*mine, *school_rolls])
     can_create = [s for s in school_ids if s in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL)]
-    # The handover screens are for today: the teacher's homeroom classes and their own rolls.
-    handovers = []
-    if day == timezone.localdate():
-        handovers = selectors.handover_starts(user=request.user, date=day, rolls=mine)
+    # The handover screens are for today: the teacher's homeroom classes (and each roll's card).
+    is_today = day == timezone.localdate()
+    handovers = selectors.handover_classes(user=request.user) if is_today else []
     return render(request, "attendance/today.html", {
         "day": day, "mine": [(r, counts[r.pk]) for r in mine],
         "school_rolls": [(r, counts[r.pk]) for r in school_rolls], "can_create": can_create,
-        "handovers": handovers, "timetable": selectors.day_timetable(user=request.user, date=day),
+        "handovers": handovers, "is_today": is_today,
+        "timetable": selectors.day_timetable(user=request.user, date=day),
     })
 
 

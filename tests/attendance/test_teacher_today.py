@@ -1,12 +1,14 @@
 """The teacher's today page (issue 18, item 9): the teacher's own rolls first as large cards with
 their counts, the handover screens they can open, the school's timetable of the day below; marking
 late or on leave is one tap from the child on the roll page."""
+import datetime
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from attendance import services
 from attendance.models import Leave, Mark
 from tests.factories import IN_TERM
 
@@ -46,14 +48,15 @@ def test_my_rolls_are_large_cards_with_counts(att, client, login, api):
     assert "of whom 1 late" in body
 
 
-def test_the_cards_come_first_then_handovers_then_the_timetable(att, client, login):
+def test_the_cards_come_first_with_their_handover_then_the_timetable(att, client, login):
     w = att
     body = _today(client, login, w.teacher_a).content.decode()
-    cards, handovers, timetable = (body.index('data-testid="my-rolls"'), body.index('data-testid="handover-starts"'),
-                                   body.index('data-testid="day-timetable"'))
-    assert cards < handovers < timetable
+    cards, handover, timetable = (body.index('data-testid="my-rolls"'), body.index('data-testid="roll-handover"'),
+                                  body.index('data-testid="day-timetable"'))
+    assert cards < handover < timetable
     assert f'href="/attendance/handover/roll/{w.roll.pk}/"' in body
     assert f'href="/attendance/rolls/{w.roll.pk}/"' in body
+    assert "handover-starts" not in body  # no homeroom class
 
 
 def test_the_timetable_of_the_day_lists_the_schools_sessions(att, client, login):
@@ -73,7 +76,11 @@ def test_a_homeroom_teacher_can_hand_over_their_class(att, client, login):
 
 def test_another_day_offers_no_handover(att, client, login):
     w = att
+    services.rolls_create_for_day(school=w.school_a, date=datetime.date(2026, 12, 3), any_weekday=True)
     body = _today(client, login, w.teacher_a, date="2026-12-03").content.decode()
+    assert 'data-testid="roll-card"' in body and "roll-handover" not in body
+    client.logout()
+    body = _today(client, login, w.homeroom, date="2026-12-03").content.decode()
     assert "handover-starts" not in body
 
 
