@@ -5,7 +5,8 @@
 - S001's rolls exist for today *whatever the weekday* (the demo must work on a Saturday too),
   so teacher1 has the roll of 三四年级课后服务组 today; the beat task creates rolls on school days only;
 - one placed child has leave reported for today (the roll shows it), parent2's child has an
-  authorised pickup person (a grandmother) and one child's pickup plan is flexible departure.
+  authorised pickup person (a grandmother) and one child's pickup plan is flexible departure
+  (17:00, one of the departure slots 17:00, 17:30 and 18:00 that every demo school sets for the term).
 
 Nothing is marked: teacher1 takes the roll in the demo, then duty1 records pickups and closes the day.
 Idempotent: rota rows, leave and pickup persons are looked up by natural keys; rolls by group/slot and date.
@@ -18,8 +19,10 @@ from accounts.models import RoleAssignment
 from accounts.roles import Role
 from enrollment.models import Application, AuthorisedPickupPerson, ServiceGroup
 
-from .models import DutyRota, Leave
+from .models import DepartureSlot, DutyRota, Leave
 from .services import rolls_create_for_day
+
+DEMO_DEPARTURE_SLOTS = (datetime.time(17, 0), datetime.time(17, 30), datetime.time(18, 0))
 
 
 def seed(ctx) -> None:
@@ -33,6 +36,15 @@ def seed(ctx) -> None:
         for i in range(days):
             DutyRota.objects.get_or_create(school=school, date=today + datetime.timedelta(days=i),
                                            defaults={"leader": leader})
+    # 弹性离校: every demo school offers 17:00, 17:30 and 18:00 this term (set by its principal)
+    for _code, school in sorted(ctx.schools.items()):
+        principal = (RoleAssignment.objects.active().filter(school=school, role=Role.PRINCIPAL)
+                     .select_related("user").order_by("pk").first())
+        if principal is None:
+            continue
+        for slot in DEMO_DEPARTURE_SLOTS:
+            DepartureSlot.objects.get_or_create(school=school, term=ctx.term, time=slot, active=True,
+                                                defaults={"created_by": principal.user})
     school = ctx.schools.get("S001")
     if school is None:
         return

@@ -521,6 +521,34 @@ class WrongPickupCode(models.Model):
         return f"{self.school} · {self.date} · {self.code}"
 
 
+class DepartureSlot(models.Model):
+    """弹性离校时段: a time of day at which children whose guardians chose flexible departure may
+    leave on their own. Each school sets its own per term (`services.departure_slots_set`); the
+    guardians choose among them. A slot taken away is ended (`active=False`), never deleted."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="departure_slots",
+                               verbose_name=_("school"))
+    term = models.ForeignKey("schools.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    time = models.TimeField(_("departure time"))
+    active = models.BooleanField(_("active"), default=True, db_default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("set by"))
+    created_at = models.DateTimeField(_("set at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("departure slot (弹性离校时段)")
+        verbose_name_plural = _("departure slots")
+        ordering = ["school", "term", "time", "id"]
+        constraints = [models.UniqueConstraint(fields=["school", "term", "time"], condition=Q(active=True),
+                                               name="one_active_departure_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.term} · {self.time:%H:%M}"
+
+
 # Monthly statements of teachers' service hours and the bureau's rates (attendance/statements.py).
 from .statement_models import (  # noqa: E402, F401
     ServiceRate,

@@ -132,7 +132,7 @@ def roll_health_notes(view: RollView, *, user) -> list[Student]:
 
 
 def roll_counts(rolls) -> dict[int, dict]:
-    """{roll id: {"expected", "marked", "present", "absent", "late", "leave"}} in four queries."""
+    """{roll id: {"expected", "marked", "present", "absent", "late", "leave", "unmarked"}} in four queries."""
     rolls = list(rolls)
     children = roll_children(rolls)
     counts = {r.pk: {"expected": len(children[r.pk]), "marked": 0, "present": 0, "absent": 0, "late": 0,
@@ -140,6 +140,8 @@ def roll_counts(rolls) -> dict[int, dict]:
     for roll_id, status in Mark.objects.filter(roll__in=rolls).values_list("roll_id", "status"):
         counts[roll_id]["marked"] += 1
         counts[roll_id][status] += 1
+    for c in counts.values():
+        c["unmarked"] = max(c["expected"] - c["marked"], 0)
     return counts
 
 
@@ -241,6 +243,17 @@ class ChildState:
     released: Release | None = None
     location: Roll | None = None
     guardians: list = field(default_factory=list)
+    #: the last handover of the day (class → group → club → colleague), if any
+    handed_to: Holder | None = None
+
+    @property
+    def holder_name(self) -> str:
+        """Who holds the child now: the teacher of the last handover, else the teacher of the roll
+        the child is on now."""
+        if self.handed_to is not None:
+            return self.handed_to.name
+        teacher = self.location.teacher if self.location else None
+        return (teacher.name or teacher.username) if teacher else ""
 
     @property
     def present(self) -> bool:
@@ -389,13 +402,8 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
                  .select_related("venue", "teacher").order_by("starts_at", "name", "pk"))
     children, marks_by_roll, students = _day_children(rolls)
     leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=list(students))}
-    releases: dict[int, Release] = {}
-    for sid, at, kind, to_name, relation in (
-            CustodyEvent.objects.filter(school=school, date=date, kind__in=CustodyEvent.RELEASES,
-                                        corrected_by__isnull=True).order_by("at")
-            .values_list("student_id", "at", "kind", "to_name", "relation")):
-        if sid not in releases:
-            releases[sid] = Release(at=at, kind=kind, to_name=to_name, relation=relation)
+    custody = day_custody(school_id=school.pk, date=date)
+    releases = custody.releases
     states: dict[int, ChildState] = {}
     roll_states = []
     absences = []
@@ -405,7 +413,8 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
         for sid in children[roll.pk]:
             cs = states.get(sid)
             if cs is None:
-                cs = states[sid] = ChildState(student=students[sid], leave=leaves.get(sid), released=releases.get(sid))
+                cs = states[sid] = ChildState(student=students[sid], leave=leaves.get(sid), released=releases.get(sid),
+                                              handed_to=custody.holders.get(sid))
             status = roll_marks.get(sid)
             if status is None:
                 rs.unmarked += 1
@@ -683,3 +692,292 @@ def child_scrub(student: Student) -> None:
 
 # --- a child's day for the guardians (issue 19): attendance/today.py ----------------------------
 from .today import child_today, children_today, children_today_cached  # noqa: E402, F401
+
+
+# --- handovers on the tablet (issue 18, item 4) ------------------------------------------------
+@dataclass
+class Holder:
+    """Who holds a child now, from the day's custody events: the last handover (not corrected)."""
+    user_id: int | None
+    name: str
+    at: datetime.datetime
+
+
+@dataclass
+class DayCustody:
+    """The day's custody events of some children, read once: the first release of each and the
+    last handover (the holder now)."""
+    releases: dict[int, Release] = field(default_factory=dict)
+    holders: dict[int, Holder] = field(default_factory=dict)
+    last_at: dict[int, datetime.datetime] = field(default_factory=dict)
+
+
+def day_custody(*, school_id: int, date: datetime.date, student_ids=None) -> DayCustody:
+    """One query: the day's custody events of the school (of `student_ids` only, when given)."""
+    out = DayCustody()
+    qs = CustodyEvent.objects.filter(school_id=school_id, date=date, corrected_by__isnull=True)
+    if student_ids is not None:
+        qs = qs.filter(student_id__in=list(student_ids) or [0])
+    for sid, at, kind, to_user_id, to_name, relation in qs.order_by("at", "pk").values_list(
+            "student_id", "at", "kind", "to_user_id", "to_name", "relation"):
+        out.last_at[sid] = at
+        if kind in CustodyEvent.RELEASES:
+            out.releases.setdefault(sid, Release(at=at, kind=kind, to_name=to_name, relation=relation))
+        else:
+            out.holders[sid] = Holder(user_id=to_user_id, name=to_name, at=at)
+    return out
+
+
+@dataclass
+class HandoverTarget:
+    """Where the source's children may go: another roll of the day (its teacher preselected) or a
+    colleague (the whole group; the colleague becomes the roll's substitute for the day)."""
+    key: str  # "roll:<id>" or "colleague"
+    kind: str  # a CustodyEvent.Kind
+    label: str
+    roll: Roll | None
+    teacher_id: int | None
+    student_ids: frozenset[int]
+
+    @property
+    def substitute(self) -> bool:
+        return self.key == "colleague"
+
+
+@dataclass
+class HandoverChild:
+    student: Student
+    #: why the child cannot be handed over by this source now (empty when they can)
+    reason: str = ""
+
+    @property
+    def ticked(self) -> bool:
+        return not self.reason
+
+
+@dataclass
+class HandoverScreen:
+    school: School
+    date: datetime.date
+    source_kind: str  # "class" or "roll"
+    source: object  # HomeroomClass or Roll
+    #: the teacher holding the source's children (the homeroom teacher, the roll's teacher)
+    holder: object | None
+    targets: list[HandoverTarget]
+    target: HandoverTarget | None
+    children: list[HandoverChild]
+    teachers: list
+
+    @property
+    def source_name(self) -> str:
+        return self.source.name
+
+    @property
+    def ticked_count(self) -> int:
+        return sum(1 for c in self.children if c.ticked)
+
+
+HANDOVER_SOURCES = ("class", "roll")
+
+
+def _may_hand_over(scope, *, holder_id, school_id, date) -> bool:
+    """The teacher holding the children, the school's principal, the day's rostered duty leader
+    (recording for an absent colleague) and the system administrator."""
+    if scope.is_admin or school_id in scope.schools_with(Role.PRINCIPAL):
+        return True
+    if holder_id is not None and holder_id == scope.user_id:
+        return True
+    if school_id in scope.schools_with(Role.DUTY_LEADER):
+        return DutyRota.objects.filter(school_id=school_id, date=date, leader_id=scope.user_id).exists()
+    return False
+
+
+def _handover_source(*, user, source_kind: str, pk, date: datetime.date):
+    """The class or the roll of the day whose children the user may hand over; 404 otherwise
+    (out of scope, another day's roll, or someone who neither holds the children nor runs the day)."""
+    from schools.models import HomeroomClass
+
+    scope = scope_of(user)
+    if source_kind == "class":
+        source = get_for_user(HomeroomClass.objects.select_related("school", "homeroom_teacher")
+                              .filter(active=True), user, pk)
+        holder = source.homeroom_teacher
+    elif source_kind == "roll":
+        source = get_for_user(Roll.objects.select_related("school", "venue", "teacher")
+                              .exclude(status=Roll.Status.CANCELLED), user, pk)
+        if source.date != date:
+            raise Http404
+        holder = source.teacher
+    else:
+        raise Http404
+    if not _may_hand_over(scope, holder_id=holder.pk if holder else None, school_id=source.school_id, date=date):
+        raise Http404
+    return source, holder
+
+
+def handover_screen(*, user, source_kind: str, pk, target_key: str = "",
+                    date: datetime.date | None = None) -> HandoverScreen:
+    """The tablet's handover screen: the source (a homeroom class or a roll of today), where its
+    children may go (the day's other rolls they are on, or a colleague), and the children of the
+    chosen target, each ticked unless they cannot be handed over (on leave, absent, released, or
+    held by someone else now). A fixed number of queries whatever the number of children."""
+    from django.utils.translation import gettext as _
+
+    date = date or timezone.localdate()
+    source, holder = _handover_source(user=user, source_kind=source_kind, pk=pk, date=date)
+    school = source.school
+    rolls = list(Roll.objects.filter(school=school, date=date).exclude(status=Roll.Status.CANCELLED)
+                 .select_related("teacher", "venue").order_by("starts_at", "name", "pk"))
+    children = roll_children(rolls)
+    students: dict[int, Student] = {}
+    targets: list[HandoverTarget] = []
+
+    def roll_label(r: Roll) -> str:
+        when = f"{r.starts_at:%H:%M} " if r.starts_at else ""
+        teacher = f" · {r.teacher.name or r.teacher.username}" if r.teacher else ""
+        return f"{when}{r.name}{teacher}"
+
+    if source_kind == "class":
+        for r in rolls:
+            if r.kind != Roll.Kind.GROUP:
+                continue
+            mine = [s for s in children[r.pk] if s.homeroom_class_id == source.pk]
+            if mine:
+                students.update({s.pk: s for s in mine})
+                targets.append(HandoverTarget(f"roll:{r.pk}", CustodyEvent.Kind.CLASS_TO_GROUP, roll_label(r), r,
+                                              r.teacher_id, frozenset(s.pk for s in mine)))
+    else:
+        own = {s.pk: s for s in children[source.pk]}
+        students.update(own)
+        want = Roll.Kind.CLUB if source.kind == Roll.Kind.GROUP else Roll.Kind.GROUP
+        kind = CustodyEvent.Kind.GROUP_TO_CLUB if want == Roll.Kind.CLUB else CustodyEvent.Kind.TEACHER_TO_TEACHER
+        for r in rolls:
+            if r.pk == source.pk or r.kind != want:
+                continue
+            overlap = frozenset(s.pk for s in children[r.pk] if s.pk in own)
+            if overlap:
+                targets.append(HandoverTarget(f"roll:{r.pk}", kind, roll_label(r), r, r.teacher_id, overlap))
+        targets.append(HandoverTarget("colleague", CustodyEvent.Kind.TEACHER_TO_TEACHER,
+                                      _("The whole group to a colleague"), source, None, frozenset(own)))
+    target = next((t for t in targets if t.key == target_key), None)
+    if target is None and not target_key and len(targets) == 1:
+        target = targets[0]
+    listed = sorted((students[sid] for sid in (target.student_ids if target else ())),
+                    key=lambda s: (s.name_pinyin, s.pk))
+    ids = [s.pk for s in listed]
+    custody = day_custody(school_id=school.pk, date=date, student_ids=ids)
+    leaves = set(Leave.objects.active().filter(date=date, student_id__in=ids or [0])
+                 .values_list("student_id", flat=True))
+    marks: dict[int, str] = {}
+    if source_kind == "roll":
+        marks = dict(Mark.objects.filter(roll=source, student_id__in=ids or [0]).values_list("student_id", "status"))
+    holder_id = holder.pk if holder else None
+    rows = []
+    for s in listed:
+        reason = ""
+        released = custody.releases.get(s.pk)
+        now_holder = custody.holders.get(s.pk)
+        if released:
+            reason = _("Left at %(at)s (%(to)s)") % {"at": timezone.localtime(released.at).strftime("%H:%M"),
+                                                     "to": released.to_name}
+        elif s.pk in leaves or marks.get(s.pk) == Mark.Status.LEAVE:
+            reason = _("On leave today")
+        elif marks.get(s.pk) == Mark.Status.ABSENT:
+            reason = _("Marked absent")
+        elif now_holder is not None and now_holder.user_id != holder_id:
+            reason = _("With %(name)s since %(at)s") % {"name": now_holder.name,
+                                                        "at": timezone.localtime(now_holder.at).strftime("%H:%M")}
+        rows.append(HandoverChild(student=s, reason=reason))
+    teachers = [t for t in staff_of_school(school, Role.TEACHER, Role.HOMEROOM) if t.pk != holder_id]
+    return HandoverScreen(school=school, date=date, source_kind=source_kind, source=source, holder=holder,
+                          targets=targets, target=target, children=rows, teachers=teachers)
+
+
+def handover_classes(*, user) -> list[tuple[int, str]]:
+    """The user's homeroom classes, whose service children the teacher's today page offers to hand
+    over (`(id, name)`; a roll's handover is on the roll's card). One query."""
+    from schools.models import HomeroomClass
+
+    scope = scope_of(user)
+    return list(HomeroomClass.objects.filter(pk__in=scope.homeroom_class_ids or [0], active=True)
+                .order_by("name", "pk").values_list("pk", "name"))
+
+
+# --- flexible departure (弹性离校, issue 18, item 5) --------------------------------------------
+#: The times offered to guardians while a school has set no departure slots of its own for the term.
+DEFAULT_DEPARTURE_SLOTS = tuple(datetime.time(h, m) for h, m in ((16, 0), (16, 30), (17, 0), (17, 30), (18, 0)))
+
+
+def departure_slots(*, school_id: int, term_id: int) -> list[datetime.time]:
+    """The school's departure slots of the term (empty when it has set none). One query."""
+    from .models import DepartureSlot
+
+    return list(DepartureSlot.objects.filter(school_id=school_id, term_id=term_id, active=True)
+                .order_by("time").values_list("time", flat=True))
+
+
+def departure_choices(*, school_id: int, term_id: int) -> list[datetime.time]:
+    """The times a guardian may choose for flexible departure: the school's slots of the term, or
+    `DEFAULT_DEPARTURE_SLOTS` while it has set none."""
+    return departure_slots(school_id=school_id, term_id=term_id) or list(DEFAULT_DEPARTURE_SLOTS)
+
+
+@dataclass
+class DepartureBoard:
+    """The console's flexible departures: the next slot of the children still held who may leave
+    alone, those due then, and those whose slot has passed (overdue once `DEPARTURE_GRACE` is over)."""
+    next_slot: datetime.time | None = None
+    due: list = field(default_factory=list)  # ChildState, in pinyin order
+    passed: list = field(default_factory=list)  # (ChildState, slot, overdue)
+
+
+def departure_board(*, date: datetime.date, held, plans: dict, now: datetime.datetime | None = None
+                    ) -> DepartureBoard:
+    """From the console's held children and their pickup plans (no query). Only for today."""
+    from .services import DEPARTURE_GRACE
+
+    now = timezone.localtime(now or timezone.now())
+    board = DepartureBoard()
+    if date != now.date():
+        return board
+    alone = [(cs, plans[cs.student.pk].slot) for cs in held
+             if cs.student.pk in plans and plans[cs.student.pk].alone and plans[cs.student.pk].slot]
+    later = sorted({slot for _cs, slot in alone if slot > now.time()})
+    board.next_slot = later[0] if later else None
+    board.due = [cs for cs, slot in alone if slot == board.next_slot]
+    overdue_from = (now - DEPARTURE_GRACE).time() if (now - DEPARTURE_GRACE).date() == date else datetime.time.min
+    board.passed = sorted(((cs, slot, slot <= overdue_from) for cs, slot in alone if slot <= now.time()),
+                          key=lambda row: (row[1], row[0].student.name_pinyin))
+    return board
+
+
+# --- the teacher's today page (issue 18, item 9) ---------------------------------------------------
+@dataclass
+class DayTimetable:
+    """The day's sessions of the user's school(s) from the clubs timetable (groups and clubs), the
+    timetable of the calendar's weekday (a make-up day follows another weekday's)."""
+    weekday: int | None
+    entries: list
+    school_ids: list[int]
+
+
+def day_timetable(*, user, date: datetime.date) -> DayTimetable | None:
+    """None for someone who is no staff of a school. A fixed number of queries."""
+    from clubs.selectors import timetable
+    from enrollment.hooks import TIMETABLE_LABELS
+    from schools.calendar import day_info
+    from schools.models import Term
+
+    school_ids = sorted(scope_of(user).staff_school_ids)
+    if not school_ids:
+        return None
+    term = Term.objects.filter(start_date__lte=date, end_date__gte=date).first()
+    if term is None:
+        return DayTimetable(weekday=None, entries=[], school_ids=school_ids)
+    day = day_info(school_id=school_ids[0], date=date)
+    if day.weekday is None:
+        return DayTimetable(weekday=None, entries=[], school_ids=school_ids)
+    other_season = f"({TIMETABLE_LABELS[not term.is_summer(date)]})"
+    entries = [e for e in timetable(term=term, school_ids=school_ids).get(day.weekday, [])
+               if not e.booking.label.endswith(other_season)]
+    return DayTimetable(weekday=day.weekday, entries=entries, school_ids=school_ids)

@@ -6,6 +6,7 @@ queues notices with `transaction.on_commit`. Refusals are `DomainError`s with tr
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -559,6 +560,214 @@ def absence_follow_up_record(*, user, student: Student, date: datetime.date, con
         _clean_save(follow_up)
     return follow_up
 
+
+
+# --- handovers on the tablet (issue 18, item 4) ------------------------------------------------
+def handover_record(*, user, source_kind: str, source_pk, target_key: str, to_teacher, student_ids) -> list[CustodyEvent]:
+    """One screen's handover: the ticked children of a homeroom class or of a roll of today go to the
+    receiving teacher (class → group, group → club and back, or the whole group to a colleague), as
+    one `CustodyEvent` each, in one transaction: all or nothing. The same rules as `custody_record`
+    (staff of the child's school only; a child released today is not handed over; an event never
+    precedes the child's last one) plus the screen's: only children of the list, held by the
+    handing teacher now. A whole group handed to a colleague makes the colleague the roll's teacher
+    for the day (the substitute; the roll's history keeps who held it). A fixed number of queries.
+
+    `to_teacher` is a user id (or None); `student_ids` the ticked ids. 400 for a missing or foreign
+    receiving teacher, an empty selection or a child not on the list; 409 naming each child who
+    cannot be handed over now."""
+    from .selectors import handover_screen
+
+    today = timezone.localdate()
+    with transaction.atomic():
+        screen = handover_screen(user=user, source_kind=source_kind, pk=source_pk, target_key=target_key, date=today)
+        target = screen.target
+        if target is None:
+            raise DomainError(_("Choose where the children go."), field="to")
+        to_id = parse_id(to_teacher)
+        if to_id is None:
+            raise DomainError(_("Choose the teacher who takes the children."), field="to_teacher")
+        if screen.holder is not None and to_id == screen.holder.pk:
+            raise DomainError(_("%(name)s already holds these children: choose another teacher.")
+                              % {"name": screen.holder.name or screen.holder.username}, field="to_teacher")
+        # the school's teachers (the screen's list): a teacher of another school, or anyone else, is refused
+        to_user = next((t for t in screen.teachers if t.pk == to_id), None)
+        if to_user is None:
+            raise DomainError(_("The receiving teacher must be a teacher of %(school)s.")
+                              % {"school": screen.school.name}, field="to_teacher")
+        ids = []
+        for raw in student_ids or ():
+            pk = parse_id(raw)
+            if pk is None:
+                raise DomainError(_("A child chosen is not on this list."), field="student")
+            if pk not in ids:
+                ids.append(pk)
+        if not ids:
+            raise DomainError(_("Tick at least one child to hand over."), field="student")
+        rows = {c.student.pk: c for c in screen.children}
+        if any(pk not in rows for pk in ids):
+            raise DomainError(_("A child chosen is not on this list."), field="student")
+        # the children are locked (a pickup or another handover of one of them waits), then read again
+        list(Student.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+        screen = handover_screen(user=user, source_kind=source_kind, pk=source_pk, target_key=target.key, date=today)
+        rows = {c.student.pk: c for c in screen.children}
+        refused = [rows[pk] for pk in ids if pk not in rows or rows[pk].reason]
+        if refused:
+            raise ConflictError(
+                _("Nothing was handed over: %(children)s.") % {"children": "; ".join(
+                    f"{c.student.name} ({c.reason})" for c in refused)},
+                extra={"children": [{"id": c.student.pk, "name": c.student.name, "reason": str(c.reason)}
+                                    for c in refused]})
+        now = timezone.now()
+        from .selectors import day_custody
+
+        custody = day_custody(school_id=screen.school.pk, date=today, student_ids=ids)
+        later = [rows[pk].student.name for pk in ids if custody.last_at.get(pk) and custody.last_at[pk] > now]
+        if later:
+            raise ConflictError(_("A later handover of %(child)s was recorded at %(at)s: record this one as a "
+                                  "correction.") % {"child": "、".join(later), "at": _hm(now)})
+        roll = target.roll
+        from_user = screen.holder or user
+        events = [CustodyEvent(school_id=screen.school.pk, student_id=pk, date=today, kind=target.kind,
+                               from_user=from_user, to_user=to_user, to_name=to_user.name or to_user.username,
+                               roll=roll, at=now, recorded_by=user) for pk in ids]
+        for event in events:
+            event.full_clean(exclude=["school", "student", "from_user", "to_user", "roll", "recorded_by",
+                                      "corrects", "pickup_person"])
+        events = bulk_create_with_history(events, CustodyEvent, default_user=user)
+        if target.substitute:
+            roll = Roll.objects.select_for_update().get(pk=roll.pk)
+            previous = roll.teacher
+            roll.teacher = to_user
+            roll._change_reason = (f"handover to a colleague: {previous.name if previous else '-'} → "
+                                   f"{to_user.name or to_user.username}")[:100]
+            roll.save()
+    return events
+
+
+def departure_slot_window(*, school: School, term: Term) -> tuple[datetime.time | None, datetime.time]:
+    """The times a departure slot may take: from the start of the after-school service in the
+    school's plan (winter or summer, whichever is earlier; no lower bound without a plan) to the
+    term's latest end."""
+    latest = term.latest_end
+    if isinstance(latest, str):
+        latest = datetime.time.fromisoformat(latest)
+    plan = _plan_for(school, term)
+    earliest = min(plan.winter_after_start, plan.summer_after_start) if plan else None
+    return earliest, latest
+
+
+#: How many departure slots a school may set for a term.
+MAX_DEPARTURE_SLOTS = 8
+
+
+def _parse_slot(value) -> datetime.time:
+    if isinstance(value, datetime.time):
+        return value.replace(second=0, microsecond=0)
+    text = str(value or "").strip()
+    match = re.fullmatch(r"([0-9]{1,2})[:：]([0-9]{2})(?::00)?", text)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise DomainError(_("“%(value)s” is not a time: write it as HH:MM, e.g. 17:30.") % {"value": text[:20]},
+                          field="slots")
+    return datetime.time(int(match[1]), int(match[2]))
+
+
+def departure_slots_set(*, user, school: School, term: Term, times) -> list:
+    """The principal sets the school's departure slots (弹性离校时段) of a term: the times at which
+    children whose guardians chose flexible departure may leave on their own. Replaces the set:
+    a slot no longer given is ended (kept with its history), a new one is added. 400 for a value
+    that is not a time, a time outside the service, a time given twice, none or too many, or a
+    term that has ended; nothing is changed then. Applications already made keep their time."""
+    from .models import DepartureSlot
+
+    scope = scope_of(user)
+    if not (scope.is_admin or school.pk in scope.schools_with(Role.PRINCIPAL)):
+        raise Forbidden(_("Only the principal sets the departure slots."))
+    if term.end_date < timezone.localdate():
+        raise DomainError(_("The term %(term)s has ended: its departure slots can no longer change.")
+                          % {"term": term.name}, field="term")
+    wanted = [_parse_slot(t) for t in (times or ()) if not (isinstance(t, str) and not t.strip())]
+    if not wanted:
+        raise DomainError(_("Give at least one departure time."), field="slots")
+    if len(wanted) > MAX_DEPARTURE_SLOTS:
+        raise DomainError(_("Give at most %(n)d departure times.") % {"n": MAX_DEPARTURE_SLOTS}, field="slots")
+    seen = set()
+    earliest, latest = departure_slot_window(school=school, term=term)
+    for t in wanted:
+        if t in seen:
+            raise DomainError(_("%(time)s is given twice.") % {"time": _hm(t)}, field="slots")
+        seen.add(t)
+        if t > latest or (earliest is not None and t < earliest):
+            raise DomainError(_("%(time)s is outside the after-school service (%(start)s–%(end)s).")
+                              % {"time": _hm(t), "start": _hm(earliest) if earliest else "", "end": _hm(latest)},
+                              field="slots")
+    with transaction.atomic():
+        School.objects.select_for_update().filter(pk=school.pk).first()
+        current = {s.time: s for s in DepartureSlot.objects.filter(school=school, term=term, active=True)}
+        for t, slot in current.items():
+            if t not in seen:
+                slot.active = False
+                slot.save()
+        for t in sorted(seen - set(current)):
+            DepartureSlot.objects.create(school=school, term=term, time=t, created_by=user)
+    return sorted(seen)
+
+
+#: A child who may leave alone and is still held this long after the chosen slot is an alert.
+DEPARTURE_GRACE = datetime.timedelta(minutes=15)
+
+
+def departure_overdue_alert(*, now: datetime.datetime | None = None) -> int:
+    """Every few minutes (beat): each child whose guardians chose flexible departure at a slot, still
+    held `DEPARTURE_GRACE` after it (present on a roll of today, not released), is an alert to the
+    day's duty leader (the principal when nobody is rostered). Once per child and day (dedupe key),
+    so the task is safe to run twice and every five minutes. Returns the notices written."""
+    from django.utils.translation import override
+
+    from accounts.models import RoleAssignment
+    from enrollment.models import Application
+
+    from .models import HELD_STATUSES
+
+    now = timezone.localtime(now or timezone.now())
+    today = now.date()
+    cutoff = now - DEPARTURE_GRACE
+    if cutoff.date() != today:  # just after midnight: no slot of today is overdue yet
+        return 0
+    held = (Mark.objects.filter(roll__date=today, status__in=HELD_STATUSES)
+            .exclude(roll__status=Roll.Status.CANCELLED).values("student_id"))
+    due = {}
+    for sid, name, school_id, slot in (
+            Application.objects.filter(status=Application.Status.PLACED, pickup_plan=Application.Pickup.FLEXIBLE,
+                                       departure_time__isnull=False, departure_time__lte=cutoff.time(),
+                                       term__start_date__lte=today, term__end_date__gte=today,
+                                       student_id__in=held)
+            .order_by("student_id", "term__start_date", "pk")
+            .values_list("student_id", "student__name", "student__school_id", "departure_time")):
+        due[sid] = (name, school_id, slot)
+    if not due:
+        return 0
+    released = set(CustodyEvent.objects.filter(date=today, kind__in=CustodyEvent.RELEASES, corrected_by__isnull=True,
+                                               student_id__in=list(due)).values_list("student_id", flat=True))
+    due = {sid: v for sid, v in due.items() if sid not in released}
+    school_ids = {school_id for _name, school_id, _slot in due.values()}
+    leaders = {r.school_id: [r.leader] for r in DutyRota.objects.filter(date=today, school_id__in=school_ids)
+               .select_related("leader")}
+    principals: dict[int, list] = {}
+    for a in RoleAssignment.objects.active().filter(school_id__in=school_ids - set(leaders),
+                                                   role=Role.PRINCIPAL).select_related("user"):
+        principals.setdefault(a.school_id, []).append(a.user)
+    sent = 0
+    for sid, (name, school_id, slot) in sorted(due.items()):
+        with override("zh-hans"):
+            title = _("%(child)s has not left: flexible departure at %(slot)s") % {"child": name, "slot": _hm(slot)}
+            body = _("%(child)s may leave alone from %(slot)s and is still at school at %(now)s, not released. "
+                     "Find the child and record the departure or the pickup.") % {
+                "child": name, "slot": _hm(slot), "now": _hm(now)}
+        sent += len(notify(recipients=leaders.get(school_id) or principals.get(school_id, []),
+                           kind="attendance.departure_overdue", title=title, body=body,
+                           link=f"/attendance/console/{school_id}/",
+                           dedupe_key=f"attendance.departure_overdue:{sid}:{today.isoformat()}"))
+    return sent
 
 # --- the duty leader's day ---------------------------------------------------------------------
 def rota_set(*, user, school: School, date: datetime.date, leader, teachers=()) -> DutyRota:

@@ -53,3 +53,12 @@ def build_statements(month: str | None = None) -> dict:
     from .statements import parse_month, statements_build
 
     return statements_build(month=parse_month(month) if month else None)
+
+
+@shared_task
+def alert_overdue_departures() -> int:
+    """Every five minutes in the afternoon (beat): a child due to leave alone at a slot and still
+    held 15 minutes later alerts the duty leader, once per child and day (dedupe key)."""
+    from .services import departure_overdue_alert
+
+    return departure_overdue_alert()

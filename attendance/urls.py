@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import pickup_code_views, statement_views, today_views, views
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("patrol/<int:school_id>/", views.patrol, name="patrol"),
     path("rota/<int:school_id>/", views.rota, name="rota"),
     path("overview/<int:school_id>/", views.overview, name="overview"),
+    re_path(r"^handover/(?P<source>class|roll)/(?P<pk>[0-9]+)/$", views.handover, name="handover"),
+    path("departure-slots/<int:school_id>/", views.departure_slots, name="departure_slots"),
     path("leave/", views.leave, name="leave"),
     path("pickup-code/<int:student_id>/", pickup_code_views.pickup_code, name="pickup_code"),
     path("leave/<int:pk>/cancel/", views.leave_cancel, name="leave_cancel"),

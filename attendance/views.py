@@ -63,9 +63,14 @@ def today(request):
         school_rolls = list(selectors.roll_list(user=request.user, date=day).filter(school_id__in=school_ids))
     counts = selectors.roll_counts([*mine, *school_rolls])
     can_create = [s for s in school_ids if s in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL)]
+    # The handover screens are for today: the teacher's homeroom classes (and each roll's card).
+    is_today = day == timezone.localdate()
+    handovers = selectors.handover_classes(user=request.user) if is_today else []
     return render(request, "attendance/today.html", {
         "day": day, "mine": [(r, counts[r.pk]) for r in mine],
         "school_rolls": [(r, counts[r.pk]) for r in school_rolls], "can_create": can_create,
+        "handovers": handovers, "is_today": is_today,
+        "timetable": selectors.day_timetable(user=request.user, date=day),
     })
 
 
@@ -177,8 +182,10 @@ def console(request, school_id):
                         detail="guardian phones (late pickup)")
     absences = state.absent_children
     contacts = selectors.guardians_of([s.pk for s in state.absences_open])
+    departures = selectors.departure_board(date=day, held=state.held, plans=plans)
     return render(request, "attendance/console.html", {
         "school": school, "day": day, "state": state, "is_leader": is_leader, "late": late,
+        "departures": departures,
         "held": [(c, options.get(c.student.pk, []), plans[c.student.pk])
                  for c in sorted(state.held, key=lambda c: c.student.name_pinyin)],
         "absences": [(s, state.follow_ups.get(s.pk), contacts.get(s.pk, [])) for s in absences],
@@ -404,3 +411,77 @@ def leave_cancel(request, pk):
         _fail(request, exc)
     return redirect("attendance:leave")
 
+
+
+# --- handovers on the tablet -------------------------------------------------------------------
+@login_required
+def handover(request, source, pk):
+    """One screen per handover: the children of a homeroom class or of a roll of today, ticked
+    (those who cannot be handed over are shown, unticked, with the reason), the receiving teacher
+    (the school's teachers only), confirm. GET `?to=roll:<id>|colleague` chooses where they go."""
+    if source not in selectors.HANDOVER_SOURCES:
+        raise Http404
+    data = request.POST if request.method == "POST" else request.GET
+    target_key = data.get("to", "")
+    status = 200
+    chosen_teacher = None
+    if request.method == "POST":
+        chosen_teacher = parse_id(request.POST.get("to_teacher"))
+        try:
+            events = services.handover_record(user=request.user, source_kind=source, source_pk=pk,
+                                              target_key=target_key, to_teacher=request.POST.get("to_teacher"),
+                                              student_ids=request.POST.getlist("student"))
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(str(exc.message)) from exc
+            messages.error(request, str(exc.message))
+            status = exc.status_code
+        else:
+            messages.success(request, ngettext(
+                "%(n)d child handed over to %(teacher)s.", "%(n)d children handed over to %(teacher)s.",
+                len(events)) % {"n": len(events), "teacher": events[0].to_name})
+            return redirect("attendance:today")
+    screen = selectors.handover_screen(user=request.user, source_kind=source, pk=pk, target_key=target_key)
+    if chosen_teacher is None and screen.target is not None:
+        chosen_teacher = screen.target.teacher_id
+    ticked = None
+    if request.method == "POST":
+        ticked = set(parse_ids(request.POST.getlist("student")))
+    return render(request, "attendance/handover.html", {
+        "screen": screen, "chosen_teacher": chosen_teacher, "ticked": ticked}, status=status)
+
+
+# --- departure slots ---------------------------------------------------------------------------
+@login_required
+def departure_slots(request, school_id):
+    """The principal sets the school's departure slots (弹性离校时段) of the current term (or
+    `?term=`); the guardians choose among them."""
+    from schools.models import Term
+    from schools.selectors import school_admin_get
+
+    school = school_admin_get(user=request.user, pk=school_id)
+    terms = list(Term.objects.filter(end_date__gte=timezone.localdate()).order_by("start_date"))
+    term = next((t for t in terms if t.pk == parse_id(request.GET.get("term") or request.POST.get("term"))), None)
+    term = term or Term.current() or (terms[0] if terms else None)
+    status = 200
+    values = None
+    if request.method == "POST" and term is not None:
+        values = list(request.POST.getlist("slot"))
+        try:
+            slots = services.departure_slots_set(user=request.user, school=school, term=term, times=values)
+            messages.success(request, _("Departure slots of %(term)s saved: %(slots)s.")
+                             % {"term": term.name, "slots": join_list(t.strftime("%H:%M") for t in slots)})
+            return redirect(f"{reverse('attendance:departure_slots', args=[school.pk])}?term={term.pk}")
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise PermissionDenied(str(exc.message)) from exc
+            messages.error(request, str(exc.message))
+            status = exc.status_code
+    current = selectors.departure_slots(school_id=school.pk, term_id=term.pk) if term else []
+    if values is None:
+        values = [t.strftime("%H:%M") for t in current]
+    rows = [*values, *[""] * max(2, 4 - len(values))][:services.MAX_DEPARTURE_SLOTS + 2]
+    window = services.departure_slot_window(school=school, term=term) if term else (None, None)
+    return render(request, "attendance/departure_slots.html", {
+        "school": school, "term": term, "terms": terms, "rows": rows, "current": current,
+        "defaults": selectors.DEFAULT_DEPARTURE_SLOTS, "window": window}, status=status)

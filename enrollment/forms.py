@@ -25,6 +25,12 @@ class ApplicationForm(forms.Form):
     priority_note = forms.CharField(label=_("Note for the homeroom teacher (optional)"), max_length=200,
                                     required=False)
 
+    def __init__(self, *args, departure_times=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departure_times:  # the school's departure slots of the term (attendance.selectors.departure_choices)
+            self.fields["departure_time"].choices = [("", "—")] + [
+                (t.strftime("%H:%M"), t.strftime("%H:%M")) for t in departure_times]
+
     def clean_departure_time(self):
         value = self.cleaned_data.get("departure_time")
         return datetime.time.fromisoformat(value) if value else None
@@ -33,18 +39,20 @@ class ApplicationForm(forms.Form):
 _UNBOUND_HTML: dict[tuple[type, str], str] = {}
 
 
-def unbound_form_html(form_class) -> str:
+def unbound_form_html(form_class, **kwargs) -> str:
     """The crispy rendering of an unbound form: the same for every user (its labels, choices and
     initial values are in the code; the CSRF token is outside it), so it is rendered once per
-    process and language. A bound form (with the user's data or errors) is rendered each time."""
+    process, language and keyword arguments (e.g. a school's departure times, hashable values).
+    A bound form (with the user's data or errors) is rendered each time."""
     from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
     from django.utils.safestring import mark_safe
     from django.utils.translation import get_language
 
-    key = (form_class, get_language())
+    key = (form_class, get_language(), tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                                    for k, v in kwargs.items())))
     html = _UNBOUND_HTML.get(key)
     if html is None:
-        html = _UNBOUND_HTML[key] = str(as_crispy_form(form_class()))
+        html = _UNBOUND_HTML[key] = str(as_crispy_form(form_class(**kwargs)))
     return mark_safe(html)  # noqa: S308 - rendered by crispy from the form class, no user data
 
 

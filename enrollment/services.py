@@ -236,6 +236,12 @@ def application_submit(*, by, student: Student, term: Term, sessions, weekdays, 
         if not isinstance(departure_time, datetime.time) or departure_time > latest:
             raise DomainError(gettext_lazy("The service ends by %(t)s; choose an earlier time.")
                               % {"t": latest.strftime("%H:%M")}, field="departure_time")
+        from attendance.selectors import departure_slots
+
+        slots = departure_slots(school_id=student.school_id, term_id=term.pk)  # set by the school for the term
+        if slots and departure_time.replace(second=0, microsecond=0) not in slots:
+            raise DomainError(gettext_lazy("Choose one of the school's departure times: %(times)s.")
+                              % {"times": "、".join(t.strftime("%H:%M") for t in slots)}, field="departure_time")
     else:
         departure_time = None
     if pickup_plan == Application.Pickup.AUTHORISED and not AuthorisedPickupPerson.objects.filter(

@@ -108,7 +108,10 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
         return redirect("enrollment:parent_home")
     if not letter.acknowledgements.filter(guardian=request.user).exists():
         return redirect(reverse("enrollment:letter", args=[letter.pk]) + f"?student={child.pk}")
-    form = ApplicationForm(request.POST or None)
+    from attendance.selectors import departure_choices
+
+    times = departure_choices(school_id=child.school_id, term_id=term.pk)  # the school's departure slots
+    form = ApplicationForm(request.POST or None, departure_times=times)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         note = data["priority_note"]
@@ -126,7 +129,7 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
                              % {"child": child.name})
             return redirect("enrollment:parent_home")
     return render(request, "enrollment/apply.html", {
-        "form": form, "form_html": None if form.is_bound else unbound_form_html(ApplicationForm),
+        "form": form, "form_html": None if form.is_bound else unbound_form_html(ApplicationForm, departure_times=times),
         "child": child, "letter": letter, "term": term, "consent_ok": consent_given(child, request.user)})
 
 

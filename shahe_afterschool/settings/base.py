@@ -188,6 +188,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The 1st of each month, 02:30: teachers' hours statements of the month before (drafts rebuilt).
     "attendance-hours-statements": {"task": "attendance.tasks.build_statements",
                                     "schedule": crontab(day_of_month=1, hour=2, minute=30)},
+    # flexible departure (弹性离校): still at school 15 minutes after the chosen slot → the duty leader
+    "attendance-overdue-departures": {"task": "attendance.tasks.alert_overdue_departures",
+                                      "schedule": crontab(minute="*/5", hour="15-20")},
     # Monday 01:00 Asia/Shanghai (CELERY_TIMEZONE): the weekly coverage reports of the week before.
     "reports-weekly-coverage": {"task": "reports.tasks.build_weekly_reports",
                                 "schedule": crontab(hour=1, minute=0, day_of_week=1)},

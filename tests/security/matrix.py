@@ -671,6 +671,7 @@ PARENTS = ["parent_a", "other_parent", "parent_b"]
 DAY_RUNNER = {"anonymous": 302, "principal": 200, "homeroom": 403, **roles(403, OFFICES), "duty_a": 200}
 DAY_RUNNER_POST = {"anonymous": 302, "principal": 302, "homeroom": 403, **roles(403, OFFICES), "duty_a": 302}
 ROLL_SEERS = {"anonymous": 401, "homeroom": 200, "principal": 200, **roles(200, OFFICES)}
+HANDOVER = {"anonymous": 302, "homeroom": 200, "principal": 200, "duty_a": 200}
 
 ENDPOINTS += [
     Endpoint("attendance:today", default=200, expect={"anonymous": 302, **roles(403, PARENTS)},
@@ -732,6 +733,19 @@ ENDPOINTS += [
     Endpoint("api:student-today", api=True, setup=_roll_held_by_homeroom, kwargs=lambda w: {"pk": w.child_a.pk},
              expect={"anonymous": 401, **roles(200, ["parent_a", "homeroom", "principal", *OFFICES])},
              note="a child's day: the guardians and the school's staff who see the child (as api:student-detail)"),
+    # handovers on the tablet: the teacher holding the children (here the homeroom teacher of class_a,
+    # who also holds the group's roll), the principal and the day's rostered duty leader; 404 for anyone else
+    Endpoint("attendance:handover", setup=_roll_held_by_homeroom, kwargs=lambda w: {"source": "class", "pk": w.class_a.pk},
+             expect=HANDOVER, note="the class's service children listed, ticked; the receiving teacher chosen"),
+    Endpoint("attendance:handover", method="POST", setup=_roll_held_by_homeroom,
+             kwargs=lambda w: {"source": "roll", "pk": w.roll_a.pk},
+             data=lambda w: {"to": "colleague", "to_teacher": w.teacher_b.pk, "student": [w.child_a.pk]},
+             expect={**HANDOVER, "homeroom": 400, "principal": 400, "duty_a": 400},
+             note="to a teacher of another school: 400 with a message, nothing recorded"),
+    Endpoint("attendance:departure_slots", kwargs=lambda w: {"school_id": w.school_a.pk}, expect=ADMIN_A,
+             note="the school's departure slots (弹性离校时段) per term: its principal sets them"),
+    Endpoint("attendance:departure_slots", method="POST", kwargs=lambda w: {"school_id": w.school_a.pk},
+             data=lambda w: {"term": w.term.pk, "slot": ["17:00", "17:30"]}, expect=ADMIN_A_POST),
     Endpoint("api:roll-list", api=True, setup=_roll_held_by_homeroom, default=200, expect={"anonymous": 401},
              variants=[lambda w: {"school": w.school_a.pk, "date": _today()}]),
     Endpoint("api:roll-detail", api=True, setup=_roll_held_by_homeroom, kwargs=lambda w: {"pk": w.roll_a.pk},

@@ -19,7 +19,6 @@
   var rollId = app.dataset.roll;
   var storeKey = "shahe-roll-outbox:" + app.dataset.user + ":" + rollId;
   var sentKey = "shahe-roll-sent:" + app.dataset.user + ":" + rollId;
-  var CYCLE = ["present", "absent", "late", "leave"];
   var CLASSES = {present: "btn-success", absent: "btn-danger", late: "btn-warning", leave: "btn-info",
                  "": "btn-outline-secondary"};
   var server = {};
@@ -111,10 +110,17 @@
     save();
   }
 
+  // A tap on the child: present, a second tap: absent (and back). Late and on leave are one tap
+  // on the child's own buttons (data-set), never a walk through a cycle.
   function tap(btn) {
     var current = statusOf(btn.dataset.student);
-    var next = CYCLE[(CYCLE.indexOf(current) + 1) % CYCLE.length];
-    setMark(btn.dataset.student, next);
+    setMark(btn.dataset.student, current === "present" ? "absent" : "present");
+    render();
+    flushSoon(0);
+  }
+
+  function quickMark(btn) {
+    setMark(btn.dataset.student, btn.dataset.set);
     render();
     flushSoon(0);
   }
@@ -234,6 +240,8 @@
 
   if (app.dataset.editable) {
     app.addEventListener("click", function (event) {
+      var quick = event.target.closest(".roll-quick");
+      if (quick && !quick.disabled) { quickMark(quick); return; }
       var btn = event.target.closest(".roll-child");
       if (btn && !btn.disabled) { tap(btn); return; }
       if (event.target.closest("[data-all-present]")) { allPresent(); }
