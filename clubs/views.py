@@ -339,6 +339,16 @@ def _own_child(request, raw) -> Student:
     return child
 
 
+def _asked_child(request, raw) -> Student:
+    """The child a menu page is about: the one asked for (404 if not one's own), else the first."""
+    if parse_id(raw):
+        return _own_child(request, raw)
+    children = selectors.guardian_children(user=request.user)
+    if not children:
+        raise Http404
+    return children[0]
+
+
 def _menu_url(child_id) -> str:
     return f"{reverse('clubs:menu')}?child={child_id}"
 
@@ -406,7 +416,7 @@ def menu_choose(request: HttpRequest) -> HttpResponse:
 @login_required
 def menu_replace(request: HttpRequest) -> HttpResponse:
     """The confirm step when every rank is taken: which choice does the new club replace?"""
-    child = _own_child(request, request.POST.get("student") or request.GET.get("child"))
+    child = _asked_child(request, request.POST.get("student") or request.GET.get("child"))
     club = _menu_club(request, child)
     if club is None:
         messages.error(request, _("This club is not on the club menu of %(child)s.") % {"child": child.name})
