@@ -18,7 +18,7 @@ from accounts.scoping import get_for_user, scope_of
 from schools.models import School, Student, Term, Venue
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
-from shahe_afterschool.ids import parse_id, parse_int
+from shahe_afterschool.ids import parse_id
 
 from . import allocation, selectors, services
 from .forms import ChoiceWindowForm, ClubForm, ClubTypeForm, ReturnForm, ServicePlanForm, SlotFormSet

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.privacy import mask_phone
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
+from accounts.text import join_list
 from accounts.services import audit_read_many
 from privacy.services import consent_given
 from schools.models import School, Student, Term, Venue
@@ -141,24 +142,36 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if health_note:
         audit_read_many(request=request, objects=[app.student], object_type="schools.student",
                         detail="health notes (application)")
+    transitions = list(app.transitions.select_related("by"))
     return render(request, "enrollment/application_detail.html", {
         "app": app, "show_claims": show, "explanation": selectors.explanation_text(app, show_priority=show),
-        "health_note": health_note,
-        "transitions": app.transitions.select_related("by"),
+        "health_note": health_note, "transitions": transitions,
+        "progress": selectors.application_steps(app, transitions),
         "is_guardian": app.student_id in selectors.guarded_student_ids(request.user)})
 
 
 @login_required
-@require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回报名 (before a seat) / 申请退出课后服务 (with one): a page that says what follows, then
+    the POST that does it. Only the child's guardian withdraws (403 for staff who see it)."""
     app = selectors.application_get_for_user(user=request.user, pk=pk)
-    try:
-        services.application_withdraw(application=app, by=request.user, reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The application was withdrawn."))
-    return redirect("enrollment:parent_home")
+    if request.method == "POST":
+        try:
+            services.application_withdraw(application=app, by=request.user, reason=request.POST.get("reason", ""))
+        except DomainError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("The application for %(child)s was withdrawn.") % {"child": app.student.name}
+                             if app.status != Application.Status.PLACED else
+                             _("%(child)s has left the after-school service.") % {"child": app.student.name})
+        return redirect("enrollment:parent_home")
+    if app.student_id not in selectors.guarded_student_ids(request.user):
+        raise PermissionDenied
+    if not app.is_open:
+        messages.info(request, _("This application is already “%(s)s”.") % {"s": app.status_label})
+        return redirect("enrollment:application", pk=app.pk)
+    return render(request, "enrollment/withdraw_confirm.html", {
+        "app": app, "groups": join_list(p.group.name for p in app.active_placements)})
 
 
 @login_required

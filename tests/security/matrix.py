@@ -258,6 +258,9 @@ ENDPOINTS += [
              may_show={},
              note="FOR THE LEAD: the duty leader (any day) sees the school's applications, as school-wide"
                   " staff (SCHOOL_WIDE_ROLES); the priority claims and health notes stay hidden from the offices"),
+    Endpoint("enrollment:withdraw", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
+             expect={"anonymous": 302, "parent_a": 200, "homeroom": 403, "principal": 403, **roles(403, OFFICES)},
+             note="the confirm page (撤回报名 / 申请退出课后服务 with what follows): the child's guardians only"),
     Endpoint("enrollment:withdraw", method="POST", setup=o.enrollment_objects, kwargs=lambda w: {"pk": w.app_a.pk},
              data=lambda w: {"reason": "matrix"},
              expect={"anonymous": 302, "parent_a": 302, "homeroom": 403, "principal": 403, **roles(403, OFFICES)}),
