@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from accounts.privacy import mask_phone
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
-from accounts.text import join_list
 from accounts.services import audit_read_many
+from accounts.text import join_list
 from privacy.services import consent_given
 from schools.models import School, Student, Term, Venue
 from schools.selectors import health_notes_shown
