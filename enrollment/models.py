@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
@@ -432,6 +432,24 @@ class Placement(models.Model):
 
 
 # --- pickup ----------------------------------------------------------------------------------
+#: The relations offered for an authorised pickup person. Stored as the school's word (what the
+#: duty leader reads on the pickup list, and what rows typed before the choice existed hold), shown
+#: in the reader's language; any other relation is typed and shown as written.
+PICKUP_RELATIONS = [
+    ("父亲", pgettext_lazy("pickup relation", "Father")),
+    ("母亲", pgettext_lazy("pickup relation", "Mother")),
+    ("祖父", pgettext_lazy("pickup relation", "Grandfather (father's father)")),
+    ("祖母", pgettext_lazy("pickup relation", "Grandmother (father's mother)")),
+    ("外祖父", pgettext_lazy("pickup relation", "Grandfather (mother's father)")),
+    ("外祖母", pgettext_lazy("pickup relation", "Grandmother (mother's mother)")),
+]
+
+
+def pickup_relation_label(value: str) -> str:
+    """A stored relation in the reader's language (one of `PICKUP_RELATIONS`) or as written."""
+    return str(dict(PICKUP_RELATIONS).get(value, value))
+
+
 class AuthorisedPickupPersonQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(student__in=Student.objects.visible_to(user))
@@ -465,6 +483,10 @@ class AuthorisedPickupPerson(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def relation_label(self) -> str:
+        return pickup_relation_label(self.relation)
 
 
 # --- idempotency -----------------------------------------------------------------------------

@@ -71,7 +71,8 @@ def parent_home(request: HttpRequest) -> HttpResponse:
     for row in rows:
         app = row["application"]
         row["explanation"] = selectors.explanation_text(app, show_priority=True) if app else ""
-        row["pickup_masked"] = [(p.name, p.relation, mask_phone(p.phone)) for p in row["child"].active_pickup_persons]
+        row["pickup_masked"] = [(p.name, p.relation_label, mask_phone(p.phone))
+                                for p in row["child"].active_pickup_persons]
     return render(request, "enrollment/parent_home.html", {"rows": rows, "term": term})
 
 
@@ -109,7 +110,8 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
         return redirect("enrollment:parent_home")
     if not letter.acknowledgements.filter(guardian=request.user).exists():
         return redirect(reverse("enrollment:letter", args=[letter.pk]) + f"?student={child.pk}")
-    form = ApplicationForm(request.POST or None)
+    pickup_people = list(AuthorisedPickupPerson.objects.active().filter(student=child))
+    form = ApplicationForm(request.POST or None, has_pickup_persons=bool(pickup_people))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         note = data["priority_note"]
@@ -117,7 +119,8 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
             services.application_submit(
                 by=request.user, student=child, term=term, sessions=data["sessions"], weekdays=data["weekdays"],
                 letter=letter, pickup_plan=data["pickup_plan"], departure_time=data["departure_time"],
-                priority_claims=[(g, note) for g in data["priority_groups"]])
+                priority_claims=[(g, note) for g in data["priority_groups"]],
+                new_pickup_person=data["new_pickup_person"])
         except DomainError as exc:
             _fail(request, exc)
             if exc.field and exc.field in form.fields:
@@ -128,7 +131,9 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
             return redirect("enrollment:parent_home")
     return render(request, "enrollment/apply.html", {
         "form": form, "form_html": None if form.is_bound else unbound_form_html(ApplicationForm),
-        "child": child, "letter": letter, "term": term, "consent_ok": consent_given(child, request.user)})
+        "child": child, "letter": letter, "term": term, "consent_ok": consent_given(child, request.user),
+        "pickup_on_file": join_list(_("%(name)s (%(relation)s)") % {"name": p.name, "relation": p.relation_label}
+                                    for p in pickup_people)})
 
 
 @login_required
@@ -180,7 +185,9 @@ def pickup_persons(request: HttpRequest, student_id: int) -> HttpResponse:
     form = PickupPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.pickup_person_add(student=child, by=request.user, **form.cleaned_data)
+            d = form.cleaned_data
+            services.pickup_person_add(student=child, by=request.user, name=d["name"], relation=d["relation"],
+                                       phone=d["phone"])
         except DomainError as exc:
             _fail(request, exc)
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
