@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
@@ -531,7 +532,7 @@ def hours(request: HttpRequest) -> HttpResponse:
     totals = selectors.teacher_term_totals(rows)
     fmt = request.GET.get("format")
     planned = _("planned (timetable)")
-    headers = [_("Teacher"), _("Period"), _("Sessions"), _("Hours"), _("Basis")]
+    headers = [_("Teacher"), _("Period"), pgettext("count of meetings", "Sessions"), _("Hours"), _("Basis")]
     table = [[r["teacher"], r["month"], r["sessions"], r["hours"], planned] for r in rows]
     term_table = [[t["teacher"], term.name, t["sessions"], t["hours"], planned] for t in totals]
     filename = f"{school.code}-teacher-hours-{datetime.date.today():%Y%m%d}"

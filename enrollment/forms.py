@@ -28,7 +28,7 @@ def _relation(data: dict, *, choice: str, other: str, form: forms.Form) -> str:
 
 
 class ApplicationForm(forms.Form):
-    sessions = forms.MultipleChoiceField(label=_("Sessions"), choices=Session.choices,
+    sessions = forms.MultipleChoiceField(label=pgettext_lazy("service", "Sessions"), choices=Session.choices,
                                          widget=forms.CheckboxSelectMultiple)
     weekdays = forms.TypedMultipleChoiceField(label=_("Days"), choices=WEEKDAY_CHOICES, coerce=int,
                                               widget=forms.CheckboxSelectMultiple, initial=[1, 2, 3, 4, 5])

@@ -162,7 +162,7 @@ class ServiceGroup(models.Model):
                                verbose_name=_("school"))
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="service_groups", verbose_name=_("term"))
     name = models.CharField(_("name"), max_length=64)
-    session = models.CharField(_("session"), max_length=16, choices=Session.choices)
+    session = models.CharField(pgettext_lazy("service", "session"), max_length=16, choices=Session.choices)
     grade_from = models.PositiveSmallIntegerField(_("from grade"))
     grade_to = models.PositiveSmallIntegerField(_("to grade"))
     weekdays = models.JSONField(_("weekdays"), default=list, help_text=_("1 = Monday ... 5 = Friday"))
@@ -254,7 +254,7 @@ class Application(models.Model):
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="applications", verbose_name=_("term"))
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="applications",
                                verbose_name=_("school"))
-    sessions = models.JSONField(_("sessions"), default=list)
+    sessions = models.JSONField(pgettext_lazy("service", "sessions"), default=list)
     weekdays = models.JSONField(_("weekdays"), default=list)
     pickup_plan = models.CharField(_("pickup plan"), max_length=16, choices=Pickup.choices, default=Pickup.GUARDIAN)
     departure_time = models.TimeField(_("departure time"), null=True, blank=True,
