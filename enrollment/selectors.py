@@ -274,20 +274,23 @@ def application_steps(application: Application, transitions=None) -> dict:
     status = application.status
     allocated_at = min((reached[s] for s in (S.PLACED, S.WAITLISTED) if s in reached), default=None)
 
+    day_format = pgettext("date of an application step (Django date format)", "M j")
+
     def step(key, label, state, date=None, note=""):
-        return {"key": key, "label": label, "state": state, "date": date, "note": note}
+        day = date_format(timezone.localtime(date), day_format) if date else ""
+        return {"key": key, "label": label, "state": state, "date": date, "day": day, "note": note}
 
     steps = [step("submitted", pgettext("application step", "Submitted"), "done",
                   reached.get(S.SUBMITTED) or application.submitted_at)]
     if S.CLASS_REVIEWED in reached:
-        steps.append(step("review", pgettext("application step", "Homeroom teacher's review"), "done",
+        steps.append(step("review", pgettext("application step", "Teacher's review"), "done",
                           reached[S.CLASS_REVIEWED]))
     elif status == S.REJECTED:
-        steps.append(step("review", pgettext("application step", "Homeroom teacher's review"), "stopped",
+        steps.append(step("review", pgettext("application step", "Teacher's review"), "stopped",
                           reached.get(S.REJECTED) or application.reviewed_at,
                           pgettext("application step", "Not approved")))
     else:
-        steps.append(step("review", pgettext("application step", "Homeroom teacher's review"),
+        steps.append(step("review", pgettext("application step", "Teacher's review"),
                           "current" if status == S.SUBMITTED else "todo"))
     if allocated_at:
         steps.append(step("allocation", pgettext("application step", "School allocation"), "done", allocated_at))

@@ -24,7 +24,7 @@ def test_the_form_offers_the_relation_choice_and_the_phone_keypad(enr, parent):
     assert 'inputmode="tel"' in page and 'autocomplete="tel"' in page
     for word in ("父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他"):
         assert f">{word}</option>" in page
-    assert "已登记的授权接送人： 暂无" in page
+    assert "已登记的授权接送人：暂无" in page
 
 
 def test_authorised_pickup_without_anyone_asks_for_the_person_in_the_same_form(enr, parent):
