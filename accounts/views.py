@@ -63,8 +63,19 @@ def revoke_tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    from rest_framework.authtoken.models import Token
+
+    from schools.models import Student
+
     assignments = request.user.role_assignments.active().select_related("school", "district")
-    return render(request, "accounts/profile.html", {"assignments": assignments})
+    scope = scope_of(request.user)
+    # Developer features (API tokens) only for staff who use the API; a guardian's own children's
+    # data download instead.
+    uses_api = scope.is_staff_member and Token.objects.filter(user=request.user).exists()
+    children = list(Student.objects.filter(guardianships__guardian=request.user, guardianships__active=True)
+                    .order_by("name_pinyin", "pk"))
+    return render(request, "accounts/profile.html", {"assignments": assignments, "uses_api": uses_api,
+                                                     "children": children})
 
 
 def join(request: HttpRequest) -> HttpResponse:

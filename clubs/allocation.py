@@ -40,10 +40,9 @@ from shahe_afterschool.errors import ConflictError, DomainError
 
 from .bookings import bookings_for_club
 from .models import ChoiceWindow, Club, ClubChoice, ReviewStatus, reason_text
-from .services import can_edit_school
+from .services import MAX_RANK, RankingFull, can_edit_school, next_free_rank, ranking_compact
 from .timetable import Booking, clashes_with, collect_bookings
 
-MAX_RANK = 3
 PriorityHook = Callable[[Iterable[int], object], set]
 PRIORITY_HOOKS: list[PriorityHook] = []
 
@@ -104,8 +103,13 @@ def choice_window_for(*, school, term) -> ChoiceWindow | None:
 
 # --- parents choose ----------------------------------------------------------------------------
 @transaction.atomic
-def choice_make(*, user, student: Student, club: Club, rank: int | None = None) -> ClubChoice:
-    """A parent's choice: a ranked menu choice while the window is open, or a late join afterwards."""
+def choice_make(*, user, student: Student, club: Club, rank: int | None = None,
+                replace: ClubChoice | None = None) -> ClubChoice:
+    """A parent's choice: a ranked menu choice while the window is open, or a late join afterwards.
+
+    In the window, no rank means the child's next free rank (`RankingFull` when all are taken: the
+    menu then asks which choice to replace, `clubs.services.ranking_replace`, which passes the
+    confirmed `replace`). An explicit rank (the API) replaces a pending choice at that rank."""
     if not _is_guardian(user, student):
         raise PermissionDenied(_("Only a guardian of the child may choose clubs for the child."))
     if club.school_id != student.school_id:
@@ -125,18 +129,25 @@ def choice_make(*, user, student: Student, club: Club, rank: int | None = None) 
                         ClubChoice.Status.NOT_PLACED]).exists():
         raise ConflictError(_("The child has already chosen this club."))
     if window.is_open(now):
-        return _ranked_choice(user=user, student=student, club=club, rank=rank, now=now)
+        return _ranked_choice(user=user, student=student, club=club, rank=rank, now=now, replace=replace)
     if window.allocated_at is None:
         raise ConflictError(_("The choice window has closed; the school has not allocated the places yet."))
     return _late_join(user=user, student=student, club=club, now=now)
 
 
-def _ranked_choice(*, user, student, club, rank, now) -> ClubChoice:
-    if rank is None or not isinstance(rank, int) or not 1 <= rank <= MAX_RANK:
+def _ranked_choice(*, user, student, club, rank, now, replace=None) -> ClubChoice:
+    if rank is not None and (not isinstance(rank, int) or not 1 <= rank <= MAX_RANK):
         raise DomainError(_("Rank must be 1, 2 or 3."), field="rank")
     Student.objects.select_for_update().filter(pk=student.pk).first()  # one ranking at a time per child
+    if rank is None:
+        rank = next_free_rank(student_id=student.pk, term_id=club.term_id)
+        if rank is None:
+            raise RankingFull(_("%(child)s already has %(n)d choices. Choose which one %(club)s replaces.")
+                              % {"child": student.name, "n": MAX_RANK, "club": club.name}, field="rank")
     old = ClubChoice.objects.filter(student=student, term=club.term, rank=rank,
                                     status=ClubChoice.Status.PENDING).first()
+    if replace is not None and (old is None or old.pk != replace.pk):
+        raise ConflictError(_("The choices changed in the meantime; please look at them again."), field="replace")
     if old:  # choosing again at a rank replaces the earlier choice at that rank
         _decide(old, ClubChoice.Status.WITHDRAWN, "replaced")
         old.decided_at = now
@@ -169,14 +180,19 @@ def _late_join(*, user, student, club, now) -> ClubChoice:
 def choice_withdraw(*, user, choice: ClubChoice) -> ClubChoice:
     if not _is_guardian(user, choice.student) and not can_edit_school(user, choice.club.school_id):
         raise PermissionDenied(_("Only a guardian of the child or the school may withdraw this choice."))
+    # Lock order: the child (its ranking), the club (its seats), the choice.
+    Student.objects.select_for_update().filter(pk=choice.student_id).first()
     Club.objects.select_for_update().filter(pk=choice.club_id).first()
     choice = ClubChoice.objects.select_for_update().get(pk=choice.pk)
     if choice.status in (ClubChoice.Status.WITHDRAWN, ClubChoice.Status.RELEASED, ClubChoice.Status.NOT_PLACED):
         raise ConflictError(_("This choice is no longer active."))
     held_seat = choice.status == ClubChoice.Status.ENROLLED
+    ranked = choice.status == ClubChoice.Status.PENDING and choice.rank is not None
     _decide(choice, ClubChoice.Status.WITHDRAWN, "withdrawn", name=user.name or user.username)
     choice.decided_at = timezone.now()
     choice.save(update_fields=["status", "decided_at", "reason", "reason_params"])
+    if ranked:  # the choices below move up: the ranking stays 1..n
+        ranking_compact(student_id=choice.student_id, term_id=choice.term_id)
     if held_seat:
         promote(club_id=choice.club_id)
     return choice

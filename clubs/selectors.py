@@ -116,6 +116,33 @@ def children_choices(*, user) -> dict[int, list[ClubChoice]]:
     return out
 
 
+def club_menu_item(*, user, pk) -> Club | None:
+    """An approved club the user sees (a parent: of their children's schools), or None: for the
+    menu's writes, where a club that is not on the menu is a message, not a 404."""
+    return (Club.objects.visible_to(user).filter(pk=pk, status=ReviewStatus.APPROVED)
+            .select_related("school", "term").first())
+
+
+#: Choices that still hold or wait for something (a withdrawn one is history).
+LIVE_CHOICE_STATUSES = (ClubChoice.Status.PENDING, ClubChoice.Status.ENROLLED, ClubChoice.Status.WAITLISTED)
+
+
+def menu_board(*, choices: list[ClubChoice], term) -> dict:
+    """What the menu shows of a child's choices (already loaded, no query): the ranking (pending
+    ranked choices by rank, what the allocation will serve), the other choices of the term with
+    their outcome, and the live choice of each club (its card shows the rank or the status)."""
+    of_term = [c for c in choices if c.term_id == term.pk]
+    ranking = sorted((c for c in of_term if c.status == ClubChoice.Status.PENDING and c.rank),
+                     key=lambda c: c.rank)
+    for i, c in enumerate(ranking):
+        c.is_first, c.is_last = i == 0, i == len(ranking) - 1
+    return {
+        "ranking": ranking,
+        "results": [c for c in of_term if c not in ranking],
+        "chosen": {c.club_id: c for c in of_term if c.status in LIVE_CHOICE_STATUSES},
+    }
+
+
 def guardian_children(*, user) -> list[Student]:
     return list(Student.objects.filter(guardianships__guardian=user, guardianships__active=True)
                 .select_related("school", "homeroom_class__grade").order_by("pk"))

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from accounts.scoping import scope_of
 from notices.services import notify
+from schools.models import Guardianship, Student
 from shahe_afterschool.errors import ConflictError, DomainError
 
 from . import timerules
 from .bookings import bookings_for_club, resource_labels
-from .models import ChoiceWindow, Club, ClubSlot, ReviewStatus, ServicePlan
+from .models import ChoiceWindow, Club, ClubChoice, ClubSlot, ReviewStatus, ServicePlan
 from .timetable import clashes_with, collect_bookings
 
 PLAN_FIELDS = [
@@ -369,3 +370,125 @@ def club_type_create(*, user, category, code: str, name_zh: str, name_en: str):
     _clean(club_type)
     club_type.save()
     return club_type
+
+
+# --- a parent's ranking of clubs (the menu) ---------------------------------------------------
+# While the school's choice window is open, a child's pending ranked choices are its ranking: ranks
+# 1..n with no gap (n <= MAX_RANK), the order in which `clubs.allocation.allocate` serves them.
+# "Add" takes the next free rank, a full ranking asks which choice to replace (the view's confirm
+# step, `RankingFull`), a choice moves up or down by swapping with its neighbour, and removing one
+# closes the gap (`ranking_compact`, also run by `allocation.choice_withdraw`). Every change locks
+# the child's row first (one ranking change at a time per child, as `choice_make` does).
+MAX_RANK = 3
+
+
+class RankingFull(ConflictError):
+    """Every rank is taken: the parent chooses which choice the new club replaces."""
+
+
+def _ranking_qs(*, student_id: int, term_id: int):
+    return ClubChoice.objects.filter(student_id=student_id, term_id=term_id, rank__isnull=False).exclude(
+        status=ClubChoice.Status.WITHDRAWN)
+
+
+def ranking(*, student, term) -> list:
+    """The child's pending ranked choices of the term, by rank."""
+    return list(_ranking_qs(student_id=student.pk, term_id=term.pk).filter(status=ClubChoice.Status.PENDING)
+                .select_related("club").order_by("rank"))
+
+
+def next_free_rank(*, student_id: int, term_id: int) -> int | None:
+    """The lowest rank 1..MAX_RANK no live ranked choice of the child holds, or None when all are taken."""
+    taken = set(_ranking_qs(student_id=student_id, term_id=term_id).values_list("rank", flat=True))
+    return next((r for r in range(1, MAX_RANK + 1) if r not in taken), None)
+
+
+def ranking_compact(*, student_id: int, term_id: int) -> None:
+    """Close the gaps of the child's pending ranking (1..n), keeping its order. Call it with the
+    child's row locked. Each choice moves to a rank no other live choice holds at that moment."""
+    live = list(_ranking_qs(student_id=student_id, term_id=term_id).order_by("rank"))
+    fixed = {c.rank for c in live if c.status != ClubChoice.Status.PENDING}  # decided by an allocation
+    free = [r for r in range(1, MAX_RANK + 1) if r not in fixed]
+    for choice, rank in zip([c for c in live if c.status == ClubChoice.Status.PENDING], free, strict=False):
+        if choice.rank != rank:
+            choice.rank = rank
+            choice.save(update_fields=["rank"])
+
+
+def _lock_child(student) -> None:
+    Student.objects.select_for_update().filter(pk=student.pk).first()
+
+
+def _require_guardian(user, student) -> None:
+    if not Guardianship.objects.filter(guardian=user, student=student, active=True).exists():
+        raise PermissionDenied(_("Only a guardian of the child may choose clubs for the child."))
+
+
+def _require_open_window(*, school_id: int, term_id: int) -> None:
+    window = ChoiceWindow.objects.filter(school_id=school_id, term_id=term_id).first()
+    if window is None or not window.is_open(timezone.now()):
+        raise ConflictError(_("Club choice is closed: the ranking can no longer change."))
+
+
+def _pending_ranked(choice):
+    choice = ClubChoice.objects.select_for_update().select_related("club").get(pk=choice.pk)
+    if choice.status != ClubChoice.Status.PENDING or choice.rank is None:
+        raise ConflictError(_("Only a choice waiting for the allocation can be moved or replaced."))
+    return choice
+
+
+@transaction.atomic
+def ranking_add(*, user, student, club):
+    """Add a club at the child's next free rank (a late join with a free seat once places are
+    allocated). A full ranking raises `RankingFull`: nothing is replaced without asking."""
+    from .allocation import choice_make
+
+    return choice_make(user=user, student=student, club=club, rank=None)
+
+
+@transaction.atomic
+def ranking_replace(*, user, student, club, replaced):
+    """Put `club` at the rank of `replaced` (a pending choice of the same child), which is withdrawn
+    with the reason "replaced". The parent confirmed which choice goes."""
+    from .allocation import choice_make
+
+    _require_guardian(user, student)
+    if replaced.student_id != student.pk:
+        raise DomainError(_("That choice belongs to another child."), field="replace")
+    _lock_child(student)
+    replaced = _pending_ranked(replaced)
+    _require_open_window(school_id=club.school_id, term_id=club.term_id)
+    return choice_make(user=user, student=student, club=club, rank=replaced.rank, replace=replaced)
+
+
+@transaction.atomic
+def ranking_move(*, user, choice, direction: str):
+    """Move a pending choice one rank up ("up": towards the first choice) or down, swapping it with
+    its neighbour. The ranks stay 1..n."""
+    if direction not in ("up", "down"):
+        raise DomainError(_("Move a choice up or down."), field="direction")
+    _require_guardian(user, choice.student)
+    _lock_child(choice.student)
+    choice = _pending_ranked(choice)
+    _require_open_window(school_id=choice.club.school_id, term_id=choice.term_id)
+    ranking_compact(student_id=choice.student_id, term_id=choice.term_id)
+    choice.refresh_from_db(fields=["rank"])
+    order = ranking(student=choice.student, term=choice.term)
+    index = next(i for i, c in enumerate(order) if c.pk == choice.pk)
+    other_index = index - 1 if direction == "up" else index + 1
+    if not 0 <= other_index < len(order):
+        if direction == "up":
+            raise DomainError(_("%(club)s is already the first choice.") % {"club": choice.club.name},
+                              field="direction")
+        raise DomainError(_("%(club)s is already the last choice.") % {"club": choice.club.name},
+                          field="direction")
+    other = order[other_index]
+    mine, theirs = choice.rank, other.rank
+    # One rank at a time (the unique rank per child holds at every statement): park, swap, place.
+    choice.rank = None
+    choice.save(update_fields=["rank"])
+    other.rank = mine
+    other.save(update_fields=["rank"])
+    choice.rank = theirs
+    choice.save(update_fields=["rank"])
+    return choice

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
@@ -18,7 +19,7 @@ from accounts.scoping import get_for_user, scope_of
 from schools.models import School, Student, Term, Venue
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
-from shahe_afterschool.ids import parse_id, parse_int
+from shahe_afterschool.ids import parse_id
 
 from . import allocation, selectors, services
 from .forms import ChoiceWindowForm, ClubForm, ClubTypeForm, ReturnForm, ServicePlanForm, SlotFormSet
@@ -329,58 +330,155 @@ def clashes(request: HttpRequest) -> HttpResponse:
 
 
 # --- parents: the menu ------------------------------------------------------------------------
+def _own_child(request, raw) -> Student:
+    """One of the user's own children (an active guardianship), or 404: another family's child, a
+    child the user only sees as staff, a malformed id."""
+    child_id = parse_id(raw)
+    child = next((c for c in selectors.guardian_children(user=request.user) if c.pk == child_id), None)
+    if child is None:
+        raise Http404
+    return child
+
+
+def _asked_child(request, raw) -> Student:
+    """The child a menu page is about: the one asked for (404 if not one's own), else the first."""
+    if parse_id(raw):
+        return _own_child(request, raw)
+    children = selectors.guardian_children(user=request.user)
+    if not children:
+        raise Http404
+    return children[0]
+
+
+def _menu_url(child_id) -> str:
+    return f"{reverse('clubs:menu')}?child={child_id}"
+
+
+def _menu_club(request, child: Student):
+    """The club asked for, when it is on the child's menu (else None: the caller says so)."""
+    club_id = parse_id(request.POST.get("club") or request.GET.get("club"))
+    club = selectors.club_menu_item(user=request.user, pk=club_id) if club_id else None
+    if club is None or club.school_id != child.school_id:
+        return None
+    return club
+
+
 @login_required
 def menu(request: HttpRequest) -> HttpResponse:
     children = selectors.guardian_children(user=request.user)
     if not children:
         raise Http404
-    child_id = request.GET.get("child")
-    child = next((c for c in children if str(c.pk) == child_id), children[0])
+    # no child asked for (or a malformed id): the first child; another family's child: 404
+    child = _own_child(request, request.GET["child"]) if parse_id(request.GET.get("child")) else children[0]
     term = _term(request)
     category = (request.GET.get("category") or "").strip()[:32] or None
     clubs = list(selectors.club_menu(user=request.user, school_id=child.school_id, category=category,
                                      grade=child.homeroom_class.grade.number).filter(term=term)[:PER_PAGE_LIMIT])
     window = allocation.choice_window_for(school=child.school, term=term)
     now = timezone.now()
+    window_open = bool(window and window.is_open(now))
+    board = selectors.menu_board(choices=selectors.children_choices(user=request.user).get(child.pk, []), term=term)
+    for club in clubs:
+        club.my_choice = board["chosen"].get(club.pk)
     return render(request, "clubs/menu.html", {
         "children": children, "child": child, "clubs": clubs, "categories": selectors.categories(),
-        "category": category, "window": window, "window_open": bool(window and window.is_open(now)),
+        "category": category, "window": window, "window_open": window_open,
         "late_join": bool(window and window.allocated_at and now >= window.closes_at),
-        "choices": selectors.children_choices(user=request.user).get(child.pk, []), "ranks": [1, 2, 3],
+        "ranking": board["ranking"], "results": board["results"],
+        "ranking_full": window_open and len(board["ranking"]) >= services.MAX_RANK, "max_rank": services.MAX_RANK,
     })
 
 
 @login_required
 @require_POST
 def menu_choose(request: HttpRequest) -> HttpResponse:
-    child_id, club_id = parse_id(request.POST.get("student")), parse_id(request.POST.get("club"))
-    child = Student.objects.visible_to(request.user).filter(pk=child_id).first() if child_id else None
-    if child is None or club_id is None:
-        messages.error(request, _("Choose a child and a club."))
-        return redirect("clubs:menu")
-    club = selectors.club_get_for_user(user=request.user, pk=club_id)
-    rank = parse_int(request.POST.get("rank"))
+    """加入志愿: the club takes the child's next free rank; a full ranking goes to the confirm step."""
+    child = _own_child(request, request.POST.get("student"))
+    club = _menu_club(request, child)
+    if club is None:
+        messages.error(request, _("This club is not on the club menu of %(child)s.") % {"child": child.name})
+        return redirect(_menu_url(child.pk))
     try:
-        choice = allocation.choice_make(user=request.user, student=child, club=club, rank=rank)
-        messages.success(request, _("%(club)s: %(status)s") % {"club": club.name,
-                                                                "status": choice.get_status_display()})
+        choice = services.ranking_add(user=request.user, student=child, club=club)
+    except services.RankingFull:
+        return redirect(f"{reverse('clubs:replace')}?child={child.pk}&club={club.pk}")
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(f"{reverse('clubs:menu')}?child={child.pk}")
+    else:
+        if choice.rank:
+            messages.success(request, _("%(club)s is now choice %(rank)s of %(child)s.")
+                             % {"club": club.name, "rank": choice.rank, "child": child.name})
+        else:
+            messages.success(request, _("%(club)s: %(status)s") % {"club": club.name,
+                                                                    "status": choice.get_status_display()})
+    return redirect(_menu_url(child.pk))
+
+
+@login_required
+def menu_replace(request: HttpRequest) -> HttpResponse:
+    """The confirm step when every rank is taken: which choice does the new club replace?"""
+    child = _asked_child(request, request.POST.get("student") or request.GET.get("child"))
+    club = _menu_club(request, child)
+    if club is None:
+        messages.error(request, _("This club is not on the club menu of %(child)s.") % {"child": child.name})
+        return redirect(_menu_url(child.pk))
+    if request.method == "POST":
+        replace_id = parse_id(request.POST.get("replace"))
+        replaced = ClubChoice.objects.filter(pk=replace_id, student=child).select_related("club").first() \
+            if replace_id else None
+        if replaced is None:
+            messages.error(request, _("Choose the choice that %(club)s replaces.") % {"club": club.name})
+            return redirect(f"{reverse('clubs:replace')}?child={child.pk}&club={club.pk}")
+        try:
+            choice = services.ranking_replace(user=request.user, student=child, club=club, replaced=replaced)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(club)s replaced %(old)s as choice %(rank)s.")
+                             % {"club": club.name, "old": replaced.club.name, "rank": choice.rank})
+        return redirect(_menu_url(child.pk))
+    ranking = services.ranking(student=child, term=club.term)
+    if len(ranking) < services.MAX_RANK:  # a rank is free again: nothing to replace
+        return redirect(_menu_url(child.pk))
+    return render(request, "clubs/menu_replace.html", {"child": child, "club": club, "ranking": ranking})
+
+
+@login_required
+@require_POST
+def choice_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """上移 / 下移: swap a pending choice with its neighbour in the ranking."""
+    choice = ClubChoice.objects.filter(
+        pk=pk, student__in=[c.pk for c in selectors.guardian_children(user=request.user)]
+    ).select_related("club", "student", "term").first()
+    if choice is None:
+        raise Http404
+    try:
+        choice = services.ranking_move(user=request.user, choice=choice, direction=request.POST.get("direction", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(club)s is now choice %(rank)s.") % {"club": choice.club.name,
+                                                                             "rank": choice.rank})
+    return redirect(_menu_url(choice.student_id))
 
 
 @login_required
 @require_POST
 def choice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     choice = get_for_user(ClubChoice.objects.select_related("club", "student"), request.user, pk)
+    was_ranked = choice.status == ClubChoice.Status.PENDING and choice.rank is not None
     try:
         allocation.choice_withdraw(user=request.user, choice=choice)
-        messages.success(request, _("The choice was withdrawn."))
+        if was_ranked:
+            messages.success(request, _("%(club)s was removed from the choices; the ones below moved up.")
+                             % {"club": choice.club.name})
+        else:
+            messages.success(request, _("The choice was withdrawn."))
     except DomainError as exc:
         messages.error(request, exc.message)
     if scope_of(request.user).has_role(Role.PARENT) and choice.student.guardianships.filter(
             guardian=request.user, active=True).exists():
-        return redirect(f"{reverse('clubs:menu')}?child={choice.student_id}")
+        return redirect(_menu_url(choice.student_id))
     return redirect("clubs:detail", pk=choice.club_id)
 
 
@@ -434,7 +532,7 @@ def hours(request: HttpRequest) -> HttpResponse:
     totals = selectors.teacher_term_totals(rows)
     fmt = request.GET.get("format")
     planned = _("planned (timetable)")
-    headers = [_("Teacher"), _("Period"), _("Sessions"), _("Hours"), _("Basis")]
+    headers = [_("Teacher"), _("Period"), pgettext("count of meetings", "Sessions"), _("Hours"), _("Basis")]
     table = [[r["teacher"], r["month"], r["sessions"], r["hours"], planned] for r in rows]
     term_table = [[t["teacher"], term.name, t["sessions"], t["hours"], planned] for t in totals]
     filename = f"{school.code}-teacher-hours-{datetime.date.today():%Y%m%d}"

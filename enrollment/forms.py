@@ -2,21 +2,49 @@ import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from .models import WEEKDAY_LABELS, Application, PriorityGroup, ServiceGroup, Session
+from .models import PICKUP_RELATIONS, WEEKDAY_LABELS, Application, PriorityGroup, ServiceGroup, Session
 
 WEEKDAY_CHOICES = [(d, label) for d, label in WEEKDAY_LABELS.items()]
 DEPARTURE_CHOICES = [("", "—")] + [(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in (16, 17) for m in (0, 30)] + [
     ("18:00", "18:00")]
 
 
+#: A phone field: the phone's number pad, and the browser may fill in a saved number.
+PHONE_ATTRS = {"inputmode": "tel", "autocomplete": "tel"}
+OTHER_RELATION = "other"
+RELATION_CHOICES = [("", "—"), *PICKUP_RELATIONS, (OTHER_RELATION, pgettext_lazy("pickup relation", "Other"))]
+
+
+def _relation(data: dict, *, choice: str, other: str, form: forms.Form) -> str:
+    """The relation chosen, or the one typed for "other" (an error on the typed field if empty)."""
+    value = data.get(choice) or ""
+    if value == OTHER_RELATION:
+        value = (data.get(other) or "").strip()
+        if not value:
+            form.add_error(other, _("Enter how the person is related to the child."))
+    return value
+
+
 class ApplicationForm(forms.Form):
-    sessions = forms.MultipleChoiceField(label=_("Sessions"), choices=Session.choices,
+    sessions = forms.MultipleChoiceField(label=pgettext_lazy("service", "Sessions"), choices=Session.choices,
                                          widget=forms.CheckboxSelectMultiple)
     weekdays = forms.TypedMultipleChoiceField(label=_("Days"), choices=WEEKDAY_CHOICES, coerce=int,
                                               widget=forms.CheckboxSelectMultiple, initial=[1, 2, 3, 4, 5])
     pickup_plan = forms.ChoiceField(label=_("Going home"), choices=Application.Pickup.choices,
                                     widget=forms.RadioSelect, initial=Application.Pickup.GUARDIAN)
+    # The authorised pickup person, added in the same form (only with "picked up by an authorised person").
+    pickup_name = forms.CharField(
+        label=_("Authorised pickup person: name"), max_length=64, required=False,
+        help_text=_("Only with “Picked up by an authorised person”: add the person here if nobody is on the "
+                    "child's list yet, or to add one more."))
+    pickup_relation = forms.ChoiceField(label=_("Authorised pickup person: relation to the child"),
+                                        choices=RELATION_CHOICES, required=False)
+    pickup_relation_other = forms.CharField(label=_("Other relation (when “Other” is chosen)"), max_length=32,
+                                            required=False)
+    pickup_phone = forms.CharField(label=_("Authorised pickup person: mobile phone"), max_length=20, required=False,
+                                   widget=forms.TextInput(attrs=PHONE_ATTRS))
     departure_time = forms.ChoiceField(label=_("Departure time (flexible departure only)"),
                                        choices=DEPARTURE_CHOICES, required=False)
     priority_groups = forms.MultipleChoiceField(
@@ -25,8 +53,9 @@ class ApplicationForm(forms.Form):
     priority_note = forms.CharField(label=_("Note for the homeroom teacher (optional)"), max_length=200,
                                     required=False)
 
-    def __init__(self, *args, departure_times=None, **kwargs):
+    def __init__(self, *args, departure_times=None, has_pickup_persons: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.has_pickup_persons = has_pickup_persons
         if departure_times:  # the school's departure slots of the term (attendance.selectors.departure_choices)
             self.fields["departure_time"].choices = [("", "—")] + [
                 (t.strftime("%H:%M"), t.strftime("%H:%M")) for t in departure_times]
@@ -34,6 +63,27 @@ class ApplicationForm(forms.Form):
     def clean_departure_time(self):
         value = self.cleaned_data.get("departure_time")
         return datetime.time.fromisoformat(value) if value else None
+
+    def clean(self):
+        data = super().clean()
+        data["new_pickup_person"] = None
+        if data.get("pickup_plan") != Application.Pickup.AUTHORISED:
+            return data
+        name, phone = (data.get("pickup_name") or "").strip(), (data.get("pickup_phone") or "").strip()
+        if not (name or phone or data.get("pickup_relation")):
+            if not self.has_pickup_persons:
+                self.add_error("pickup_name", _("Enter the person who picks your child up: name, relation and "
+                                                "mobile phone."))
+            return data
+        relation = _relation(data, choice="pickup_relation", other="pickup_relation_other", form=self)
+        if not name:
+            self.add_error("pickup_name", _("Enter the person's name."))
+        if not data.get("pickup_relation"):
+            self.add_error("pickup_relation", _("Enter how the person is related to the child."))
+        if not phone:
+            self.add_error("pickup_phone", _("Enter the person's mobile phone."))
+        data["new_pickup_person"] = {"name": name, "relation": relation, "phone": phone}
+        return data
 
 
 _UNBOUND_HTML: dict[tuple[type, str], str] = {}
@@ -62,8 +112,16 @@ class RejectForm(forms.Form):
 
 class PickupPersonForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
-    relation = forms.CharField(label=_("Relation to the child"), max_length=32)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    relation = forms.ChoiceField(label=_("Relation to the child"), choices=RELATION_CHOICES)
+    relation_other = forms.CharField(label=_("Other relation (when “Other” is chosen)"), max_length=32,
+                                     required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, widget=forms.TextInput(attrs=PHONE_ATTRS))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("relation"):
+            data["relation"] = _relation(data, choice="relation", other="relation_other", form=self)
+        return data
 
 
 class GroupForm(forms.ModelForm):

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
@@ -162,7 +162,7 @@ class ServiceGroup(models.Model):
                                verbose_name=_("school"))
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="service_groups", verbose_name=_("term"))
     name = models.CharField(_("name"), max_length=64)
-    session = models.CharField(_("session"), max_length=16, choices=Session.choices)
+    session = models.CharField(pgettext_lazy("service", "session"), max_length=16, choices=Session.choices)
     grade_from = models.PositiveSmallIntegerField(_("from grade"))
     grade_to = models.PositiveSmallIntegerField(_("to grade"))
     weekdays = models.JSONField(_("weekdays"), default=list, help_text=_("1 = Monday ... 5 = Friday"))
@@ -254,7 +254,7 @@ class Application(models.Model):
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="applications", verbose_name=_("term"))
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="applications",
                                verbose_name=_("school"))
-    sessions = models.JSONField(_("sessions"), default=list)
+    sessions = models.JSONField(pgettext_lazy("service", "sessions"), default=list)
     weekdays = models.JSONField(_("weekdays"), default=list)
     pickup_plan = models.CharField(_("pickup plan"), max_length=16, choices=Pickup.choices, default=Pickup.GUARDIAN)
     departure_time = models.TimeField(_("departure time"), null=True, blank=True,
@@ -432,6 +432,24 @@ class Placement(models.Model):
 
 
 # --- pickup ----------------------------------------------------------------------------------
+#: The relations offered for an authorised pickup person. Stored as the school's word (what the
+#: duty leader reads on the pickup list, and what rows typed before the choice existed hold), shown
+#: in the reader's language; any other relation is typed and shown as written.
+PICKUP_RELATIONS = [
+    ("父亲", pgettext_lazy("pickup relation", "Father")),
+    ("母亲", pgettext_lazy("pickup relation", "Mother")),
+    ("祖父", pgettext_lazy("pickup relation", "Grandfather (father's father)")),
+    ("祖母", pgettext_lazy("pickup relation", "Grandmother (father's mother)")),
+    ("外祖父", pgettext_lazy("pickup relation", "Grandfather (mother's father)")),
+    ("外祖母", pgettext_lazy("pickup relation", "Grandmother (mother's mother)")),
+]
+
+
+def pickup_relation_label(value: str) -> str:
+    """A stored relation in the reader's language (one of `PICKUP_RELATIONS`) or as written."""
+    return str(dict(PICKUP_RELATIONS).get(value, value))
+
+
 class AuthorisedPickupPersonQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(student__in=Student.objects.visible_to(user))
@@ -465,6 +483,10 @@ class AuthorisedPickupPerson(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def relation_label(self) -> str:
+        return pickup_relation_label(self.relation)
 
 
 # --- idempotency -----------------------------------------------------------------------------

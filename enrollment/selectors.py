@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
@@ -180,7 +181,8 @@ def _when(value: str) -> str:
 
 
 def explanation_text(application: Application, *, show_priority: bool) -> str:
-    """The explanation stored by the allocation, in the reader's language."""
+    """Why the application is where it is, stored by the allocation: one sentence in the reader's
+    language (each case one translatable sentence with named placeholders, never pieces joined)."""
     e = application.explanation or {}
     kind = e.get("kind")
     status = application.status
@@ -195,27 +197,139 @@ def explanation_text(application: Application, *, show_priority: bool) -> str:
         return _("Waiting for the homeroom teacher's review.")
     if status == Application.Status.CLASS_REVIEWED:
         return _("Approved by the homeroom teacher; waiting for the allocation of seats.")
-    if show_priority:
-        priority = (_("a verified priority claim") if e.get("priority") else _("no verified priority claim"))
-    else:
-        priority = ""
-    order = _("Seats go first to verified priority claims, then by time of application (applied %(when)s).") % {
-        "when": _when(e.get("submitted_at", ""))}
+    values = {"groups": join_list(e.get("groups", [])), "rank": e.get("rank"), "total": e.get("total"),
+              "when": _when(e.get("submitted_at", ""))}
     if kind == "moved":
-        return _("Moved to %(groups)s by the school: %(reason)s") % {"groups": join_list(e.get("groups", [])),
-                                                                     "reason": e.get("reason", "")}
+        return _("Moved to %(groups)s by the school: %(reason)s") % {**values, "reason": e.get("reason", "")}
     if kind == "placed":
-        head = (_("Promoted from the waiting list to %(groups)s when a seat became free.") if e.get("promoted")
-                else _("Placed in %(groups)s.")) % {"groups": join_list(e.get("groups", []))}
-        rank = _("Place %(rank)s of %(total)s in the allocation order") % {"rank": e.get("rank"),
-                                                                            "total": e.get("total")}
-        return " ".join(filter(None, [head, rank + (f" ({priority})." if priority else "."), order]))
+        if e.get("promoted"):
+            return _("Promoted from the waiting list to %(groups)s when a seat became free.") % values
+        if not show_priority:
+            text = _("Placed in %(groups)s as number %(rank)s of %(total)s in the allocation order, which "
+                     "places verified priority claims first and then goes by time of application (applied "
+                     "%(when)s).")
+        elif e.get("priority"):
+            text = _("Placed in %(groups)s as number %(rank)s of %(total)s in the allocation order, which "
+                     "places verified priority claims first (this child has one) and then goes by time of "
+                     "application (applied %(when)s).")
+        else:
+            text = _("Placed in %(groups)s as number %(rank)s of %(total)s in the allocation order, which "
+                     "places verified priority claims first (this child has none) and then goes by time of "
+                     "application (applied %(when)s).")
+        return text % values
     if kind == "waitlisted":
         labels = dict(Session.choices)
-        full = join_list(labels.get(s, s) for s in e.get("full_sessions", []))
-        head = _("Waiting list position %(position)s: every matching group for %(sessions)s is full.") % {
-            "position": application.waitlist_position or e.get("position"), "sessions": full}
-        ahead = _("%(n)s of the children ahead have a verified priority claim; the others applied earlier.") % {
-            "n": e.get("ahead_priority", 0)}
-        return " ".join(filter(None, [head, ahead, f"({priority})." if priority else "", order]))
+        position = application.waitlist_position or e.get("position")
+        n = e.get("ahead_priority", 0)
+        values.update(position=position, n=n,
+                      sessions=join_list(str(labels.get(s, s)) for s in e.get("full_sessions", [])))
+        if position == 1:
+            text = _("First on the waiting list, because every matching group for %(sessions)s is full: the "
+                     "next free seat goes to this child.")
+        elif not show_priority:  # the counts ahead, not this child's own claim
+            text = ngettext(
+                "Number %(position)s on the waiting list, because every matching group for %(sessions)s is "
+                "full and of the children ahead %(n)s has a verified priority claim and the others applied "
+                "earlier.",
+                "Number %(position)s on the waiting list, because every matching group for %(sessions)s is "
+                "full and of the children ahead %(n)s have a verified priority claim and the others applied "
+                "earlier.", n) if n else _(
+                "Number %(position)s on the waiting list, because every matching group for %(sessions)s is "
+                "full and the children ahead applied earlier.")
+        elif e.get("priority"):
+            text = _("Number %(position)s on the waiting list, because every matching group for %(sessions)s "
+                     "is full and the children ahead also have a verified priority claim and applied earlier "
+                     "(this child applied %(when)s).")
+        elif not n:
+            text = _("Number %(position)s on the waiting list, because every matching group for %(sessions)s "
+                     "is full and the children ahead applied earlier (this child has no verified priority "
+                     "claim and applied %(when)s).")
+        else:
+            text = ngettext(
+                "Number %(position)s on the waiting list, because every matching group for %(sessions)s is "
+                "full and of the children ahead %(n)s has a verified priority claim and the others applied "
+                "earlier (this child has no verified priority claim and applied %(when)s).",
+                "Number %(position)s on the waiting list, because every matching group for %(sessions)s is "
+                "full and of the children ahead %(n)s have a verified priority claim and the others applied "
+                "earlier (this child has no verified priority claim and applied %(when)s).", n)
+        return text % values
     return ""
+
+
+# --- the steps of an application -----------------------------------------------------------------
+def application_steps(application: Application, transitions=None) -> dict:
+    """The application's way through the process, read from its history (`ApplicationTransition`,
+    the first time each state was reached) and its status: submitted → homeroom review → allocation
+    → placed or waitlisted (position N), each step with its date once reached, and one sentence of
+    what happens next. A rejection or a withdrawal ends the way: the steps not reached are dropped
+    and the last step says how it ended.
+
+    Each step: {"key", "label", "state" ("done", "current", "todo" or "stopped"), "date", "note"}."""
+    S = Application.Status
+    if transitions is None:
+        transitions = application.transitions.all()
+    reached: dict[str, object] = {}
+    for t in sorted(transitions, key=lambda t: (t.at, t.pk or 0)):
+        reached.setdefault(t.to_status, t.at)
+    status = application.status
+    allocated_at = min((reached[s] for s in (S.PLACED, S.WAITLISTED) if s in reached), default=None)
+
+    day_format = pgettext("date of an application step (Django date format)", "M j")
+
+    def step(key, label, state, date=None, note=""):
+        day = date_format(timezone.localtime(date), day_format) if date else ""
+        return {"key": key, "label": label, "state": state, "date": date, "day": day, "note": note}
+
+    steps = [step("submitted", pgettext("application step", "Submitted"), "done",
+                  reached.get(S.SUBMITTED) or application.submitted_at)]
+    if S.CLASS_REVIEWED in reached:
+        steps.append(step("review", pgettext("application step", "Teacher's review"), "done",
+                          reached[S.CLASS_REVIEWED]))
+    elif status == S.REJECTED:
+        steps.append(step("review", pgettext("application step", "Teacher's review"), "stopped",
+                          reached.get(S.REJECTED) or application.reviewed_at,
+                          pgettext("application step", "Not approved")))
+    else:
+        steps.append(step("review", pgettext("application step", "Teacher's review"),
+                          "current" if status == S.SUBMITTED else "todo"))
+    if allocated_at:
+        steps.append(step("allocation", pgettext("application step", "School allocation"), "done", allocated_at))
+    else:
+        steps.append(step("allocation", pgettext("application step", "School allocation"),
+                          "current" if status == S.CLASS_REVIEWED else "todo"))
+    if status == S.WAITLISTED:
+        steps.append(step("result", pgettext("application step", "Waiting list, position %(n)s")
+                          % {"n": application.waitlist_position}, "current", reached.get(S.WAITLISTED)))
+    elif S.PLACED in reached:
+        steps.append(step("result", pgettext("application step", "Placed"), "done", reached[S.PLACED]))
+    elif S.WAITLISTED in reached:  # waited, then withdrawn
+        steps.append(step("result", pgettext("application step", "Waiting list"), "done", reached[S.WAITLISTED]))
+    else:
+        steps.append(step("result", pgettext("application step", "Placed or waiting list"), "todo"))
+    if status in (S.REJECTED, S.WITHDRAWN):
+        steps = [s for s in steps if s["state"] in ("done", "stopped")]
+        if status == S.WITHDRAWN:
+            steps.append(step("withdrawn", pgettext("application step", "Withdrawn"), "stopped",
+                              reached.get(S.WITHDRAWN)))
+    return {"steps": steps, "next": next_step_text(application)}
+
+
+def next_step_text(application: Application) -> str:
+    """One plain sentence of what happens next (or what the family may do), in the reader's language."""
+    S = Application.Status
+    child = application.student.name
+    if application.status == S.SUBMITTED:
+        return _("Next, the homeroom teacher reviews the application; you will get a notice when it is done.")
+    if application.status == S.CLASS_REVIEWED:
+        return _("Next, the school allocates the seats of the service groups; you will get a notice with the "
+                 "result.")
+    if application.status == S.PLACED:
+        groups = join_list(p.group.name for p in getattr(application, "active_placements", []))
+        return _("%(child)s takes part in %(groups)s on the days you chose; there is nothing more to do.") % {
+            "child": child, "groups": groups}
+    if application.status == S.WAITLISTED:
+        return _("When a seat becomes free, the next child on the waiting list gets it and you will get a notice "
+                 "at once; there is nothing more to do.")
+    if application.status == S.REJECTED:
+        return _("You may talk with the homeroom teacher and apply again this term.")
+    return _("You may apply again this term if you need the service.")

@@ -211,8 +211,24 @@ CONSENT_REFUSED = gettext_lazy(
 def application_submit(*, by, student: Student, term: Term, sessions, weekdays, letter: ParentLetter | None,
                        letter_acknowledged: bool = False, pickup_plan: str = Application.Pickup.GUARDIAN,
                        departure_time: datetime.time | None = None,
-                       priority_claims: Iterable[tuple[str, str]] = ()) -> Application:
-    """A guardian applies for their child for the term (after acknowledging the current letter)."""
+                       priority_claims: Iterable[tuple[str, str]] = (),
+                       new_pickup_person: dict | None = None) -> Application:
+    """A guardian applies for their child for the term (after acknowledging the current letter).
+
+    `new_pickup_person` ({"name", "relation", "phone"}) adds an authorised pickup person in the same
+    transaction (the application form's inline fields): a refused application adds nobody, a refused
+    person sends no application. Its errors name the form's fields (`pickup_name`, ...)."""
+    if new_pickup_person:
+        with transaction.atomic():
+            try:
+                pickup_person_add(student=student, by=by, **new_pickup_person)
+            except DomainError as exc:
+                exc.field = f"pickup_{exc.field}" if exc.field else "pickup_name"
+                raise
+            return application_submit(
+                by=by, student=student, term=term, sessions=sessions, weekdays=weekdays, letter=letter,
+                letter_acknowledged=letter_acknowledged, pickup_plan=pickup_plan, departure_time=departure_time,
+                priority_claims=priority_claims)
     # The guardian's consent (consent_given with a guardian reads only an active guardian's) proves
     # the guardianship too: the guardianship is read on its own only to say what is missing.
     if not consent_given(student, by):

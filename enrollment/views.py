@@ -16,6 +16,7 @@ from accounts.privacy import mask_phone
 from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
 from accounts.services import audit_read_many
+from accounts.text import join_list
 from privacy.services import consent_given
 from schools.models import School, Student, Term, Venue
 from schools.selectors import health_notes_shown
@@ -70,7 +71,8 @@ def parent_home(request: HttpRequest) -> HttpResponse:
     for row in rows:
         app = row["application"]
         row["explanation"] = selectors.explanation_text(app, show_priority=True) if app else ""
-        row["pickup_masked"] = [(p.name, p.relation, mask_phone(p.phone)) for p in row["child"].active_pickup_persons]
+        row["pickup_masked"] = [(p.name, p.relation_label, mask_phone(p.phone))
+                                for p in row["child"].active_pickup_persons]
     return render(request, "enrollment/parent_home.html", {"rows": rows, "term": term})
 
 
@@ -111,7 +113,8 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
     from attendance.selectors import departure_choices
 
     times = departure_choices(school_id=child.school_id, term_id=term.pk)  # the school's departure slots
-    form = ApplicationForm(request.POST or None, departure_times=times)
+    pickup_people = list(AuthorisedPickupPerson.objects.active().filter(student=child))
+    form = ApplicationForm(request.POST or None, departure_times=times, has_pickup_persons=bool(pickup_people))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         note = data["priority_note"]
@@ -119,7 +122,8 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
             services.application_submit(
                 by=request.user, student=child, term=term, sessions=data["sessions"], weekdays=data["weekdays"],
                 letter=letter, pickup_plan=data["pickup_plan"], departure_time=data["departure_time"],
-                priority_claims=[(g, note) for g in data["priority_groups"]])
+                priority_claims=[(g, note) for g in data["priority_groups"]],
+                new_pickup_person=data["new_pickup_person"])
         except DomainError as exc:
             _fail(request, exc)
             if exc.field and exc.field in form.fields:
@@ -130,7 +134,9 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
             return redirect("enrollment:parent_home")
     return render(request, "enrollment/apply.html", {
         "form": form, "form_html": None if form.is_bound else unbound_form_html(ApplicationForm, departure_times=times),
-        "child": child, "letter": letter, "term": term, "consent_ok": consent_given(child, request.user)})
+        "child": child, "letter": letter, "term": term, "consent_ok": consent_given(child, request.user),
+        "pickup_on_file": join_list(_("%(name)s (%(relation)s)") % {"name": p.name, "relation": p.relation_label}
+                                    for p in pickup_people)})
 
 
 @login_required
@@ -144,24 +150,36 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if health_note:
         audit_read_many(request=request, objects=[app.student], object_type="schools.student",
                         detail="health notes (application)")
+    transitions = list(app.transitions.select_related("by"))
     return render(request, "enrollment/application_detail.html", {
         "app": app, "show_claims": show, "explanation": selectors.explanation_text(app, show_priority=show),
-        "health_note": health_note,
-        "transitions": app.transitions.select_related("by"),
+        "health_note": health_note, "transitions": transitions,
+        "progress": selectors.application_steps(app, transitions),
         "is_guardian": app.student_id in selectors.guarded_student_ids(request.user)})
 
 
 @login_required
-@require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回报名 (before a seat) / 申请退出课后服务 (with one): a page that says what follows, then
+    the POST that does it. Only the child's guardian withdraws (403 for staff who see it)."""
     app = selectors.application_get_for_user(user=request.user, pk=pk)
-    try:
-        services.application_withdraw(application=app, by=request.user, reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The application was withdrawn."))
-    return redirect("enrollment:parent_home")
+    if request.method == "POST":
+        try:
+            services.application_withdraw(application=app, by=request.user, reason=request.POST.get("reason", ""))
+        except DomainError as exc:
+            _fail(request, exc)
+        else:
+            messages.success(request, _("The application for %(child)s was withdrawn.") % {"child": app.student.name}
+                             if app.status != Application.Status.PLACED else
+                             _("%(child)s has left the after-school service.") % {"child": app.student.name})
+        return redirect("enrollment:parent_home")
+    if app.student_id not in selectors.guarded_student_ids(request.user):
+        raise PermissionDenied
+    if not app.is_open:
+        messages.info(request, _("This application is already “%(s)s”.") % {"s": app.status_label})
+        return redirect("enrollment:application", pk=app.pk)
+    return render(request, "enrollment/withdraw_confirm.html", {
+        "app": app, "groups": join_list(p.group.name for p in app.active_placements)})
 
 
 @login_required
@@ -170,7 +188,9 @@ def pickup_persons(request: HttpRequest, student_id: int) -> HttpResponse:
     form = PickupPersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.pickup_person_add(student=child, by=request.user, **form.cleaned_data)
+            d = form.cleaned_data
+            services.pickup_person_add(student=child, by=request.user, name=d["name"], relation=d["relation"],
+                                       phone=d["phone"])
         except DomainError as exc:
             _fail(request, exc)
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))

@@ -28,7 +28,8 @@ class ImportUploadForm(forms.Form):
 
 class StaffCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     username = forms.CharField(label=_("Username (leave empty to use the phone number)"), max_length=150,
                                required=False)
     roles = forms.MultipleChoiceField(
@@ -87,7 +88,8 @@ class GuardianAddForm(forms.Form):
     student = forms.ModelChoiceField(label=_("Student"), queryset=None)
     name = forms.CharField(label=_("Guardian's name"), max_length=64)
     relation = forms.ChoiceField(label=_("Relation"), choices=[])
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
 
     def __init__(self, *args, klass, **kwargs):
         from .models import Guardianship, Student

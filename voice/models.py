@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.scoping import scope_of
@@ -212,7 +213,7 @@ class Questionnaire(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("questionnaire status", "Open")
         CLOSED = "closed", _("Closed")
 
     class Per(models.TextChoices):

@@ -89,6 +89,8 @@ def announcement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def questionnaire_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.questionnaire_list(user=request.user), 30).get_page(request.GET.get("page"))
     scope = scope_of(request.user)
+    if not scope.is_staff_member:  # a parent sees whether they answered, not the questionnaire's state
+        selectors.parent_answer_states(user=request.user, questionnaires=page.object_list)
     term = Term.current()
     term_survey = None
     if scope.sees_city and term is not None:

@@ -160,16 +160,15 @@ def _parent_chooses_a_club(phone, site, check_page, *, child):
     expect(phone.get_by_test_id("my-choices")).to_have_text(site.t("No choices yet."))
     offer = phone.get_by_test_id("menu").locator(".card").filter(
         has=phone.get_by_role("heading", name=club.name))
-    offer.get_by_label(site.t("Rank")).select_option(label=site.t("Choice %(r)s") % {"r": 1})
-    offer.get_by_role("button", name=site.t("Choose"), exact=True).click()
+    offer.get_by_role("button", name=f"{site.t('Add to my choices')} {club.name}", exact=True).click()
 
-    pending = site.t(ClubChoice.Status.PENDING.label)
     expect(phone.get_by_role("alert")).to_have_text(
-        site.t("%(club)s: %(status)s") % {"club": club.name, "status": pending})
-    mine = phone.get_by_test_id("my-choices").locator("li")
+        site.t("%(club)s is now choice %(rank)s of %(child)s.") % {"club": club.name, "rank": 1, "child": child.name})
+    mine = phone.get_by_test_id("ranked-choice")
     expect(mine).to_have_count(1)
     expect(mine).to_contain_text(club.name)
-    expect(mine).to_contain_text(pending)
+    expect(mine.get_by_test_id("rank")).to_have_text(site.t("Choice %(r)s") % {"r": 1})
+    assert ClubChoice.objects.get(student=child, club=club).status == ClubChoice.Status.PENDING
     _check(phone, check_page, "clubs-menu-chosen", axe=True)
 
 
@@ -253,7 +252,11 @@ def _office_allocates(desktop, site, check_page, *, child):
 
 
 def _parent_sees_the_place_and_withdraws(phone, site, check_page, *, child, returned, group):
+    from django.utils import translation
+    from django.utils.translation import pgettext_lazy
+
     from enrollment.models import Application
+    from enrollment.selectors import explanation_text
 
     open_menu(phone)
     phone.get_by_role("link", name=site.t("After-school service"), exact=True).click()
@@ -261,31 +264,41 @@ def _parent_sees_the_place_and_withdraws(phone, site, check_page, *, child, retu
     card = phone.get_by_test_id("child-card").filter(has_text=child.name)
     expect(card.get_by_test_id("status")).to_have_text(site.t(Application.Status.PLACED.label))
     expect(card).to_contain_text(f"{site.t('Group')}: {group.name}")
-    expect(card.get_by_test_id("explanation")).to_contain_text(
-        site.t("Placed in %(groups)s.") % {"groups": group.name})
+    app = Application.objects.get(student=child, status=Application.Status.PLACED)
+    with translation.override(site.lang):
+        why = explanation_text(app, show_priority=True)  # one sentence, in the page's language
+    assert why.startswith(site.t("Placed in %(groups)s as number %(rank)s of %(total)s in the allocation order, "
+                                 "which places verified priority claims first (this child has none) and then goes "
+                                 "by time of application (applied %(when)s).").split("%(groups)s")[0] + group.name)
+    expect(card.get_by_test_id("explanation")).to_have_text(why)
     returned_card = phone.get_by_test_id("child-card").filter(has_text=returned.student.name)
     expect(returned_card.get_by_test_id("status")).to_have_text(site.t(Application.Status.REJECTED.label))
     expect(returned_card.get_by_test_id("explanation")).to_have_text(
         site.t("Not approved by the homeroom teacher: %(reason)s") % {"reason": REJECT_REASON})
     _check(phone, check_page, "enrollment-parent-placed", axe=True)
 
-    # The application's page: the group, and each step with who took it and why.
+    # The application's page: the four steps done, and the history behind a tap.
     card.get_by_role("link", name=site.t("Details"), exact=True).click()
     expect(phone.locator("main h1")).to_contain_text(child.name)
     expect(phone.locator("main h1").get_by_test_id("status")).to_have_text(site.t(Application.Status.PLACED.label))
-    steps = phone.locator("main ol li")
-    expect(steps).to_have_count(3)
-    expect(steps.nth(0)).to_contain_text(site.t(Application.Status.SUBMITTED.label))
-    expect(steps.nth(1)).to_contain_text(site.t(Application.Status.CLASS_REVIEWED.label))
-    expect(steps.nth(2)).to_contain_text(f"{site.t(Application.Status.PLACED.label)} · ")
-    expect(steps.nth(2)).to_contain_text(site.t("allocation"))
+    steps = phone.get_by_test_id("step")
+    expect(steps).to_have_count(4)
+    for i in range(4):
+        expect(steps.nth(i)).to_have_attribute("data-state", "done")
+    expect(steps.nth(3)).to_contain_text(site.t(pgettext_lazy("application step", "Placed")))
+    history = phone.locator("main details li")
+    expect(history).to_have_count(3)
+    expect(history.nth(2)).to_contain_text(site.t("allocation"))
     _check(phone, check_page, "enrollment-application", axe=True)
 
-    questions = []
-    phone.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
-    phone.get_by_role("button", name=site.t("Withdraw"), exact=True).click()
-    expect(phone.get_by_role("alert")).to_have_text(site.t("The application was withdrawn."))
-    assert questions == [site.t("Withdraw this application?")]
+    # Leaving says so (never a bare 退出) and asks on a page that tells what follows.
+    phone.get_by_role("link", name=site.t("Leave the after-school service"), exact=True).click()
+    expect(phone.locator("main h1")).to_have_text(site.t("Leave the after-school service"))
+    expect(phone.get_by_test_id("consequence")).to_contain_text(group.name)
+    _check(phone, check_page, "enrollment-withdraw-confirm", axe=True)
+    phone.get_by_test_id("confirm-withdraw").click()
+    expect(phone.get_by_role("alert")).to_have_text(
+        site.t("%(child)s has left the after-school service.") % {"child": child.name})
     expect(phone.locator("main h1")).to_have_text(site.t("After-school service"))
     expect(card.get_by_test_id("status")).to_have_text(site.t(Application.Status.WITHDRAWN.label))
     expect(card.get_by_test_id("explanation")).to_have_text(site.t("Withdrawn."))

@@ -121,7 +121,8 @@ def test_parent_ranks_clubs_on_the_menu_and_sees_the_result(setup, relogin):
     allocation.allocate(school=w.school_a, term=w.term)
     body = client.get("/clubs/menu/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Enrolled" in body and "Granted as choice 1" in body
-    assert client.post("/clubs/menu/choose/", {"student": w.child_a2.pk, "club": w.club.pk}).status_code == 302
+    # another family's child: 404, nothing written
+    assert client.post("/clubs/menu/choose/", {"student": w.child_a2.pk, "club": w.club.pk}).status_code == 404
     assert not ClubChoice.objects.filter(student=w.child_a2).exists()
 
 

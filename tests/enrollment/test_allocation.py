@@ -53,8 +53,8 @@ def test_each_application_explains_its_place(enr, table):
     assert enr.group.name in text and "verified priority" in text
     xin = Application.objects.get(pk=table["辛"].pk)
     text = explanation_text(xin, show_priority=False)
-    assert "position 4" in text and "(no verified priority claim)" not in text
-    assert "(no verified priority claim)" in explanation_text(xin, show_priority=True)
+    assert "Number 4 on the waiting list" in text and "this child has no verified priority claim" not in text
+    assert "this child has no verified priority claim" in explanation_text(xin, show_priority=True)
     assert "8:05" in explanation_text(Application.objects.get(pk=table["乙"].pk), show_priority=True)
     assert xin.explanation["ahead_priority"] == 0
 

@@ -43,9 +43,9 @@ def test_seats_go_in_arrival_order_and_the_list_in_allocation_order(enr):
     assert {n: (a.explanation["position"], a.explanation["ahead_priority"]) for n, a in apps.items()} == {
         "E": (1, 0), "F": (2, 1), "D": (3, 1), "C": (4, 1)}
     assert apps["F"].explanation["full_sessions"] == ["after_school"]
-    assert "position 3" in explanation_text(apps["D"], show_priority=False)
-    assert "1 of the children ahead have a verified priority claim" in explanation_text(apps["D"],
-                                                                                         show_priority=False)
+    assert "Number 3 on the waiting list" in explanation_text(apps["D"], show_priority=False)
+    assert "of the children ahead 1 has a verified priority claim" in explanation_text(apps["D"],
+                                                                                        show_priority=False)
 
     # The whole allocation finds nothing to change: no waiting child fits a seat, the order holds.
     before = list(Application.objects.order_by("pk").values_list("status", "waitlist_position"))

@@ -49,7 +49,9 @@ def test_parent_reads_the_letter_acknowledges_and_applies(enr, login_as):
     assert app.weekdays == [1, 3, 5] and str(app.departure_time) == "17:00:00"
     assert app.claims.get().note == "双职工"
     page = client.get("/enrollment/").content.decode()
-    assert "data-confirm" in page and app.get_status_display() in page
+    # withdrawing goes through a page that says what follows (撤回报名 before a seat)
+    assert f"/enrollment/applications/{app.pk}/withdraw/" in page and "撤回报名" in page
+    assert app.get_status_display() in page
     assert client.get(f"/enrollment/apply/{w.child_a.pk}/")["Location"] == "/enrollment/"  # one per term
 
 
@@ -77,9 +79,13 @@ def test_withdraw_from_the_page(enr, login_as):
     w = enr.world
     app = enr.apply(w.child_a, w.parent_a)
     assert login_as(w.other_parent).post(f"/enrollment/applications/{app.pk}/withdraw/").status_code == 404
+    assert login_as(w.other_parent).get(f"/enrollment/applications/{app.pk}/withdraw/").status_code == 404
+    assert login_as(w.homeroom).get(f"/enrollment/applications/{app.pk}/withdraw/").status_code == 403
     client = login_as(w.parent_a)
-    assert client.get(f"/enrollment/applications/{app.pk}/withdraw/").status_code == 405
-    client.post(f"/enrollment/applications/{app.pk}/withdraw/")
+    confirm = client.get(f"/enrollment/applications/{app.pk}/withdraw/").content.decode()
+    assert "撤回报名" in confirm and "学校不会再为其安排名额" in confirm  # the consequence, before acting
+    assert app.__class__.objects.get(pk=app.pk).status == "submitted"  # the page itself changes nothing
+    client.post(f"/enrollment/applications/{app.pk}/withdraw/", {"reason": "家里有人接"})
     app.refresh_from_db()
     assert app.status == "withdrawn"
     response = client.post(f"/enrollment/applications/{app.pk}/withdraw/", follow=True)
