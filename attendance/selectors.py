@@ -964,7 +964,7 @@ class DayTimetable:
 def day_timetable(*, user, date: datetime.date) -> DayTimetable | None:
     """None for someone who is no staff of a school. A fixed number of queries."""
     from clubs.selectors import timetable
-    from enrollment.hooks import TIMETABLE_LABELS
+    from enrollment.bookings import TIMETABLE_LABELS
     from schools.calendar import day_info
     from schools.models import Term
 
