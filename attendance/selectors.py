@@ -922,6 +922,10 @@ def departure_choices(*, school_id: int, term_id: int) -> list[datetime.time]:
     return departure_slots(school_id=school_id, term_id=term_id) or list(DEFAULT_DEPARTURE_SLOTS)
 
 
+#: A child due to leave alone at a slot and still held this long after it is overdue (the alert).
+DEPARTURE_GRACE = datetime.timedelta(minutes=15)
+
+
 @dataclass
 class DepartureBoard:
     """The console's flexible departures: the next slot of the children still held who may leave
@@ -934,8 +938,6 @@ class DepartureBoard:
 def departure_board(*, date: datetime.date, held, plans: dict, now: datetime.datetime | None = None
                     ) -> DepartureBoard:
     """From the console's held children and their pickup plans (no query). Only for today."""
-    from .services import DEPARTURE_GRACE
-
     now = timezone.localtime(now or timezone.now())
     board = DepartureBoard()
     if date != now.date():

@@ -36,7 +36,7 @@ from .models import (
     PickupRefusal,
     Roll,
 )
-from .selectors import may_run_day, rostered_leader  # noqa: F401 (views ask services.rostered_leader)
+from .selectors import DEPARTURE_GRACE, may_run_day, rostered_leader  # noqa: F401 (views ask services.rostered_leader)
 from .today import today_forget
 
 
@@ -712,9 +712,8 @@ def departure_slots_set(*, user, school: School, term: Term, times) -> list:
     return sorted(seen)
 
 
-#: A child who may leave alone and is still held this long after the chosen slot is an alert.
-DEPARTURE_GRACE = datetime.timedelta(minutes=15)
-
+# A child who may leave alone and is still held DEPARTURE_GRACE (selectors) after the chosen slot
+# is an alert.
 
 def departure_overdue_alert(*, now: datetime.datetime | None = None) -> int:
     """Every few minutes (beat): each child whose guardians chose flexible departure at a slot, still

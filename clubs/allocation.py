@@ -38,6 +38,7 @@ from notices.services import notify
 from schools.models import Guardianship, Student
 from shahe_afterschool.errors import ConflictError, DomainError
 
+from . import services
 from .bookings import bookings_for_club
 from .models import ChoiceWindow, Club, ClubChoice, ReviewStatus, reason_text
 from .services import MAX_RANK, RankingFull, can_edit_school, next_free_rank, ranking_compact
@@ -108,7 +109,7 @@ def choice_make(*, user, student: Student, club: Club, rank: int | None = None,
     """A parent's choice: a ranked menu choice while the window is open, or a late join afterwards.
 
     In the window, no rank means the child's next free rank (`RankingFull` when all are taken: the
-    menu then asks which choice to replace, `clubs.services.ranking_replace`, which passes the
+    menu then asks which choice to replace, `ranking_replace` below, which passes the
     confirmed `replace`). An explicit rank (the API) replaces a pending choice at that rank."""
     if not _is_guardian(user, student):
         raise PermissionDenied(_("Only a guardian of the child may choose clubs for the child."))
@@ -373,3 +374,23 @@ def waitlist_position(choice: ClubChoice) -> int | None:
                    key=_queue_key)
     return next((i for i, c in enumerate(ahead, start=1) if c.pk == choice.pk), None)
 
+
+# --- the menu's add and replace (the ranking's other changes are clubs.services.ranking_*) ----------
+@transaction.atomic
+def ranking_add(*, user, student, club):
+    """Add a club at the child's next free rank (a late join with a free seat once places are
+    allocated). A full ranking raises `RankingFull`: nothing is replaced without asking."""
+    return choice_make(user=user, student=student, club=club, rank=None)
+
+
+@transaction.atomic
+def ranking_replace(*, user, student, club, replaced):
+    """Put `club` at the rank of `replaced` (a pending choice of the same child), which is withdrawn
+    with the reason "replaced". The parent confirmed which choice goes."""
+    services._require_guardian(user, student)
+    if replaced.student_id != student.pk:
+        raise DomainError(_("That choice belongs to another child."), field="replace")
+    services._lock_child(student)
+    replaced = services._pending_ranked(replaced)
+    services._require_open_window(school_id=club.school_id, term_id=club.term_id)
+    return choice_make(user=user, student=student, club=club, rank=replaced.rank, replace=replaced)

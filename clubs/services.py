@@ -438,30 +438,6 @@ def _pending_ranked(choice):
 
 
 @transaction.atomic
-def ranking_add(*, user, student, club):
-    """Add a club at the child's next free rank (a late join with a free seat once places are
-    allocated). A full ranking raises `RankingFull`: nothing is replaced without asking."""
-    from .allocation import choice_make
-
-    return choice_make(user=user, student=student, club=club, rank=None)
-
-
-@transaction.atomic
-def ranking_replace(*, user, student, club, replaced):
-    """Put `club` at the rank of `replaced` (a pending choice of the same child), which is withdrawn
-    with the reason "replaced". The parent confirmed which choice goes."""
-    from .allocation import choice_make
-
-    _require_guardian(user, student)
-    if replaced.student_id != student.pk:
-        raise DomainError(_("That choice belongs to another child."), field="replace")
-    _lock_child(student)
-    replaced = _pending_ranked(replaced)
-    _require_open_window(school_id=club.school_id, term_id=club.term_id)
-    return choice_make(user=user, student=student, club=club, rank=replaced.rank, replace=replaced)
-
-
-@transaction.atomic
 def ranking_move(*, user, choice, direction: str):
     """Move a pending choice one rank up ("up": towards the first choice) or down, swapping it with
     its neighbour. The ranks stay 1..n."""

@@ -399,7 +399,7 @@ def menu_choose(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("This club is not on the club menu of %(child)s.") % {"child": child.name})
         return redirect(_menu_url(child.pk))
     try:
-        choice = services.ranking_add(user=request.user, student=child, club=club)
+        choice = allocation.ranking_add(user=request.user, student=child, club=club)
     except services.RankingFull:
         return redirect(f"{reverse('clubs:replace')}?child={child.pk}&club={club.pk}")
     except DomainError as exc:
@@ -430,7 +430,7 @@ def menu_replace(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose the choice that %(club)s replaces.") % {"club": club.name})
             return redirect(f"{reverse('clubs:replace')}?child={child.pk}&club={club.pk}")
         try:
-            choice = services.ranking_replace(user=request.user, student=child, club=club, replaced=replaced)
+            choice = allocation.ranking_replace(user=request.user, student=child, club=club, replaced=replaced)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

@@ -37,7 +37,7 @@ def ranks(w, student=None):
 
 
 def add(w, *clubs):
-    return [services.ranking_add(user=w.parent_a, student=w.child_a, club=c) for c in clubs]
+    return [allocation.ranking_add(user=w.parent_a, student=w.child_a, club=c) for c in clubs]
 
 
 def close_window(w):
@@ -58,9 +58,9 @@ def test_a_full_ranking_asks_before_replacing_and_the_replacement_names_the_choi
     w = menu
     robots, coding, chess = add(w, w.robots, w.coding, w.chess)
     with pytest.raises(services.RankingFull):
-        services.ranking_add(user=w.parent_a, student=w.child_a, club=w.choir)
+        allocation.ranking_add(user=w.parent_a, student=w.child_a, club=w.choir)
     assert ranks(w) == {"机器人社": 1, "少儿编程社": 2, "围棋社": 3}  # nothing replaced without asking
-    new = services.ranking_replace(user=w.parent_a, student=w.child_a, club=w.choir, replaced=coding)
+    new = allocation.ranking_replace(user=w.parent_a, student=w.child_a, club=w.choir, replaced=coding)
     assert new.rank == 2
     assert ranks(w) == {"机器人社": 1, "合唱社": 2, "围棋社": 3}
     coding.refresh_from_db()
@@ -70,14 +70,14 @@ def test_a_full_ranking_asks_before_replacing_and_the_replacement_names_the_choi
 def test_replace_refuses_a_choice_that_changed_or_is_not_the_childs(menu):
     w = menu
     robots, coding, chess = add(w, w.robots, w.coding, w.chess)
-    other = services.ranking_add(user=w.other_parent, student=w.child_a2, club=w.robots)
+    other = allocation.ranking_add(user=w.other_parent, student=w.child_a2, club=w.robots)
     with pytest.raises(PermissionDenied):  # not the guardian of child_a2
-        services.ranking_replace(user=w.parent_a, student=w.child_a2, club=w.choir, replaced=other)
+        allocation.ranking_replace(user=w.parent_a, student=w.child_a2, club=w.choir, replaced=other)
     with pytest.raises(DomainError):  # child_a's replacement naming child_a2's choice
-        services.ranking_replace(user=w.parent_a, student=w.child_a, club=w.choir, replaced=other)
+        allocation.ranking_replace(user=w.parent_a, student=w.child_a, club=w.choir, replaced=other)
     allocation.choice_withdraw(user=w.parent_a, choice=coding)
     with pytest.raises(ConflictError):  # the confirmed choice is gone in the meantime
-        services.ranking_replace(user=w.parent_a, student=w.child_a, club=w.choir, replaced=coding)
+        allocation.ranking_replace(user=w.parent_a, student=w.child_a, club=w.choir, replaced=coding)
     assert ranks(w) == {"机器人社": 1, "围棋社": 2}
     assert ranks(w, w.child_a2) == {"机器人社": 1}
 
@@ -88,7 +88,7 @@ def test_remove_moves_the_choices_below_up(menu):
     allocation.choice_withdraw(user=w.parent_a, choice=robots)
     assert ranks(w) == {"少儿编程社": 1, "围棋社": 2}
     # and "add" now fills rank 3, after the last one
-    assert services.ranking_add(user=w.parent_a, student=w.child_a, club=w.choir).rank == 3
+    assert allocation.ranking_add(user=w.parent_a, student=w.child_a, club=w.choir).rank == 3
     assert ranks(w) == {"少儿编程社": 1, "围棋社": 2, "合唱社": 3}
 
 
@@ -132,8 +132,8 @@ def test_the_allocation_serves_the_ranks_the_parent_set(menu):
     robots, coding, chess = add(w, w.robots, w.coding, w.chess)
     services.ranking_move(user=w.parent_a, choice=chess, direction="up")
     services.ranking_move(user=w.parent_a, choice=chess, direction="up")
-    later_chess = services.ranking_add(user=w.other_parent, student=w.child_a2, club=w.chess)
-    later_robots = services.ranking_add(user=w.other_parent, student=w.child_a2, club=w.robots)
+    later_chess = allocation.ranking_add(user=w.other_parent, student=w.child_a2, club=w.chess)
+    later_robots = allocation.ranking_add(user=w.other_parent, student=w.child_a2, club=w.robots)
     close_window(w)
     allocation.allocate(school=w.school_a, term=w.term, user=w.principal)
     for c in (robots, coding, chess, later_chess, later_robots):
@@ -196,7 +196,7 @@ def test_move_and_remove_on_the_page(menu, login):
 def test_bad_input_on_the_page_is_a_message_and_changes_nothing(menu, login):
     w = menu
     (robots,) = add(w, w.robots)
-    theirs = services.ranking_add(user=w.other_parent, student=w.child_a2, club=w.coding)
+    theirs = allocation.ranking_add(user=w.other_parent, student=w.child_a2, club=w.coding)
     client = login(w.parent_a)
     # a club of another school, a draft club, no club, a malformed id: a message, nothing written
     for club in (w.club_b.pk, "abc", "", 10**30):
@@ -220,7 +220,7 @@ def test_menu_page_with_a_ranking_has_constant_queries(world, login, django_asse
     ChoiceWindowFactory(school=w.school_a, term=w.term)
     clubs = [ClubFactory(school=w.school_a, term=w.term, slots=[(1 + i % 5, "16:00", "16:30")]) for i in range(rows)]
     for club in clubs[:3]:
-        services.ranking_add(user=w.parent_a, student=w.child_a, club=club)
+        allocation.ranking_add(user=w.parent_a, student=w.child_a, club=club)
     client = login(w.parent_a)
     with django_assert_num_queries(11):
         body = client.get("/clubs/menu/").content.decode()
