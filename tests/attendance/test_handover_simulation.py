@@ -1,6 +1,7 @@
 """A simulated stretch of term with faults (table-driven over generated days, seeded): late pickups,
-offline replays (some too old), unauthorised pickup attempts, leaving alone before the slot,
-absences without leave, and close attempts at the wrong moment. After each day the invariants of
+offline replays (some too old), unauthorised pickup attempts, wrong pickup codes (and a pickup by a
+right one), a teacher swap mid-session (the whole group handed to a colleague), leaving alone
+before the slot, absences without leave, and close attempts at the wrong moment. After each day the invariants of
 issue 18 are checked:
 
 - at every close, every child marked present was released to an adult of the child's list or left
@@ -14,7 +15,8 @@ import random
 
 import pytest
 
-from attendance import selectors, services
+from accounts.roles import Role
+from attendance import pickup_codes, selectors, services
 from attendance.models import (
     AbsenceFollowUp,
     CustodyEvent,
@@ -29,7 +31,7 @@ from enrollment.models import Application, AuthorisedPickupPerson
 from notices.models import Notification
 from schools.models import Guardianship
 from shahe_afterschool.errors import DomainError
-from tests.factories import IN_TERM
+from tests.factories import IN_TERM, UserFactory, give_role
 
 from .factories import children_in_group
 
@@ -38,12 +40,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(IN_TERM)]
 SH = IN_TERM.tzinfo
 #: (date, seed, faults): days of the test term, each with its own mix of faults
 DAYS = [
-    (datetime.date(2026, 12, 2), 1, {"late", "replay", "stranger"}),
-    (datetime.date(2026, 12, 3), 2, {"absent", "early_alone"}),
-    (datetime.date(2026, 12, 4), 3, {"replay_too_old", "stranger", "absent"}),
-    (datetime.date(2026, 12, 7), 4, {"late", "early_alone", "absent", "replay"}),
+    (datetime.date(2026, 12, 2), 1, {"late", "replay", "stranger", "wrong_codes"}),
+    (datetime.date(2026, 12, 3), 2, {"absent", "early_alone", "swap"}),
+    (datetime.date(2026, 12, 4), 3, {"replay_too_old", "stranger", "absent", "wrong_codes"}),
+    (datetime.date(2026, 12, 7), 4, {"late", "early_alone", "absent", "replay", "swap"}),
     (datetime.date(2026, 12, 8), 5, set()),
-    (datetime.date(2026, 12, 9), 6, {"stranger", "replay_too_old", "late", "absent", "early_alone", "replay"}),
+    (datetime.date(2026, 12, 9), 6, {"stranger", "replay_too_old", "late", "absent", "early_alone", "replay",
+                                     "swap", "wrong_codes"}),
 ]
 
 
@@ -62,6 +65,8 @@ def _try(fn, **kwargs):
 def term_world(att):
     w = att
     w.kids = [w.child_a, w.child_a2, *children_in_group(w.group, w.class_a, 6)]
+    w.colleague = UserFactory(username="colleague_a", name="孙老师")
+    give_role(w.colleague, Role.TEACHER, school=w.school_a)
     # a grandmother authorised for child_a; two children who may leave alone at 17:00 and 17:30
     w.grandma = AuthorisedPickupPerson.objects.create(student=w.child_a, name="王奶奶", relation="祖母",
                                                       phone="13912345678", added_by=w.parent_a)
@@ -103,7 +108,33 @@ def _simulate_day(w, time_machine, day, seed, faults):
         return result
 
     assert not isinstance(close(), DayClose)  # children are held at 15:00
+    if "swap" in faults:
+        # 15:30: the group's teacher is called away and hands the whole group to a colleague, who
+        # becomes the roll's teacher for the day (the substitute)
+        time_machine.move_to(_at(day, 15, 30))
+        services.handover_record(user=roll.teacher, source_kind="roll", source_pk=roll.pk, target_key="colleague",
+                                 to_teacher=w.colleague.pk, student_ids=[k.pk for k in present])
+        roll.refresh_from_db()
+        assert roll.teacher_id == w.colleague.pk
     minute = 16 * 60 + rng.randint(0, 20)
+    by_code = None
+    if "wrong_codes" in faults:
+        time_machine.move_to(_at(day, minute // 60, minute % 60))
+        # three codes that release nobody (typed wrong, another day's, nobody's): each refused and
+        # kept, the third alerts the duty leader; then a guardian's real code releases the child
+        for raw in ("999999", "123456", "000001"):
+            with pytest.raises(pickup_codes.WrongCode), pickup_codes.counting_wrong_codes(user=w.duty):
+                pickup_codes.check(user=w.duty, raw=raw, school=w.school_a)
+        assert Notification.objects.filter(kind="attendance.wrong_pickup_codes", recipient=w.duty,
+                                           dedupe_key__contains=day.isoformat()).exists()
+        by_code = next(k for k in present if Application.objects.get(student=k, status="placed").pickup_plan
+                       != "flexible" and Guardianship.objects.active().filter(student=k, may_pick_up=True).exists())
+        guardian = Guardianship.objects.active().filter(student=by_code, may_pick_up=True).first().guardian
+        code = pickup_codes.issue(user=guardian, student=by_code)
+        minute += 2
+        time_machine.move_to(_at(day, minute // 60, minute % 60))
+        pickup_codes.pickup_by_code(user=w.duty, code=pickup_codes.check(user=w.duty, raw=code.code,
+                                                                        school=w.school_a))
     if "stranger" in faults:
         time_machine.move_to(_at(day, minute // 60, minute % 60))
         # someone not on the list: the id of another child's guardian is no pickup (nothing recorded)
@@ -112,7 +143,7 @@ def _simulate_day(w, time_machine, day, seed, faults):
         assert isinstance(result, DomainError) and result.status_code == 400
         services.pickup_refusal_record(user=w.duty, student=w.child_a, person=f"陌生人{seed}")
     rng.shuffle(present)
-    for kid in present:
+    for kid in [k for k in present if k is not by_code]:
         minute += rng.randint(3, 9)
         if "late" in faults and kid is present[-1]:
             minute = max(minute, 18 * 60 + 40)  # a late pickup, after the 18:30 alert
