@@ -180,3 +180,29 @@ def test_the_query_count_does_not_grow_with_teachers_and_rolls(hours_world, api)
     with CaptureQueriesContext(connection) as fifty:
         assert len(client.get(URL, {"school": w.school_a.pk, "month": "2026-12"}).json()) == 52
     assert len(fifty) == len(five), [q["sql"][:120] for q in fifty.captured_queries]
+
+
+def test_a_group_handed_to_a_substitute_counts_for_the_substitute(hours_world):
+    """The group's teacher hands the whole group to a colleague (the handover screen); the colleague
+    becomes the roll's teacher for the day, submits it, and the held session is the colleague's."""
+    from attendance.models import Mark
+    from tests.enrollment.factories import child_with_parent
+
+    from .factories import place
+
+    w = hours_world
+    colleague = UserFactory(username="hours_substitute", name="马嘉")
+    give_role(colleague, Role.TEACHER, school=w.school_a)
+    child, _parent = child_with_parent(w.class_a, name="代课测试")
+    place(child, w.group)
+    services.rolls_create_for_day(school=w.school_a, date=WED)
+    roll = Roll.objects.get(group=w.group, date=WED)
+    Mark.objects.create(roll=roll, student=child, status=Mark.Status.PRESENT, client_id="sub-1",
+                        marked_at=IN_TERM, marked_by=w.teacher_a)
+    services.handover_record(user=w.teacher_a, source_kind="roll", source_pk=roll.pk, target_key="colleague",
+                             to_teacher=colleague.pk, student_ids=[child.pk])
+    roll.refresh_from_db()
+    _submit(roll, colleague)
+    rows = teacher_hours(school=w.school_a, date_from=WED, date_to=WED)
+    assert _row(rows, colleague)["held_sessions"] == 1 and _row(rows, colleague)["held_minutes"] == 120
+    assert _row(rows, w.teacher_a)["held_sessions"] == 0 and _row(rows, w.teacher_a)["planned_sessions"] == 1
