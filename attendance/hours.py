@@ -15,7 +15,7 @@ import datetime
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from schools.calendar import ORDINARY_WEEK, calendar_for_schools
 from schools.models import CalendarDay, School, Term, pinyin_key
@@ -71,7 +71,7 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
     "held_minutes", "by_kind": {"noon"|"group"|"club": {the four figures}}}`, by name.
     `sessions`, when given, receives each held session counted (of `teacher_id`, else of everyone):
     `{"roll", "date", "name", "kind", "starts_at", "ends_at", "minutes", "teacher"}`."""
-    from clubs.models import ClubSlot, ReviewStatus, ServicePlan
+    from clubs.models import Club, ClubSlot, ReviewStatus, ServicePlan
     from enrollment.models import ServiceGroup
 
     terms = list(Term.objects.filter(start_date__lte=date_to, end_date__gte=date_from))
@@ -79,10 +79,17 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
     for plan in (ServicePlan.objects.filter(school=school, term__in=terms, status=ReviewStatus.APPROVED)
                  .order_by("term_id", "revision")):
         plans[plan.term_id] = plan  # the latest approved revision wins
-    groups = list(ServiceGroup.objects.filter(school=school, term__in=terms, status=ServiceGroup.Status.ACTIVE)
-                  .only("pk", "term_id", "session", "weekdays", "teacher_id"))
-    slots = list(ClubSlot.objects.filter(club__school=school, club__term__in=terms,
-                                         club__status=ReviewStatus.APPROVED)
+    groups = ServiceGroup.objects.filter(school=school, term__in=terms, status=ServiceGroup.Status.ACTIVE)
+    slots = ClubSlot.objects.filter(club__school=school, club__term__in=terms, club__status=ReviewStatus.APPROVED)
+    rolls = Roll.objects.filter(school=school, date__gte=date_from, date__lte=date_to, status=Roll.Status.SUBMITTED)
+    if teacher_id is not None:
+        # One teacher's hours (a teacher's own page): only what can be theirs is read. A club's
+        # planned sessions are its first teacher's, checked below, so its other teachers' clubs too.
+        groups = groups.filter(teacher_id=teacher_id)
+        slots = slots.filter(club__in=Club.objects.filter(teachers=teacher_id).values("pk"))
+        rolls = rolls.filter(Q(teacher_id=teacher_id) | Q(teacher__isnull=True, submitted_by_id=teacher_id))
+    groups = list(groups.only("pk", "term_id", "session", "weekdays", "teacher_id"))
+    slots = list(slots
                  .select_related("club").prefetch_related(
                      Prefetch("club__teachers", queryset=get_user_model().objects.order_by("pk").only("pk"))))
     slot_by_id = {s.pk: s for s in slots}
@@ -125,7 +132,7 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
             kind = rows[teachers[0].pk]["club"]
             kind["planned_sessions"] += 1
             kind["planned_minutes"] += _capped(s.start, s.end, info.ends_at)
-    rolls = (Roll.objects.filter(school=school, date__gte=date_from, date__lte=date_to, status=Roll.Status.SUBMITTED)
+    rolls = (rolls
              .only("pk", "date", "kind", "session", "club_slot_id", "starts_at", "ends_at", "teacher_id",
                    "submitted_by_id", "name"))
     for roll in rolls:

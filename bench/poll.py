@@ -16,7 +16,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from bench.peak import Timings, _run_pool, _schedule
+from bench.common import Timings, run_paced, schedule
 
 
 @dataclass
@@ -117,13 +117,13 @@ def run(base: str, pollers: list[Poller], *, cookie_name: str, window: float = 6
                 timings.errors += 1
         return fn
 
-    offsets = _schedule(len(pollers), window)
-    _run_pool(pollers, offsets, concurrency, job(res.floor, lambda p: "/bench/floor/"))
+    offsets = schedule(len(pollers), window)
+    run_paced(pollers, offsets, concurrency, job(res.floor, lambda p: "/bench/floor/"))
     for i in range(rounds):
         if i:
             res.changed += _change_some(pollers, changes, rng)
         timings = Timings()
-        seconds, late = _run_pool(pollers, offsets, concurrency,
+        seconds, late = run_paced(pollers, offsets, concurrency,
                                   job(timings, lambda p: f"/attendance/today/{p.student_id}/"))
         res.rounds.append(timings)
         res.seconds.append(seconds)

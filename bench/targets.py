@@ -31,13 +31,22 @@ TARGETS = [
            lambda a: f"/attendance/console/{a[1]}/?date={a[2].isoformat()}"),
     Target("pickup_code", "parent: today's pickup code of a child (digits and QR)", "parent",
            lambda a: f"/attendance/pickup-code/{a[1].pk}/"),
+    Target("my_hours", "teacher's own service hours (month by month)", "roll_teacher",
+           lambda a: "/attendance/hours/mine/"),
+    Target("statements", "principal: the monthly hours statements", "principal", lambda a: "/attendance/statements/"),
     Target("bureau_dashboard", "bureau dashboard (the city's weekly coverage report)", "bureau",
            lambda a: "/reports/city/"),
 ]
 
 #: Pages not measured by the page phase, and why. The roll submission is the 16:00 peak (bench.peak):
 #: its row in the page table comes from there.
-MISSING: list[tuple[str, str]] = []
+MISSING: list[tuple[str, str]] = [
+    ("teacher's today page (/attendance/)",
+     "not yet comparable: the demo's and the generated city's teachers hold different school-wide roles "
+     "(the demo's biggest roll belongs to its duty leader), and the page shows a school-wide teacher the "
+     "school's rolls too, so the two cities' counts differ for that reason, not per row; its own test "
+     "(tests/attendance/test_query_counts.py) counts it constant for 10 and 60 children"),
+]
 
 
 def user_of(actor):
