@@ -30,6 +30,8 @@ BUTTON_LABELS_JS = """
   const out = [];
   for (const el of document.querySelectorAll("button, .btn")) {
     if (!el.checkVisibility({visibilityProperty: true})) continue;
+    // The menu button has no label text: its only text is the unread count pinned to its corner.
+    if (el.matches(".navbar-toggler")) continue;
     const text = el.innerText.trim();
     if (!text) continue;
     const range = document.createRange();
