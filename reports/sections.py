@@ -450,8 +450,8 @@ def _clubs_rows(fig: dict, labels: dict | None = None) -> list:
 register_section(Section(
     code="clubs", title=_("Clubs and teachers"), per_school=_clubs, finalize=_clubs_final, rows=_clubs_rows,
     order=40, main={"clubs": ("clubs", _("Clubs")), "teachers_serving": ("teachers_serving", _("Teachers serving")),
-                    "held_service_hours": ("held_service_hours", _("Teacher service hours held")),
-                    "service_hours": ("service_hours", _("Teacher service hours"))},
+                    "held_service_hours": ("held_service_hours", _("Hours held")),
+                    "service_hours": ("service_hours", _("Hours planned"))},
 ))
 
 

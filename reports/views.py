@@ -63,7 +63,10 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
 
         direct = str(ScopeKind.CITY_DIRECT.label)
 
-        def table(items):
+        # A school's row has no "schools with compliance flags" (its own flags are listed below).
+        school_keys = [k for k in keys if k != "flagged_schools"]
+
+        def table(items, keys=keys):
             # scope names were stored in the language of the build; show the group's in the reader's
             return [{**r, "name": scope_display_name(r["kind"], r["name"]),
                      "district": direct if r.get("city_direct") else r.get("district"),
@@ -73,7 +76,8 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
             sections=selectors.section_rows(report), main=selectors.main_rows(report),
             flags=selectors.flag_rows(report), charts=_charts(report, trend),
             columns=[(key, labels[key]) for key in labels], flag_labels=FLAG_LABELS,
-            rows=table(report.data.get("rows", [])), schools=table(report.data.get("schools", [])),
+            school_columns=[(key, labels[key]) for key in school_keys],
+            rows=table(report.data.get("rows", [])), schools=table(report.data.get("schools", []), school_keys),
         )
     return render(request, "reports/scope.html", context)
 
