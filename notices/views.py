@@ -33,3 +33,29 @@ def open_notice(request: HttpRequest, pk: int) -> HttpResponse:
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     services.notifications_mark_all_read(user=request.user)
     return redirect("notices:inbox")
+
+
+@login_required
+def short_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """The address a text message or WeChat message carries: the notice's own page (its link), for its
+    recipient only (anyone else: 404). Reading it does not mark it read: that is the inbox's button."""
+    notice = get_for_user(Notification.objects, request.user, pk)
+    if notice.link and url_has_allowed_host_and_scheme(notice.link, allowed_hosts={request.get_host()}):
+        return redirect(notice.link)
+    return redirect("notices:inbox")
+
+
+@login_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """The messages that no provider sent (development and demo): the system administrator only."""
+    from django.http import Http404
+
+    from accounts.scoping import scope_of
+
+    from .selectors import outbox_messages
+
+    if not scope_of(request.user).is_admin:
+        raise Http404
+    to = (request.GET.get("to") or "").strip()[:64]
+    page = Paginator(outbox_messages(to=to), 50).get_page(request.GET.get("page"))
+    return render(request, "notices/outbox.html", {"page": page, "to": to})
