@@ -139,7 +139,11 @@ def _send_notices(events: list[Event]) -> None:
     students = Student.objects.in_bulk({app.student_id for app, _k, _e in events}) if missing else {}
     guardians: dict[int, list] = {}
     for g in Guardianship.objects.filter(student_id__in={app.student_id for app, _k, _e in events}, active=True
-                                         ).select_related("guardian").only("student_id", "guardian__email"):
+                                         ).select_related("guardian").only(
+                                             "student_id", "guardian__email", "guardian__phone",
+                                             "guardian__wechat_openid", "guardian__notify_ordinary_wechat",
+                                             "guardian__notify_ordinary_sms", "guardian__language",
+                                             "guardian__name"):
         guardians.setdefault(g.student_id, []).append(g.guardian)
     link = reverse("enrollment:parent_home")
     notices = []

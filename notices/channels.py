@@ -58,15 +58,17 @@ def short_link(notification) -> str:
 
 
 def template_params(notification) -> dict[str, str]:
-    """The four parameters every notice template may use: the child's name, the time, the school and
-    the short link. A notice whose caller gave no child or school falls back to the recipient's name
-    and the service's name."""
+    """The parameters every notice template may use: the child's name, the time, the school, the short
+    link (WeChat) and the notice's number (SMS: the approved template holds the fixed address of the
+    short link, the number is its variable). A notice whose caller gave no child or school falls back
+    to the recipient's name and the service's name."""
     given = notification.params or {}
     return {
         "child": str(given.get("child") or notification.recipient.name or notification.recipient.username),
         "time": str(given.get("time") or timezone.localtime(notification.created_at).strftime("%H:%M")),
         "school": str(given.get("school") or settings.SMS_SERVICE_NAME),
         "link": short_link(notification),
+        "notice": str(notification.pk),
     }
 
 

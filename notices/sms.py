@@ -43,6 +43,7 @@ def render(template: dict, params: list[str]) -> str:
     text = template.get("text", "")
     for i, value in enumerate(params, start=1):
         text = text.replace("{" + str(i) + "}", str(value))
+    text = text.replace("{site}", settings.SITE_URL.rstrip("/"))
     return f"【{settings.SMS_SIGN_NAME}】{text}"
 
 

@@ -306,7 +306,8 @@ SITE_URL = env.env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Text messages (notices.sms): SMS_PROVIDER "tencent" or "" for the outbox (/notices/outbox/, `manage.py
 # outbox`), which production refuses. One approved template per kind, parameters only; the "text" is the
-# approved wording, used by the outbox and the docs ({n} = the n-th parameter).
+# approved wording, used by the outbox and the docs ({n} = the n-th parameter, {site} = SITE_URL, written
+# into the approved template: a link is a fixed address with the notice's number as its variable).
 SMS_PROVIDER = env.SMS_PROVIDER
 SMS_SIGN_NAME = env.TENCENT_SMS_SIGN_NAME or "沙河课后服务"
 #: The "school" parameter of a notice that names none.
@@ -321,18 +322,18 @@ SMS_TEMPLATES = {
                   "text": "您的登录验证码为{1}，5分钟内有效。如非本人操作，请忽略本短信。"},
     "auth.verify": {"id": "", "params": ["code"],
                     "text": "您正在绑定此手机号，验证码为{1}，5分钟内有效。如非本人操作，请忽略本短信。"},
-    "attendance.absent": {"id": "", "params": ["child", "time", "school", "link"],
-                          "text": "{1}今天{2}在{3}课后服务点名时缺席，未请假。如有疑问请联系学校。详情：{4}"},
-    "attendance.released": {"id": "", "params": ["child", "time", "school", "link"],
-                            "text": "{1}已于{2}离开{3}课后服务。详情：{4}"},
-    "attendance.pickup_refused": {"id": "", "params": ["child", "time", "school", "link"],
-                                  "text": "{2}有不在接送名单上的人到{3}接{1}，学校未放行。详情：{4}"},
-    "safety.incident_guardian": {"id": "", "params": ["child", "time", "school", "link"],
-                                 "text": "{3}有一条关于{1}的紧急消息（{2}），请立即查看：{4}"},
-    "safety.incident_escalated": {"id": "", "params": ["child", "time", "school", "link"],
-                                  "text": "{3}有一起事件已升级（{2}），请立即查看：{4}"},
-    "notice": {"id": "", "params": ["child", "time", "school", "link"],
-               "text": "{3}：您有一条关于{1}的新消息（{2}），请查看：{4}"},
+    "attendance.absent": {"id": "", "params": ["child", "time", "school", "notice"],
+                          "text": "{1}今天{2}在{3}课后服务点名时缺席，未请假。如有疑问请联系学校。详情：{site}/notices/n/{4}/"},
+    "attendance.released": {"id": "", "params": ["child", "time", "school", "notice"],
+                            "text": "{1}已于{2}离开{3}课后服务。详情：{site}/notices/n/{4}/"},
+    "attendance.pickup_refused": {"id": "", "params": ["child", "time", "school", "notice"],
+                                  "text": "{2}有不在接送名单上的人到{3}接{1}，学校未放行。详情：{site}/notices/n/{4}/"},
+    "safety.incident_guardian": {"id": "", "params": ["child", "time", "school", "notice"],
+                                 "text": "{3}有一条关于{1}的紧急消息（{2}），请立即查看：{site}/notices/n/{4}/"},
+    "safety.incident_escalated": {"id": "", "params": ["child", "time", "school", "notice"],
+                                  "text": "{3}有一起事件已升级（{2}），请立即查看：{site}/notices/n/{4}/"},
+    "notice": {"id": "", "params": ["child", "time", "school", "notice"],
+               "text": "{3}：您有一条关于{1}的新消息（{2}），请查看：{site}/notices/n/{4}/"},
 }
 for _pair in env.TENCENT_SMS_TEMPLATES:
     _kind, _, _id = _pair.partition("=")
