@@ -284,7 +284,9 @@ def absences_notify(*, roll: Roll) -> int:
                      "Please contact the school if this is unexpected.") % {
                 "child": mark.student.name, "session": roll.name, "date": roll.date.isoformat()}
         sent += len(notify(recipients=guardians, kind="attendance.absent", title=title, body=body,
-                           link="/attendance/leave/", dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}"))
+                           link="/attendance/leave/", dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}",
+                           params={"child": mark.student.name, "school": roll.school.name,
+                                   "time": _hm(roll.submitted_at or timezone.now())}))
     return sent
 
 
@@ -486,7 +488,9 @@ def release_notify(*, event: CustodyEvent) -> int:
         body = _("Recorded by %(by)s on %(date)s.") % {"by": event.recorded_by.name or event.recorded_by.username,
                                                        "date": event.date.isoformat()}
     return len(notify(recipients=_guardians(event.student), kind="attendance.released", title=title, body=body,
-                      link="/attendance/leave/", dedupe_key=f"attendance.released:{event.pk}"))
+                      link="/attendance/leave/", dedupe_key=f"attendance.released:{event.pk}",
+                      params={"child": event.student.name, "school": event.student.school.name,
+                              "time": _hm(event.at)}))
 
 
 def pickup_refusal_record(*, user, student: Student, person: str, date: datetime.date | None = None
@@ -519,7 +523,8 @@ def pickup_refusal_record(*, user, student: Student, person: str, date: datetime
         notify(recipients=leaders, kind="attendance.pickup_refused", title=title, body=body,
                link=f"/attendance/console/{student.school_id}/", dedupe_key=f"attendance.refusal:{refusal.pk}")
         notify(recipients=_guardians(student), kind="attendance.pickup_refused", title=title, body=body,
-               link="/attendance/leave/", dedupe_key=f"attendance.refusal:{refusal.pk}")
+               link="/attendance/leave/", dedupe_key=f"attendance.refusal:{refusal.pk}",
+               params={"child": student.name, "school": student.school.name, "time": _hm(refusal.at)})
     return refusal
 
 

@@ -233,3 +233,11 @@ def deliveries_due(*, now=None, limit: int = 500) -> list[int]:
     due = Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.RETRYING, Delivery.Status.HELD],
             next_attempt_at__lte=now) | Q(status=Delivery.Status.SENDING, last_attempt_at__lt=now - STALE_SENDING)
     return list(Delivery.objects.filter(due).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+def preferences_update(*, user, ordinary_wechat: bool, ordinary_sms: bool) -> None:
+    """The user's choice for ordinary notices. Urgent ones (notices.routing.URGENT_KINDS) are not a
+    choice: they go by SMS and WeChat whatever is set here."""
+    user.notify_ordinary_wechat = bool(ordinary_wechat)
+    user.notify_ordinary_sms = bool(ordinary_sms)
+    user.save(update_fields=["notify_ordinary_wechat", "notify_ordinary_sms"])

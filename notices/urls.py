@@ -9,4 +9,5 @@ urlpatterns = [
     path("read-all/", views.mark_all_read, name="read_all"),
     path("n/<int:pk>/", views.short_link, name="short"),
     path("outbox/", views.outbox, name="outbox"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -59,3 +59,23 @@ def outbox(request: HttpRequest) -> HttpResponse:
     to = (request.GET.get("to") or "").strip()[:64]
     page = Paginator(outbox_messages(to=to), 50).get_page(request.GET.get("page"))
     return render(request, "notices/outbox.html", {"page": page, "to": to})
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """How notices reach me: urgent ones always by text message (and WeChat when bound); ordinary ones
+    by WeChat, by text message only when asked; quiet hours 21:00-07:00 hold ordinary ones."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from .forms import PreferencesForm
+
+    user = request.user
+    form = PreferencesForm(request.POST or None, initial={"ordinary_wechat": user.notify_ordinary_wechat,
+                                                          "ordinary_sms": user.notify_ordinary_sms})
+    if request.method == "POST" and form.is_valid():
+        services.preferences_update(user=user, ordinary_wechat=form.cleaned_data["ordinary_wechat"],
+                                    ordinary_sms=form.cleaned_data["ordinary_sms"])
+        messages.success(request, _("Your notification preferences are saved."))
+        return redirect("notices:preferences")
+    return render(request, "notices/preferences.html", {"form": form})

@@ -273,9 +273,13 @@ def incident_notify_escalation(*, incident_id: int) -> int:
             "when": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
             "what": incident.description[:500],
         }
+    first_child = incident.children.first()
     created = notify(recipients=escalation_recipients(incident), kind="safety.incident_escalated", title=title,
                      body=body, link=reverse("safety:incident_detail", args=[incident.pk]), must_read=True,
-                     dedupe_key=f"safety:incident:{incident.pk}:escalated")
+                     dedupe_key=f"safety:incident:{incident.pk}:escalated",
+                     params={"child": first_child.name if first_child else str(incident.get_type_display()),
+                             "school": incident.school.name,
+                             "time": timezone.localtime(incident.occurred_at).strftime("%H:%M")})
     return len(created)
 
 
@@ -359,12 +363,21 @@ def incident_notify_guardians(*, incident: Incident, user, message: str) -> int:
             GuardianContact.objects.create(incident=locked, guardian=g.guardian, guardian_name=g.guardian.name,
                                            contacted_at=now, method=GuardianContact.Method.PORTAL,
                                            note=g.student.name, recorded_by=user)
-        guardians = [g.guardian for g in guardianships]
+        by_child: dict = {}
+        for g in guardianships:
+            by_child.setdefault(g.student, []).append(g.guardian)
         with translation.override(settings.LANGUAGE_CODE):
             title = _("A message from %(school)s about your child") % {"school": locked.school.name}
         link = reverse("safety:incident_detail", args=[locked.pk])
-        transaction.on_commit(lambda: notify(recipients=guardians, kind="safety.incident_guardian", title=title,
-                                             body=message, link=link, must_read=True, dedupe_key=key))
+        at = timezone.localtime(now).strftime("%H:%M")
+
+        def send():
+            for student, guardians in by_child.items():  # the text message names each family's own child
+                notify(recipients=guardians, kind="safety.incident_guardian", title=title, body=message, link=link,
+                       must_read=True, dedupe_key=key,
+                       params={"child": student.name, "school": locked.school.name, "time": at})
+
+        transaction.on_commit(send)
     return len({g.guardian_id for g in guardianships})
 
 

@@ -331,7 +331,7 @@ SMS_TEMPLATES = {
     "safety.incident_guardian": {"id": "", "params": ["child", "time", "school", "notice"],
                                  "text": "{3}有一条关于{1}的紧急消息（{2}），请立即查看：{site}/notices/n/{4}/"},
     "safety.incident_escalated": {"id": "", "params": ["child", "time", "school", "notice"],
-                                  "text": "{3}有一起事件已升级（{2}），请立即查看：{site}/notices/n/{4}/"},
+                                  "text": "{3}有一起涉及{1}的事件已升级（{2}），请立即查看：{site}/notices/n/{4}/"},
     "notice": {"id": "", "params": ["child", "time", "school", "notice"],
                "text": "{3}：您有一条关于{1}的新消息（{2}），请查看：{site}/notices/n/{4}/"},
 }

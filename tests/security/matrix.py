@@ -120,6 +120,8 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("notices:short", setup=_notice_for_parent_a, kwargs=lambda w: {"pk": w.notice_a.pk},
              expect={"anonymous": 302, "parent_a": 302},
              note="the short link an SMS or WeChat message carries: the recipient only"),
+    Endpoint("notices:preferences", default=200, expect={"anonymous": 302},
+             note="one's own notification preferences"),
     Endpoint("notices:outbox", expect={"anonymous": 302},
              note="messages no provider sent (development, demo): the system administrator only"),
     Endpoint("api:notification-list", api=True, default=200, expect={"anonymous": 401}),
