@@ -40,3 +40,16 @@ class LinkChildForm(forms.Form):
         label=_("Link code"), max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
     )
+
+
+class PhoneSignInForm(forms.Form):
+    """手机验证码登录: the phone number, then the 6-digit code sent to it."""
+
+    phone = forms.CharField(
+        label=_("Mobile phone number"), max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Code from the text message"), max_length=16, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -139,3 +139,39 @@ def link_child(request: HttpRequest) -> HttpResponse:
                 return redirect("home")
         status = 400
     return render(request, "accounts/link_child.html", {"form": form}, status=status)
+
+
+def phone_sign_in(request: HttpRequest) -> HttpResponse:
+    """手机验证码登录: "send" asks for a code (the same answer whether or not the number has an
+    account), "sign_in" checks it. The limits and the budget are accounts.services.phone_code_*'s."""
+    from django.contrib.auth import login as auth_login
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from shahe_afterschool.errors import DomainError
+
+    from .forms import PhoneSignInForm
+
+    if request.user.is_authenticated:
+        return redirect("home")
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    form = PhoneSignInForm(request.POST or None)
+    status, sent = 200, False
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            if request.POST.get("action") == "sign_in":
+                user = services.phone_code_check(request=request, phone=phone, code=form.cleaned_data["code"])
+                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(next_url or "home")
+            services.phone_code_request(request=request, phone=phone)
+            sent = True
+        except DomainError as exc:
+            sent = request.POST.get("action") == "sign_in" and exc.field == "code"
+            form.add_error(exc.field if exc.field in {"phone", "code"} else None, str(exc.message))
+            status = exc.status_code
+    elif request.method == "POST":
+        status = 400
+    return render(request, "accounts/login_phone.html", {"form": form, "sent": sent, "next": next_url},
+                  status=status)

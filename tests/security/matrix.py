@@ -8,6 +8,7 @@ also searched for data the role must never see (LEAKS).
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -87,6 +88,10 @@ def leak_markers(world) -> dict[str, dict[str, str]]:
     return {role: {m: t for m, t in everything.items() if m not in seen} for role, seen in sees.items()}
 
 
+#: A new number for each role's request for a code (one number gets one code a minute).
+_SMS_NUMBERS = itertools.count()
+
+
 def _notice_for_parent_a(world):
     from notices.services import notify
 
@@ -96,6 +101,11 @@ def _notice_for_parent_a(world):
 ENDPOINTS: list[Endpoint] = [
     # --- public ----------------------------------------------------------------------------
     Endpoint("accounts:login", default=302, expect={"anonymous": 200}),
+    Endpoint("accounts:phone_sign_in", default=302, expect={"anonymous": 200},
+             note="手机验证码登录: public; the same answer whether or not a number has an account"),
+    Endpoint("api:sms-code", method="POST", api=True, data=lambda w: {"phone": f"139{next(_SMS_NUMBERS):08d}"},
+             default=202,
+             note="asks for a sign-in code: 202 for any mobile number"),
     Endpoint("set_language", method="POST", data=lambda w: {"language": "en", "next": "/"}, default=302),
     Endpoint("javascript-catalog", default=200),
     Endpoint("healthz", default=200),
