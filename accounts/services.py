@@ -590,3 +590,61 @@ def phone_code_check(*, request, phone: str, code: str, purpose: str = "sign_in"
             raise DomainError(WRONG_CODE, field="code")
         return account
     return row
+
+
+# --- contact details and language -----------------------------------------------------------------
+def user_language_set(*, user, language: str) -> None:
+    """The language the user reads pages and notices in (the language switch sets it when signed in)."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language in codes and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def user_email_set(*, request, user, email: str) -> None:
+    """An optional e-mail address for notices ("" removes it)."""
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise DomainError(_("Enter a valid e-mail address, or leave it empty."), field="email") from exc
+    if user.email != email:
+        user.email = email[:254]
+        user.save(update_fields=["email"])
+        audit_record(request=request, user=user, action=AuditEvent.Action.CHANGE, obj=user, detail="e-mail address")
+
+
+def user_phone_change(*, request, user, phone: str, code: str) -> str:
+    """Confirm a new phone number with the code sent to it (`phone_code_request(purpose="verify")`)."""
+    from .models import PhoneCode
+
+    row = phone_code_check(request=request, phone=phone, code=code, purpose=PhoneCode.Purpose.VERIFY, user=user)
+    if User.objects.filter(phone=row.phone, is_active=True).exclude(pk=user.pk).exists():
+        raise DomainError(_("This phone number belongs to another account. Ask your school."), field="phone")
+    user.phone = row.phone
+    user.save(update_fields=["phone"])
+    audit_record(request=request, user=user, action=AuditEvent.Action.CHANGE, obj=user, detail="phone number")
+    return row.phone
+
+
+def user_wechat_bind(*, request, user, openid: str) -> None:
+    from django.utils import timezone as tz
+
+    if not openid:
+        raise DomainError(_("WeChat did not say who you are. Try again from inside WeChat."))
+    User.objects.filter(wechat_openid=openid).exclude(pk=user.pk).update(wechat_openid="", wechat_bound_at=None)
+    user.wechat_openid = openid[:64]
+    user.wechat_bound_at = tz.now()
+    user.save(update_fields=["wechat_openid", "wechat_bound_at"])
+    audit_record(request=request, user=user, action=AuditEvent.Action.CHANGE, obj=user, detail="WeChat bound")
+
+
+def user_wechat_unbind(*, request, user) -> None:
+    if user.wechat_openid:
+        user.wechat_openid = ""
+        user.wechat_bound_at = None
+        user.save(update_fields=["wechat_openid", "wechat_bound_at"])
+        audit_record(request=request, user=user, action=AuditEvent.Action.CHANGE, obj=user, detail="WeChat unbound")

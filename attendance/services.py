@@ -268,8 +268,6 @@ def _queue_absence_notices(roll_id: int) -> None:
 def absences_notify(*, roll: Roll) -> int:
     """Tell the guardians of each child marked absent without leave (once per roll and child), and
     the day's duty leader (who sees them on the console). Safe to run twice."""
-    from django.utils.translation import override
-
     leave_ids = set(Leave.objects.active().filter(date=roll.date).values_list("student_id", flat=True))
     marks = (Mark.objects.filter(roll=roll, status=Mark.Status.ABSENT).exclude(student_id__in=leave_ids)
              .select_related("student"))
@@ -277,13 +275,12 @@ def absences_notify(*, roll: Roll) -> int:
     for mark in marks:
         guardians = [g.guardian for g in Guardianship.objects.active().filter(student=mark.student)
                      .select_related("guardian")]
-        with override("zh-hans"):
-            title = _("%(child)s is absent from %(session)s today") % {"child": mark.student.name,
-                                                                      "session": roll.name}
-            body = _("%(child)s was marked absent on the roll of %(session)s on %(date)s without leave. "
-                     "Please contact the school if this is unexpected.") % {
-                "child": mark.student.name, "session": roll.name, "date": roll.date.isoformat()}
+        # written in each guardian's own language (notify renders the lazy texts per recipient)
+        title = _("%(child)s is absent from %(session)s today")
+        body = _("%(child)s was marked absent on the roll of %(session)s on %(date)s without leave. "
+                 "Please contact the school if this is unexpected.")
         sent += len(notify(recipients=guardians, kind="attendance.absent", title=title, body=body,
+                           context={"child": mark.student.name, "session": roll.name, "date": roll.date.isoformat()},
                            link="/attendance/leave/", dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}",
                            params={"child": mark.student.name, "school": roll.school.name,
                                    "time": _hm(roll.submitted_at or timezone.now())}))

@@ -1,6 +1,7 @@
 """`notify`: the one way any app tells people something."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 from collections.abc import Iterable
@@ -24,18 +25,36 @@ def _delivery_wanted(notification, channels) -> bool:
                for c in channels)
 
 
+def render_for(user, text, context: dict | None = None) -> str:
+    """`text` (a lazy translation, or a string already rendered) in the user's language, `%`-formatted
+    with `context` (whose lazy values are rendered in that language too)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        rendered = str(text)
+        if context and "%(" in rendered:
+            with contextlib.suppress(KeyError, ValueError, TypeError):  # a body that only looks like a format
+                rendered = rendered % {k: str(v) for k, v in context.items()}
+    return rendered
+
+
 def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link: str = "",
-           must_read: bool = False, dedupe_key: str = "", params: dict | None = None) -> list[Notification]:
+           must_read: bool = False, dedupe_key: str = "", params: dict | None = None,
+           context: dict | None = None) -> list[Notification]:
     """Write an in-app notice for each recipient now and deliver copies after commit.
 
     `title` and `body` should be already rendered in the recipient's language (callers use
-    `django.utils.translation.override` when they know it). With a `dedupe_key`, a second call for
+    `django.utils.translation.override` when they know it) or, better, lazy translations with their
+    `%` values in `context`: each recipient then reads them in their own language (`User.language`).
+    With a `dedupe_key`, a second call for
     the same recipient and key writes nothing (a retried task notifies once). `params` fill the SMS
     and WeChat templates: {"child": name, "school": name, "time": "17:33"} (notices.channels).
     """
     users = {u.pk: u for u in recipients if u is not None}.values()
     rows = [
-        Notification(recipient=u, kind=kind, title=str(title)[:200], body=str(body), link=link,
+        Notification(recipient=u, kind=kind, title=render_for(u, title, context)[:200],
+                     body=render_for(u, body, context), link=link,
                      must_read=must_read, dedupe_key=dedupe_key, params=params or None)
         for u in users
     ]
@@ -80,8 +99,9 @@ def notify_many(notices: Iterable[dict]) -> list[Notification]:
                 if (u.pk, key) in seen:
                     continue
                 seen.add((u.pk, key))
-            rows.append(Notification(recipient=u, kind=n["kind"], title=str(n["title"])[:200],
-                                     body=str(n.get("body", "")), link=n.get("link", ""),
+            rows.append(Notification(recipient=u, kind=n["kind"],
+                                     title=render_for(u, n["title"], n.get("context"))[:200],
+                                     body=render_for(u, n.get("body", ""), n.get("context")), link=n.get("link", ""),
                                      must_read=n.get("must_read", False), dedupe_key=key,
                                      params=n.get("params") or None))
     if not rows:
