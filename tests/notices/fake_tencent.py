@@ -54,6 +54,10 @@ def tc3_valid(headers: dict, body: bytes, secret_key: str) -> bool:
     return hmac.compare_digest(hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest(), parts["Signature"])
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 64  # concurrent senders connect at once
+
+
 class FakeTencentSms:
     def __init__(self):
         self.script: list = []
@@ -70,7 +74,7 @@ class FakeTencentSms:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 fake.handle(self, body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
