@@ -29,7 +29,8 @@ class MeSerializer(serializers.Serializer):
 class TokenView(APIView):
     """`POST {"username", "password"}` → `{"token"}`. Failed sign-ins lock as on the sign-in page
     (django-axes: per account and address, per address, per account); calls are limited per client
-    address (the "anon" rate)."""
+    address (the "anon" rate). `POST {"phone", "code"}` → `{"token"}` with a code from
+    `auth/sms-code/` (400 for a wrong, spent or expired code)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -40,6 +41,8 @@ class TokenView(APIView):
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
     )
     def post(self, request):
+        if isinstance(request.data, dict) and "phone" in request.data and "username" not in request.data:
+            return self.post_phone(request)
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         try:
             valid = serializer.is_valid()
@@ -60,6 +63,33 @@ class TokenView(APIView):
         token = services.token_for(user=user)
         services.audit_record(request=request, user=user, action="login", detail="api token")
         return Response({"token": token.key})
+
+    def post_phone(self, request):
+        user = services.phone_code_check(request=request, phone=str(request.data.get("phone") or ""),
+                                         code=str(request.data.get("code") or ""))
+        token = services.token_for(user=user)
+        services.audit_record(request=request, user=user, action="login", detail="api token by phone code")
+        return Response({"token": token.key})
+
+
+class SmsCodeView(APIView):
+    """`POST {"phone"}` → 202, whether or not the number has an account (a code is sent only to a
+    number that has one). 400 for a number that is not a mobile number; 429 when asked too often
+    (one a minute and ten a day per number, twenty an hour per address); 503 while the city's hourly
+    budget of text messages is spent."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        request=inline_serializer("SmsCodeRequest", {"phone": serializers.CharField()}),
+        responses={202: inline_serializer("SmsCodeResponse", {"detail": serializers.CharField()})},
+    )
+    def post(self, request):
+        services.phone_code_request(request=request, phone=str(request.data.get("phone") or ""))
+        return Response({"detail": _("If this number belongs to an account, a code is on its way by text "
+                                     "message.")}, status=status.HTTP_202_ACCEPTED)
 
 
 class MeView(APIView):
@@ -84,6 +114,7 @@ def register_api(router):
 
     return [
         path("auth/token/", TokenView.as_view(), name="token"),
+        path("auth/sms-code/", SmsCodeView.as_view(), name="sms-code"),
         path("auth/token/revoke/", RevokeTokenView.as_view(), name="token-revoke"),
         path("me/", MeView.as_view(), name="me"),
     ]

@@ -40,3 +40,27 @@ class LinkChildForm(forms.Form):
         label=_("Link code"), max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
     )
+
+
+class PhoneSignInForm(forms.Form):
+    """手机验证码登录: the phone number, then the 6-digit code sent to it."""
+
+    phone = forms.CharField(
+        label=_("Mobile phone number"), max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label=_("Code from the text message"), max_length=16, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ContactForm(forms.Form):
+    """A new phone number (confirmed by a code sent to it) and an optional e-mail address."""
+
+    phone = forms.CharField(label=_("New mobile phone number"), max_length=32, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    code = forms.CharField(label=_("Code from the text message"), max_length=16, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    email = forms.CharField(label=_("E-mail address (optional)"), max_length=254, required=False,
+                            widget=forms.EmailInput(attrs={"autocomplete": "email"}))

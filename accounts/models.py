@@ -17,6 +17,17 @@ class User(AbstractUser):
 
     name = models.CharField(_("name"), max_length=64, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    #: The language notices are written in and pages shown in once signed in ("" = the site's default);
+    #: the language switch sets it.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="", db_default="")
+    #: The user's openid at the city's WeChat official account (bound from inside WeChat), or "".
+    wechat_openid = models.CharField(_("WeChat openid"), max_length=64, blank=True, default="", db_default="")
+    wechat_bound_at = models.DateTimeField(_("WeChat bound at"), null=True, blank=True)
+    #: Ordinary notices (not urgent ones, which always go out) by WeChat when bound, and by SMS only
+    #: when the user asks for it.
+    notify_ordinary_wechat = models.BooleanField(_("ordinary notices by WeChat"), default=True, db_default=True)
+    notify_ordinary_sms = models.BooleanField(_("ordinary notices by text message"), default=False,
+                                              db_default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -175,6 +186,35 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d}"
+
+
+class PhoneCode(models.Model):
+    """A 6-digit code sent by SMS: to sign in, or to confirm a new phone number. Only a keyed hash is
+    stored; it lives 5 minutes, is used once and ends after 5 wrong tries. Rows are kept (they are the
+    count of codes a number received today)."""
+
+    class Purpose(models.TextChoices):
+        SIGN_IN = "sign_in", _("Sign in")
+        VERIFY = "verify", _("Confirm a phone number")
+
+    phone = models.CharField(_("mobile phone"), max_length=11, db_index=True, db_default="")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices, db_default="sign_in")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", verbose_name=_("user"))
+    code_hash = models.CharField(max_length=64, editable=False, db_default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    wrong_tries = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone code")
+        verbose_name_plural = _("phone codes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} · {self.purpose} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class UserSession(models.Model):

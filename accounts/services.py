@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from datetime import timedelta
 from importlib import import_module
 
@@ -11,8 +12,9 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
@@ -427,3 +429,222 @@ def token_revoke(*, user) -> int:
     cache.delete_many([_token_seen_key(key) for key in keys])
     deleted, _ = Token.objects.filter(user=user).delete()
     return deleted
+
+
+# --- sign-in and phone confirmation with a code sent by SMS ------------------------------------------
+class TooManyRequests(DomainError):
+    status_code = 429
+
+
+class SendingPaused(DomainError):
+    status_code = 503
+
+
+PHONE_CODE_TTL = timedelta(minutes=5)
+PHONE_CODE_RESEND_SECONDS = 60
+PHONE_CODE_MAX_WRONG = 5
+PHONE_CODES_PER_NUMBER_PER_DAY = 10
+PHONE_CODES_PER_ADDRESS_PER_HOUR = 20
+#: Wrong codes from one address (any numbers) within 15 minutes before the form refuses every try.
+PHONE_CODE_WRONG_PER_ADDRESS = 20
+WRONG_CODE = _("The code is not right or has expired. Ask for a new code.")
+
+
+def phone_code_hash(phone: str, code: str) -> str:
+    return salted_hmac("accounts.phone_code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def phone_code_normalise(raw: str) -> str:
+    """'１２３ ４５６' → '123456'; anything but 6 digits is refused (400)."""
+    import unicodedata
+
+    code = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", str(raw or "")))
+    if not code:
+        raise DomainError(_("Enter the 6-digit code from the text message."), field="code")
+    if not code.isdigit() or len(code) != 6:
+        raise DomainError(_("The code has 6 digits."), field="code")
+    return code
+
+
+def _sms_budget_key(now) -> str:
+    return f"sms-budget:{timezone.localtime(now):%Y%m%d%H}"
+
+
+def _sms_budget_paused(now) -> bool:
+    return int(cache.get(_sms_budget_key(now)) or 0) >= settings.SMS_HOURLY_BUDGET
+
+
+def _sms_budget_spend(now) -> None:
+    """Count one code sent this hour; the first time the budget is reached, alert the administrators."""
+    from .throttle import count
+
+    if count(_sms_budget_key(now), 3600) == settings.SMS_HOURLY_BUDGET:
+        _sms_budget_alert(now)
+
+
+def _sms_budget_alert(now) -> None:
+    import logging
+
+    from django.utils.translation import override
+
+    from notices.services import notify
+
+    from .roles import Role
+
+    logging.getLogger("shahe.security").error("SMS hourly budget of %s reached: sending codes is paused",
+                                              settings.SMS_HOURLY_BUDGET)
+    admins = list(User.objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(role_assignments__role=Role.ADMIN, role_assignments__active=True)
+    ).distinct())
+    with override(settings.LANGUAGE_CODE):
+        title = _("Text-message codes paused: the hourly budget of %(n)s is spent") % {"n": settings.SMS_HOURLY_BUDGET}
+        body = _("More sign-in codes were asked for this hour than the city's budget allows (SMS bombing?). "
+                 "Sending resumes at the next full hour. Check the audit log for the addresses.")
+    notify(recipients=admins, kind="accounts.sms_budget", title=title, body=body,
+           dedupe_key=f"sms-budget:{timezone.localtime(now):%Y%m%d%H}")
+
+
+def phone_code_request(*, request, phone: str, purpose: str = "sign_in", user=None) -> None:
+    """Send a 6-digit code by SMS to `phone` (any form people type it; 400 for a landline, a wrong
+    length, letters). For sign-in, the code goes only to a number that belongs to exactly one active
+    account, and the answer is the same either way: the limits below count unknown numbers too.
+
+    Limits: one code a minute per number, 10 a day per number, 20 requests an hour per address; a
+    city-wide hourly budget pauses sending (503) and alerts the administrators."""
+    from notices import sms
+    from notices.providers import ProviderError
+
+    from . import throttle
+    from .models import PhoneCode
+    from .phones import normalise_phone
+
+    number = normalise_phone(phone)
+    now = timezone.now()
+    if not throttle.attempt("sms-code", request, limit=PHONE_CODES_PER_ADDRESS_PER_HOUR, window=3600):
+        raise TooManyRequests(_("Too many codes asked for from this network. Try again in an hour."))
+    if _sms_budget_paused(now):
+        raise SendingPaused(_("Text messages are paused for a while. Sign in with your password, or try again "
+                              "later."))
+    if not cache.add(f"sms-code:resend:{purpose}:{number}", 1, timeout=PHONE_CODE_RESEND_SECONDS):
+        raise TooManyRequests(_("A code was sent a moment ago. Wait a minute before asking for another."))
+    if throttle.count(f"sms-code:day:{number}", 24 * 3600) > PHONE_CODES_PER_NUMBER_PER_DAY:
+        raise TooManyRequests(_("This number has had too many codes today. Sign in with your password, or try "
+                                "again tomorrow."))
+    if purpose == PhoneCode.Purpose.SIGN_IN:
+        accounts = list(User.objects.filter(phone=number, is_active=True)[:2])
+        if len(accounts) != 1:
+            return  # nothing is sent to an unknown number (nor to one shared by two accounts)
+        user = accounts[0]
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        # a new code ends the earlier ones of the same number and purpose
+        PhoneCode.objects.filter(phone=number, purpose=purpose, used_at__isnull=True, expires_at__gt=now
+                                 ).update(expires_at=now)
+        row = PhoneCode.objects.create(phone=number, purpose=purpose, user=user, code_hash=phone_code_hash(number, code),
+                                       expires_at=now + PHONE_CODE_TTL, ip_address=client_ip(request))
+    template = "auth.code" if purpose == PhoneCode.Purpose.SIGN_IN else "auth.verify"
+    _sms_budget_spend(now)
+    try:
+        sms.provider().send(phone=number, template=template, params=[code], key=f"code-{row.pk}")
+    except ProviderError as exc:  # the answer stays the same; the log says why no code came
+        import logging
+
+        logging.getLogger("shahe.security").warning("sign-in code to %s****%s not sent: %s (request %s)",
+                                                    number[:3], number[-4:], exc.code, exc.request_id)
+
+
+def phone_code_check(*, request, phone: str, code: str, purpose: str = "sign_in", user=None):
+    """The account the code signs in (or, for "verify", the PhoneCode confirmed for `user`). A code
+    lives 5 minutes, is used once, and 5 wrong tries end it; wrong codes from one address are counted
+    as invitation codes are (then every try is refused for 15 minutes)."""
+    from . import throttle
+    from .models import PhoneCode
+    from .phones import normalise_phone
+
+    number = normalise_phone(phone)
+    given = phone_code_normalise(code)
+    if throttle.is_blocked("sms-sign-in", request, limit=PHONE_CODE_WRONG_PER_ADDRESS):
+        raise TooManyRequests(_("Too many wrong codes. Wait 15 minutes and try again."))
+    now = timezone.now()
+    with transaction.atomic():
+        rows = PhoneCode.objects.select_for_update().filter(
+            phone=number, purpose=purpose, used_at__isnull=True, expires_at__gt=now,
+            wrong_tries__lt=PHONE_CODE_MAX_WRONG)
+        if user is not None:
+            rows = rows.filter(user=user)
+        row = rows.order_by("-created_at").first()
+        right = row is not None and constant_time_compare(row.code_hash, phone_code_hash(number, given))
+        if right:
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+        elif row is not None:
+            PhoneCode.objects.filter(pk=row.pk).update(wrong_tries=F("wrong_tries") + 1)
+    if not right:
+        throttle.record_failure("sms-sign-in", request)
+        audit_record(request=request, action=AuditEvent.Action.LOGIN_FAILED, object_type="phone_code",
+                     detail=f"wrong or spent code for {number[:3]}****{number[-4:]}")
+        raise DomainError(WRONG_CODE, field="code")
+    if purpose == PhoneCode.Purpose.SIGN_IN:
+        account = row.user
+        if account is None or not account.is_active or account.phone != number:
+            raise DomainError(WRONG_CODE, field="code")
+        return account
+    return row
+
+
+# --- contact details and language -----------------------------------------------------------------
+def user_language_set(*, user, language: str) -> None:
+    """The language the user reads pages and notices in (the language switch sets it when signed in)."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language in codes and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def user_email_set(*, request, user, email: str) -> None:
+    """An optional e-mail address for notices ("" removes it)."""
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise DomainError(_("Enter a valid e-mail address, or leave it empty."), field="email") from exc
+    if user.email != email:
+        user.email = email[:254]
+        user.save(update_fields=["email"])
+        audit_record(request=request, user=user, action=AuditEvent.Action.CHANGE, obj=user, detail="e-mail address")
+
+
+def user_phone_change(*, request, user, phone: str, code: str) -> str:
+    """Confirm a new phone number with the code sent to it (`phone_code_request(purpose="verify")`)."""
+    from .models import PhoneCode
+
+    row = phone_code_check(request=request, phone=phone, code=code, purpose=PhoneCode.Purpose.VERIFY, user=user)
+    if User.objects.filter(phone=row.phone, is_active=True).exclude(pk=user.pk).exists():
+        raise DomainError(_("This phone number belongs to another account. Ask your school."), field="phone")
+    user.phone = row.phone
+    user.save(update_fields=["phone"])
+    audit_record(request=request, user=user, action=AuditEvent.Action.CHANGE, obj=user, detail="phone number")
+    return row.phone
+
+
+def user_wechat_bind(*, request, user, openid: str) -> None:
+    from django.utils import timezone as tz
+
+    if not openid:
+        raise DomainError(_("WeChat did not say who you are. Try again from inside WeChat."))
+    User.objects.filter(wechat_openid=openid).exclude(pk=user.pk).update(wechat_openid="", wechat_bound_at=None)
+    user.wechat_openid = openid[:64]
+    user.wechat_bound_at = tz.now()
+    user.save(update_fields=["wechat_openid", "wechat_bound_at"])
+    audit_record(request=request, user=user, action=AuditEvent.Action.CHANGE, obj=user, detail="WeChat bound")
+
+
+def user_wechat_unbind(*, request, user) -> None:
+    if user.wechat_openid:
+        user.wechat_openid = ""
+        user.wechat_bound_at = None
+        user.save(update_fields=["wechat_openid", "wechat_bound_at"])
+        audit_record(request=request, user=user, action=AuditEvent.Action.CHANGE, obj=user, detail="WeChat unbound")

@@ -40,6 +40,11 @@ def _count(key: str, window: int) -> int:
         return 1
 
 
+def count(key: str, window: int) -> int:
+    """Count one event under `key` in a window of `window` seconds that starts at its first event."""
+    return _count(key, window)
+
+
 def is_blocked(scope: str, request, *, limit: int = INVITATION_LIMIT) -> bool:
     counts = cache.get_many(_keys(scope, request))
     return any(int(v) >= limit for v in counts.values())

@@ -150,3 +150,141 @@ def link_child(request: HttpRequest) -> HttpResponse:
                 return redirect("home")
         status = 400
     return render(request, "accounts/link_child.html", {"form": form}, status=status)
+
+
+def phone_sign_in(request: HttpRequest) -> HttpResponse:
+    """手机验证码登录: "send" asks for a code (the same answer whether or not the number has an
+    account), "sign_in" checks it. The limits and the budget are accounts.services.phone_code_*'s."""
+    from django.contrib.auth import login as auth_login
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from shahe_afterschool.errors import DomainError
+
+    from .forms import PhoneSignInForm
+
+    if request.user.is_authenticated:
+        return redirect("home")
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    form = PhoneSignInForm(request.POST or None)
+    status, sent = 200, False
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            if request.POST.get("action") == "sign_in":
+                user = services.phone_code_check(request=request, phone=phone, code=form.cleaned_data["code"])
+                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(next_url or "home")
+            services.phone_code_request(request=request, phone=phone)
+            sent = True
+        except DomainError as exc:
+            sent = request.POST.get("action") == "sign_in" and exc.field == "code"
+            form.add_error(exc.field if exc.field in {"phone", "code"} else None, str(exc.message))
+            status = exc.status_code
+    elif request.method == "POST":
+        status = 400
+    return render(request, "accounts/login_phone.html", {"form": form, "sent": sent, "next": next_url},
+                  status=status)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; signed in, it also keeps the choice as the user's language, in which
+    their notices are written."""
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
+
+
+@login_required
+def contact(request: HttpRequest) -> HttpResponse:
+    """My phone number (changed with a code sent to the new number) and e-mail address."""
+    from shahe_afterschool.errors import DomainError
+
+    from .forms import ContactForm
+    from .models import PhoneCode
+
+    user = request.user
+    form = ContactForm(request.POST or None, initial={"email": user.email})
+    status, sent = 200, False
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action")
+        data = form.cleaned_data
+        try:
+            if action == "send_code":
+                services.phone_code_request(request=request, phone=data["phone"], purpose=PhoneCode.Purpose.VERIFY,
+                                            user=user)
+                sent = True
+            elif action == "confirm_phone":
+                sent = True
+                services.user_phone_change(request=request, user=user, phone=data["phone"], code=data["code"])
+                messages.success(request, _("Your phone number is changed."))
+                return redirect("accounts:profile")
+            else:
+                services.user_email_set(request=request, user=user, email=data["email"])
+                messages.success(request, _("Your e-mail address is saved."))
+                return redirect("accounts:profile")
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            status = exc.status_code
+    elif request.method == "POST":
+        status = 400
+    return render(request, "accounts/contact.html", {"form": form, "sent": sent}, status=status)
+
+
+WECHAT_STATE = "wechat_bind_state"
+
+
+@login_required
+def wechat_bind(request: HttpRequest) -> HttpResponse:
+    """Bind my WeChat (opened inside WeChat): off to WeChat's OAuth page, which comes back to the
+    callback with a code. Without a configured official account the page says so."""
+    from django.urls import reverse
+    from django.utils.crypto import get_random_string
+
+    from notices import wechat
+
+    if not wechat.configured():
+        return render(request, "accounts/wechat_bind.html", {"unavailable": True})
+    state = get_random_string(24)
+    request.session[WECHAT_STATE] = state
+    callback = f"{settings.SITE_URL.rstrip('/')}{reverse('accounts:wechat_callback')}"
+    return redirect(wechat.provider().authorize_url(redirect_uri=callback, state=state))
+
+
+@login_required
+def wechat_callback(request: HttpRequest) -> HttpResponse:
+    """WeChat's answer: `code` (exchanged for the openid) and our `state`."""
+    from django.utils.crypto import constant_time_compare
+
+    from notices import wechat
+    from notices.providers import ProviderError
+    from shahe_afterschool.errors import DomainError
+
+    expected = request.session.pop(WECHAT_STATE, "")
+    state, code = request.GET.get("state", ""), request.GET.get("code", "")
+    if not wechat.configured() or not expected or not constant_time_compare(state, expected) or not code:
+        return render(request, "accounts/wechat_bind.html",
+                      {"error": _("The WeChat sign-in did not come back as expected. Start again from your "
+                                  "profile.")}, status=400)
+    try:
+        openid = wechat.provider().openid_for_code(code[:128])
+        services.user_wechat_bind(request=request, user=request.user, openid=openid)
+    except (ProviderError, DomainError) as exc:
+        message = getattr(exc, "message", None) or _("WeChat refused the request (%(code)s). Start again from "
+                                                     "your profile.") % {"code": getattr(exc, "code", "")}
+        return render(request, "accounts/wechat_bind.html", {"error": message}, status=400)
+    messages.success(request, _("Your WeChat is bound: urgent notices now reach you there too."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def wechat_unbind(request: HttpRequest) -> HttpResponse:
+    services.user_wechat_unbind(request=request, user=request.user)
+    messages.success(request, _("Your WeChat is unbound."))
+    return redirect("accounts:profile")

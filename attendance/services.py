@@ -272,8 +272,6 @@ def _queue_absence_notices(roll_id: int) -> None:
 def absences_notify(*, roll: Roll) -> int:
     """Tell the guardians of each child marked absent without leave (once per roll and child), and
     the day's duty leader (who sees them on the console). Safe to run twice."""
-    from django.utils.translation import override
-
     leave_ids = set(Leave.objects.active().filter(date=roll.date).values_list("student_id", flat=True))
     marks = (Mark.objects.filter(roll=roll, status=Mark.Status.ABSENT).exclude(student_id__in=leave_ids)
              .select_related("student"))
@@ -281,14 +279,15 @@ def absences_notify(*, roll: Roll) -> int:
     for mark in marks:
         guardians = [g.guardian for g in Guardianship.objects.active().filter(student=mark.student)
                      .select_related("guardian")]
-        with override("zh-hans"):
-            title = _("%(child)s is absent from %(session)s today") % {"child": mark.student.name,
-                                                                      "session": roll.name}
-            body = _("%(child)s was marked absent on the roll of %(session)s on %(date)s without leave. "
-                     "Please contact the school if this is unexpected.") % {
-                "child": mark.student.name, "session": roll.name, "date": roll.date.isoformat()}
+        # written in each guardian's own language (notify renders the lazy texts per recipient)
+        title = _("%(child)s is absent from %(session)s today")
+        body = _("%(child)s was marked absent on the roll of %(session)s on %(date)s without leave. "
+                 "Please contact the school if this is unexpected.")
         sent += len(notify(recipients=guardians, kind="attendance.absent", title=title, body=body,
-                           link=today_link(mark.student_id), dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}"))
+                           context={"child": mark.student.name, "session": roll.name, "date": roll.date.isoformat()},
+                           link=today_link(mark.student_id), dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}",
+                           params={"child": mark.student.name, "school": roll.school.name,
+                                   "time": _hm(roll.submitted_at or timezone.now())}))
     return sent
 
 
@@ -497,7 +496,9 @@ def release_notify(*, event: CustodyEvent) -> int:
         body = _("Recorded by %(by)s on %(date)s.") % {"by": event.recorded_by.name or event.recorded_by.username,
                                                        "date": event.date.isoformat()}
     return len(notify(recipients=_guardians(event.student), kind="attendance.released", title=title, body=body,
-                      link=today_link(event.student_id), dedupe_key=f"attendance.released:{event.pk}"))
+                      link=today_link(event.student_id), dedupe_key=f"attendance.released:{event.pk}",
+                      params={"child": event.student.name, "school": event.student.school.name,
+                              "time": _hm(event.at)}))
 
 
 def pickup_refusal_record(*, user, student: Student, person: str, date: datetime.date | None = None
@@ -530,7 +531,8 @@ def pickup_refusal_record(*, user, student: Student, person: str, date: datetime
         notify(recipients=leaders, kind="attendance.pickup_refused", title=title, body=body,
                link=f"/attendance/console/{student.school_id}/", dedupe_key=f"attendance.refusal:{refusal.pk}")
         notify(recipients=_guardians(student), kind="attendance.pickup_refused", title=title, body=body,
-               link=today_link(student.pk), dedupe_key=f"attendance.refusal:{refusal.pk}")
+               link=today_link(student.pk), dedupe_key=f"attendance.refusal:{refusal.pk}",
+               params={"child": student.name, "school": student.school.name, "time": _hm(refusal.at)})
     return refusal
 
 

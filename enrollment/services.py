@@ -16,12 +16,12 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
 from accounts.privacy import normalise_phone, validate_phone
@@ -139,18 +139,23 @@ def _send_notices(events: list[Event]) -> None:
     students = Student.objects.in_bulk({app.student_id for app, _k, _e in events}) if missing else {}
     guardians: dict[int, list] = {}
     for g in Guardianship.objects.filter(student_id__in={app.student_id for app, _k, _e in events}, active=True
-                                         ).select_related("guardian").only("student_id", "guardian__email"):
+                                         ).select_related("guardian").only(
+                                             "student_id", "guardian__email", "guardian__phone",
+                                             "guardian__wechat_openid", "guardian__notify_ordinary_wechat",
+                                             "guardian__notify_ordinary_sms", "guardian__language",
+                                             "guardian__name"):
         guardians.setdefault(g.student_id, []).append(g.guardian)
     link = reverse("enrollment:parent_home")
     notices = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for app, kind, extra in events:
-            student = app.student if Application.student.is_cached(app) else students[app.student_id]
-            title = NOTICE_TITLES[kind] % {"child": student.name, "position": extra.get("position", "")}
-            body = extra.get("reason") or explanation_text(app, show_priority=True)
-            notices.append({"recipients": guardians.get(app.student_id, []), "kind": f"enrollment.{kind}",
-                            "title": str(title), "body": str(body), "link": link,
-                            "dedupe_key": f"enrollment:{app.pk}:{kind}:{extra.get('seq', '')}"[:128]})
+    explain = lazy(explanation_text, str)  # rendered in each guardian's language by notify_many
+    for app, kind, extra in events:
+        student = app.student if Application.student.is_cached(app) else students[app.student_id]
+        body = extra.get("reason") or explain(app, show_priority=True)
+        notices.append({"recipients": guardians.get(app.student_id, []), "kind": f"enrollment.{kind}",
+                        "title": NOTICE_TITLES[kind], "body": body, "link": link,
+                        "context": {"child": student.name, "position": extra.get("position", "")},
+                        "params": {"child": student.name},
+                        "dedupe_key": f"enrollment:{app.pk}:{kind}:{extra.get('seq', '')}"[:128]})
     notify_many(notices)
 
 

@@ -2,29 +2,49 @@ import logging
 
 from celery import shared_task
 
-from .channels import configured_channels
-from .models import Notification
+from . import services
+from .models import Delivery
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
-def deliver_notifications(self, notification_ids: list[int]) -> int:
-    """Send copies of in-app notices through the configured channels. Safe to run twice: the
-    e-mail channel skips notices already e-mailed. A failing channel retries later; the in-app
-    notice is already in the inbox."""
+@shared_task(acks_late=True)
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Plan the deliveries of these in-app notices (one row per notice and channel) and send those
+    due now. Safe to run twice: a delivery already sent, or being sent by another worker, is skipped.
+    A failure is written on its row and retried by `send_delivery`; the in-app notice is already in
+    the inbox."""
     sent = 0
-    failed = False
-    for notification in Notification.objects.filter(pk__in=notification_ids).select_related("recipient"):
-        for channel in configured_channels():
-            try:
-                sent += bool(channel.send(notification))
-            except Exception:  # noqa: BLE001 - a channel's failure must not lose the others
-                log.exception("channel %s failed for notification %s", channel.name, notification.pk)
-                failed = True
-    if failed:
-        try:
-            raise self.retry()
-        except Exception:  # in eager mode (no broker) retry raises; the in-app notice stands
-            log.warning("notification delivery will not be retried in process")
+    for delivery in services.deliveries_plan(notification_ids=notification_ids):
+        sent += _attempt_and_schedule(delivery.pk)
     return sent
+
+
+@shared_task(bind=True, acks_late=True, max_retries=services.MAX_ATTEMPTS)
+def send_delivery(self, delivery_id: int) -> int:
+    """One more try of one delivery (after its backoff)."""
+    return _attempt_and_schedule(delivery_id, eager=self.request.is_eager)
+
+
+def _attempt_and_schedule(delivery_id: int, eager: bool | None = None) -> int:
+    delivery = services.delivery_attempt(delivery_id=delivery_id)
+    if delivery is None:
+        return 0
+    if delivery.status == Delivery.Status.RETRYING:
+        countdown = services.delivery_backoff(delivery.attempts).total_seconds()
+        if eager is None:
+            from django.conf import settings
+
+            eager = settings.CELERY_TASK_ALWAYS_EAGER
+        # In process (the laptop, the tests) a retry would run at once: `deliver_due` (every minute)
+        # takes it after its backoff instead.
+        if not eager:
+            send_delivery.apply_async((delivery_id,), countdown=countdown)
+    return int(delivery.status == Delivery.Status.SENT)
+
+
+@shared_task
+def deliver_due() -> int:
+    """Every minute: deliveries held for the quiet hours, failed ones after their backoff, and any a dead
+    worker left half-sent."""
+    return sum(_attempt_and_schedule(pk, eager=True) for pk in services.deliveries_due())

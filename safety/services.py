@@ -273,9 +273,13 @@ def incident_notify_escalation(*, incident_id: int) -> int:
             "when": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
             "what": incident.description[:500],
         }
+    first_child = incident.children.first()
     created = notify(recipients=escalation_recipients(incident), kind="safety.incident_escalated", title=title,
                      body=body, link=reverse("safety:incident_detail", args=[incident.pk]), must_read=True,
-                     dedupe_key=f"safety:incident:{incident.pk}:escalated")
+                     dedupe_key=f"safety:incident:{incident.pk}:escalated",
+                     params={"child": first_child.name if first_child else str(incident.get_type_display()),
+                             "school": incident.school.name,
+                             "time": timezone.localtime(incident.occurred_at).strftime("%H:%M")})
     return len(created)
 
 
@@ -368,11 +372,13 @@ def incident_notify_guardians(*, incident: Incident, user, message: str) -> int:
                                                                           "child": student.name}
                       for sid, (student, _guardians) in by_child.items()}
         link = reverse("safety:incident_detail", args=[locked.pk])
+        at = timezone.localtime(now).strftime("%H:%M")
 
         def send():
-            for sid, (_student, guardians) in by_child.items():
+            for sid, (student, guardians) in by_child.items():  # each family's notice names its own child
                 notify(recipients=guardians, kind="safety.incident_guardian", title=titles[sid], body=message,
-                       link=link, must_read=True, dedupe_key=f"{key}:{sid}"[:128])
+                       link=link, must_read=True, dedupe_key=f"{key}:{sid}"[:128],
+                       params={"child": student.name, "school": locked.school.name, "time": at})
 
         transaction.on_commit(send)
     return len({g.guardian_id for g in guardianships})

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -44,15 +45,19 @@ ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "g2_name": ("监护人2姓名", "guardian 2 name"),
     "g2_relation": ("监护人2关系", "guardian 2 relation"),
     "g2_phone": ("监护人2电话", "guardian 2 phone"),
+    # optional: an e-mail address for the guardian's notices (issue 20)
+    "g1_email": ("监护人邮箱", "监护人1邮箱", "家长邮箱", "电子邮箱", "邮箱", "guardian email"),
+    "g2_email": ("监护人2邮箱", "guardian 2 email"),
 }
 ROSTER_REQUIRED = {"student_number", "name", "gender", "class"}
 ROSTER_TEMPLATE_HEADERS = [ROSTER_COLUMNS[k][0] for k in ROSTER_COLUMNS if k != "school"]
 #: Sample rows of the template; they import cleanly into a primary school that has 一年级（1）班.
 ROSTER_TEMPLATE_ROWS = [
     ["2026010101", "王子涵", "男", "2019-09-01", "一年级（1）班", "王建国", "父亲", "139 0000 0101", "李丽", "母亲",
-     "13900000102"],
-    ["2026010102", "李欣怡", "女", "2019/3/15", "一年级（1）班", "李华", "母亲", "139-0000-0103", "", "", ""],
-    ["2026010103", "欧阳·明", "男", "2019年5月20日", "一年级（1）班", "欧阳强", "爷爷", "13900000104", "", "", ""],
+     "13900000102", "wangjianguo@example.cn", ""],
+    ["2026010102", "李欣怡", "女", "2019/3/15", "一年级（1）班", "李华", "母亲", "139-0000-0103", "", "", "", "", ""],
+    ["2026010103", "欧阳·明", "男", "2019年5月20日", "一年级（1）班", "欧阳强", "爷爷", "13900000104", "", "", "", "",
+     ""],
 ]
 
 STAFF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -208,11 +213,18 @@ def roster_check(*, school: School, table: Table, create_classes: bool = False) 
                 row.error(f"{slot}_phone", _("“%(value)s” is not a phone number: a mainland mobile number has 11 "
                                              "digits and starts with 1.") % {"value": g_phone_raw}
                           if g_phone_raw else _("The guardian's phone number is missing."))
+            email = row.text(f"{slot}_email").strip()
+            if email:
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    row.error(f"{slot}_email", _("“%(value)s” is not an e-mail address.") % {"value": email})
             relation = RELATION_WORDS.get(g_relation_text or "other")
+
             if relation is None:
                 row.error(f"{slot}_relation", _("“%(value)s” is not a relation: write 父亲, 母亲, 爷爷, 奶奶, 外公, "
                                                 "外婆 or 其他.") % {"value": g_relation_text})
-            guardians.append({"name": g_name[:64], "phone": phone, "relation": relation})
+            guardians.append({"name": g_name[:64], "phone": phone, "relation": relation, "email": email[:254]})
         if row.ok:
             rows.append({
                 "row": number, "student_number": student_number, "name": name, "gender": gender,
@@ -233,6 +245,7 @@ class RosterPlan:
     changed_fields: set = field(default_factory=set)
     unchanged_students: int = 0
     new_users: list = field(default_factory=list)
+    email_updates: list = field(default_factory=list)
     new_parent_roles: list = field(default_factory=list)
     reactivated_parent_roles: list = field(default_factory=list)
     new_guardianships: list = field(default_factory=list)
@@ -311,8 +324,13 @@ def roster_plan(*, school: School, rows: list[dict]) -> RosterPlan:
                 users_by_phone[key] = user
     for row in rows:
         for g in row["guardians"]:
+            known = users_by_phone.get(g["phone"])
+            if known is not None and known.pk and g.get("email") and not known.email:
+                known.email = g["email"]  # an account without an address gets the one the school has
+                plan.email_updates.append(known)
             if g["phone"] not in users_by_phone:
-                user = User(username=g["phone"], phone=g["phone"], name=g["name"], password=make_password(None))
+                user = User(username=g["phone"], phone=g["phone"], name=g["name"], password=make_password(None),
+                            email=g.get("email", ""))
                 users_by_phone[g["phone"]] = user
                 plan.new_users.append(user)
 
@@ -322,6 +340,7 @@ def roster_plan(*, school: School, rows: list[dict]) -> RosterPlan:
 
     links_of = account_links_many(known_user_ids)
     elsewhere = {pk for pk, links in links_of.items() if links.elsewhere_than(school)}
+    plan.email_updates = [u for u in plan.email_updates if u.pk not in elsewhere]
     parent_roles = {
         a.user_id: a for a in RoleAssignment.objects.filter(
             user_id__in=known_user_ids, role=Role.PARENT, school__isnull=True, district__isnull=True)
@@ -378,6 +397,8 @@ def roster_write(*, plan: RosterPlan, user, reason: str) -> None:
                                  **history)
     if plan.new_users:
         User.objects.bulk_create(plan.new_users)
+    if plan.email_updates:
+        User.objects.bulk_update(plan.email_updates, ["email"])
     if plan.new_parent_roles:
         bulk_create_with_history(
             [RoleAssignment(user_id=u.pk, role=Role.PARENT) for u in plan.new_parent_roles], RoleAssignment, **history

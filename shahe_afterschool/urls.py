@@ -16,7 +16,8 @@ from .api_urls import urlpatterns as api_v1
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also keeps a signed-in user's choice (accounts.views.set_language)
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

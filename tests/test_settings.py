@@ -7,6 +7,9 @@ import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
+#: A real SMS provider's settings: production refuses the outbox.
+SMS_ENV = {"SMS_PROVIDER": "tencent", "TENCENT_SMS_SECRET_ID": "AKIDexample", "TENCENT_SMS_SECRET_KEY": "k" * 32,
+           "TENCENT_SMS_APP_ID": "1400000000", "TENCENT_SMS_SIGN_NAME": "沙河课后服务"}
 
 
 def test_production_settings_pass_check_deploy():
@@ -15,6 +18,7 @@ def test_production_settings_pass_check_deploy():
         "DJANGO_SETTINGS_MODULE": "shahe_afterschool.settings.production",
         "SECRET_KEY": "a-real-secret-" + "x" * 60,
         "ALLOWED_HOSTS": "kfw.shahe.example.cn",
+        **SMS_ENV,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -37,7 +41,7 @@ def production_check(**overrides):
     (None removes a variable)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shahe_afterschool.settings.production",
            "SECRET_KEY": "k7#Qw9!zR2@vT5$yU8%iO1^pA4&sD6*fG3(hJ0)lZ-xC_vB+nM=" + "q" * 10,
-           "ALLOWED_HOSTS": "kfw.shahe.example.cn"}
+           "ALLOWED_HOSTS": "kfw.shahe.example.cn", **SMS_ENV}
     for name, value in overrides.items():
         if value is None:
             env.pop(name, None)
@@ -89,3 +93,11 @@ def test_no_asset_comes_from_a_cdn():
     for path in list((ROOT / "templates").rglob("*.html")) + list(ROOT.glob("*/templates/**/*.html")):
         text = path.read_text()
         assert "cdn." not in text and "//unpkg" not in text and "jsdelivr" not in text, path
+
+
+def test_production_refuses_the_outbox():
+    """No SMS provider in production would put every sign-in code in a table nobody reads."""
+    result = production_check(SMS_PROVIDER=None)
+    assert result.returncode != 0 and "SMS_PROVIDER must be 'tencent' in production" in result.stderr
+    result = production_check(TENCENT_SMS_SECRET_KEY=None)
+    assert result.returncode != 0 and "TENCENT_SMS_SECRET_KEY must be set in production" in result.stderr

@@ -192,6 +192,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "attendance-overdue-departures": {"task": "attendance.tasks.alert_overdue_departures",
                                       "schedule": crontab(minute="*/5", hour="15-20")},
     # Monday 01:00 Asia/Shanghai (CELERY_TIMEZONE): the weekly coverage reports of the week before.
+    # Held (quiet hours) and failed deliveries whose time has come: every minute.
+    "notices-deliveries-due": {"task": "notices.tasks.deliver_due", "schedule": crontab()},
     "reports-weekly-coverage": {"task": "reports.tasks.build_weekly_reports",
                                 "schedule": crontab(hour=1, minute=0, day_of_week=1)},
 }
@@ -302,7 +304,61 @@ AXES_CLIENT_IP_CALLABLE = "shahe_afterschool.middleware.client_ip"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Delivery channels for notices beyond the in-app inbox (notices.channels). Add an SMS gateway by
-# naming its class here.
-NOTIFICATION_CHANNELS = ["notices.channels.EmailChannel"]
+# Delivery channels for notices beyond the in-app inbox (notices.channels): one Delivery row per
+# notice and channel, sent by Celery after commit; notices.routing decides which a notice takes
+# (urgent kinds by SMS and WeChat at once, ordinary ones by WeChat, held in quiet hours).
+NOTIFICATION_CHANNELS = ["notices.channels.EmailChannel", "notices.channels.SmsChannel",
+                         "notices.channels.WechatChannel"]
 SITE_URL = env.env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# Text messages (notices.sms): SMS_PROVIDER "tencent" or "" for the outbox (/notices/outbox/, `manage.py
+# outbox`), which production refuses. One approved template per kind, parameters only; the "text" is the
+# approved wording, used by the outbox and the docs ({n} = the n-th parameter, {site} = SITE_URL, written
+# into the approved template: a link is a fixed address with the notice's number as its variable).
+SMS_PROVIDER = env.SMS_PROVIDER
+SMS_SIGN_NAME = env.TENCENT_SMS_SIGN_NAME or "沙河课后服务"
+#: The "school" parameter of a notice that names none.
+SMS_SERVICE_NAME = "沙河市课后服务"
+TENCENT_SMS = {
+    "secret_id": env.TENCENT_SMS_SECRET_ID, "secret_key": env.TENCENT_SMS_SECRET_KEY,
+    "app_id": env.TENCENT_SMS_APP_ID, "region": env.TENCENT_SMS_REGION,
+    "endpoint": env.TENCENT_SMS_ENDPOINT, "timeout": 10,
+}
+SMS_TEMPLATES = {
+    "auth.code": {"id": "", "params": ["code"],
+                  "text": "您的登录验证码为{1}，5分钟内有效。如非本人操作，请忽略本短信。"},
+    "auth.verify": {"id": "", "params": ["code"],
+                    "text": "您正在绑定此手机号，验证码为{1}，5分钟内有效。如非本人操作，请忽略本短信。"},
+    "attendance.absent": {"id": "", "params": ["child", "time", "school", "notice"],
+                          "text": "{1}今天{2}在{3}课后服务点名时缺席，未请假。如有疑问请联系学校。详情：{site}/notices/n/{4}/"},
+    "attendance.released": {"id": "", "params": ["child", "time", "school", "notice"],
+                            "text": "{1}已于{2}离开{3}课后服务。详情：{site}/notices/n/{4}/"},
+    "attendance.pickup_refused": {"id": "", "params": ["child", "time", "school", "notice"],
+                                  "text": "{2}有不在接送名单上的人到{3}接{1}，学校未放行。详情：{site}/notices/n/{4}/"},
+    "safety.incident_guardian": {"id": "", "params": ["child", "time", "school", "notice"],
+                                 "text": "{3}有一条关于{1}的紧急消息（{2}），请立即查看：{site}/notices/n/{4}/"},
+    "safety.incident_escalated": {"id": "", "params": ["child", "time", "school", "notice"],
+                                  "text": "{3}有一起涉及{1}的事件已升级（{2}），请立即查看：{site}/notices/n/{4}/"},
+    "notice": {"id": "", "params": ["child", "time", "school", "notice"],
+               "text": "{3}：您有一条关于{1}的新消息（{2}），请查看：{site}/notices/n/{4}/"},
+}
+for _pair in env.TENCENT_SMS_TEMPLATES:
+    _kind, _, _id = _pair.partition("=")
+    if _kind.strip() in SMS_TEMPLATES:
+        SMS_TEMPLATES[_kind.strip()]["id"] = _id.strip()
+#: A city-wide budget: sign-in and verification codes sent in one hour, beyond which sending pauses
+#: and the system administrators are alerted (SMS bombing costs money).
+SMS_HOURLY_BUDGET = int(env.SMS_HOURLY_BUDGET or 2000)
+
+# WeChat official account (notices.wechat): WECHAT_PROVIDER "wechatpy" or "" for the outbox.
+WECHAT_PROVIDER = env.WECHAT_PROVIDER
+WECHAT = {"app_id": env.WECHAT_APP_ID, "secret": env.WECHAT_APP_SECRET, "api_base": env.WECHAT_API_BASE,
+          "oauth_base": env.WECHAT_OAUTH_BASE, "timeout": 10}
+#: kind -> template id of the official account ("notice" for every kind without its own).
+WECHAT_TEMPLATES = {"notice": "", "attendance.absent": "", "attendance.released": "",
+                    "attendance.pickup_refused": "", "safety.incident_guardian": ""}
+for _pair in env.WECHAT_TEMPLATES:
+    _kind, _, _id = _pair.partition("=")
+    WECHAT_TEMPLATES[_kind.strip()] = _id.strip()
+#: Quiet hours (local time): ordinary notices are held until the end, urgent ones go at once.
+NOTICE_QUIET_HOURS = (21, 7)

@@ -36,6 +36,21 @@ def check_allowed_hosts(hosts: list[str]) -> list[str]:
     return hosts
 
 
+def check_sms(provider: str, conf: dict, sign_name: str) -> str:
+    """Production sends text messages through a real provider: the outbox (a table that only the
+    administrator reads) would swallow every sign-in code and urgent notice."""
+    if provider != "tencent":
+        raise ImproperlyConfigured("SMS_PROVIDER must be 'tencent' in production: the outbox is for development "
+                                   "and the demo only (docs/deployment.md, 'Text messages and WeChat').")
+    missing = [name for name, value in (("TENCENT_SMS_SECRET_ID", conf["secret_id"]),
+                                        ("TENCENT_SMS_SECRET_KEY", conf["secret_key"]),
+                                        ("TENCENT_SMS_APP_ID", conf["app_id"]),
+                                        ("TENCENT_SMS_SIGN_NAME", sign_name)) if not value]
+    if missing:
+        raise ImproperlyConfigured(f"{', '.join(missing)} must be set in production.")
+    return provider
+
+
 SECRET_KEY = check_secret_key(env.SECRET_KEY)
 ALLOWED_HOSTS = check_allowed_hosts(env.env_list("ALLOWED_HOSTS"))  # no default here
 
@@ -51,3 +66,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+SMS_PROVIDER = check_sms(env.SMS_PROVIDER, TENCENT_SMS, env.TENCENT_SMS_SIGN_NAME)  # noqa: F405
+# No outbox in production: without WECHAT_PROVIDER the WeChat channel is off (nothing is written to
+# a table nobody reads), and a provider function asked for the outbox refuses.
+NOTICES_OUTBOX_ALLOWED = False
+if env.WECHAT_PROVIDER != "wechatpy":
+    NOTIFICATION_CHANNELS = [c for c in NOTIFICATION_CHANNELS if not c.endswith("WechatChannel")]  # noqa: F405

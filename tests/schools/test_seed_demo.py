@@ -52,7 +52,9 @@ def test_seed_demo_is_deterministic():
 
 def test_seed_demo_refuses_under_production_settings():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shahe_afterschool.settings.production",
-           "SECRET_KEY": "a-real-secret-" + "s" * 60, "ALLOWED_HOSTS": "example.cn"}
+           "SECRET_KEY": "a-real-secret-" + "s" * 60, "ALLOWED_HOSTS": "example.cn",
+           "SMS_PROVIDER": "tencent", "TENCENT_SMS_SECRET_ID": "id", "TENCENT_SMS_SECRET_KEY": "key",
+           "TENCENT_SMS_APP_ID": "1400000000", "TENCENT_SMS_SIGN_NAME": "沙河课后服务"}
     result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0

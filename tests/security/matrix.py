@@ -8,6 +8,7 @@ also searched for data the role must never see (LEAKS).
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -87,6 +88,10 @@ def leak_markers(world) -> dict[str, dict[str, str]]:
     return {role: {m: t for m, t in everything.items() if m not in seen} for role, seen in sees.items()}
 
 
+#: A new number for each role's request for a code (one number gets one code a minute).
+_SMS_NUMBERS = itertools.count()
+
+
 def _notice_for_parent_a(world):
     from notices.services import notify
 
@@ -96,6 +101,11 @@ def _notice_for_parent_a(world):
 ENDPOINTS: list[Endpoint] = [
     # --- public ----------------------------------------------------------------------------
     Endpoint("accounts:login", default=302, expect={"anonymous": 200}),
+    Endpoint("accounts:phone_sign_in", default=302, expect={"anonymous": 200},
+             note="手机验证码登录: public; the same answer whether or not a number has an account"),
+    Endpoint("api:sms-code", method="POST", api=True, data=lambda w: {"phone": f"139{next(_SMS_NUMBERS):08d}"},
+             default=202,
+             note="asks for a sign-in code: 202 for any mobile number"),
     Endpoint("set_language", method="POST", data=lambda w: {"language": "en", "next": "/"}, default=302),
     Endpoint("javascript-catalog", default=200),
     Endpoint("healthz", default=200),
@@ -107,6 +117,12 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("accounts:profile", default=200, expect={"anonymous": 302}),
     Endpoint("accounts:logout", method="POST", default=302),
     Endpoint("accounts:revoke_tokens", method="POST", default=302, expect={"anonymous": 302}),
+    Endpoint("accounts:contact", default=200, expect={"anonymous": 302}, note="one's own phone and e-mail"),
+    Endpoint("accounts:wechat_bind", default=200, expect={"anonymous": 302},
+             note="binding one's own WeChat (without a configured account: a page saying so)"),
+    Endpoint("accounts:wechat_callback", default=400, expect={"anonymous": 302},
+             note="WeChat's OAuth answer: without our state it is refused"),
+    Endpoint("accounts:wechat_unbind", method="POST", default=302, expect={"anonymous": 302}),
     Endpoint("accounts:link_child", default=200, expect={"anonymous": 302},
              note="a signed-in guardian enters a link code (关联码); a code links only the account it was made for"),
     Endpoint("api:me", api=True, default=200, expect={"anonymous": 401}),
@@ -117,6 +133,13 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("notices:read_all", method="POST", default=302, expect={"anonymous": 302}),
     Endpoint("notices:open", method="POST", setup=_notice_for_parent_a, kwargs=lambda w: {"pk": w.notice_a.pk},
              expect={"anonymous": 302, "parent_a": 302}),
+    Endpoint("notices:short", setup=_notice_for_parent_a, kwargs=lambda w: {"pk": w.notice_a.pk},
+             expect={"anonymous": 302, "parent_a": 302},
+             note="the short link an SMS or WeChat message carries: the recipient only"),
+    Endpoint("notices:preferences", default=200, expect={"anonymous": 302},
+             note="one's own notification preferences"),
+    Endpoint("notices:outbox", expect={"anonymous": 302},
+             note="messages no provider sent (development, demo): the system administrator only"),
     Endpoint("api:notification-list", api=True, default=200, expect={"anonymous": 401}),
     Endpoint("api:notification-detail", api=True, setup=_notice_for_parent_a,
              kwargs=lambda w: {"pk": w.notice_a.pk}, expect={"anonymous": 401, "parent_a": 200}),
