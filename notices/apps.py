@@ -10,3 +10,7 @@ class NoticesConfig(AppConfig):
         from accounts.nav import register_nav
 
         register_nav(_("Inbox"), "notices:inbox", order=95)
+
+        from . import workbench
+
+        workbench.register()  # the workbench's count of unread must-read notices
