@@ -451,6 +451,12 @@ class FollowUpRequest(models.Model):
         return self.status == self.Status.OPEN and self.due_at < timezone.now()
 
     @property
+    def last_answer(self):
+        """The newest answer (from the prefetched answers when the list has them)."""
+        answers = list(self.answers.all())
+        return answers[-1] if answers else None
+
+    @property
     def answered_late(self) -> bool:
         return self.answered_at is not None and self.answered_at > self.due_at
 
