@@ -164,7 +164,8 @@ def _shown(item: WorkItem, ctx: WorkContext) -> Shown | None:
     if isinstance(value, bool) or not isinstance(value, (int, Figure)):
         raise TypeError(f"workbench item {item.key} returned {value!r}")
     fig = value if isinstance(value, Figure) else Figure(count=value)
-    tone = fig.tone or (item.tone if fig.count else "")
+    # A count of 0 is calm whatever the item's tone; a state (no count) keeps the tone it gives.
+    tone = "" if fig.count == 0 else (fig.tone or (item.tone if fig.count else ""))
     return Shown(item=item, count=fig.count, text=str(fig.text), tone=tone if tone in TONES else "",
                  url=fig.url if fig.url is not None else _url(item, ctx))
 

@@ -79,9 +79,10 @@ def test_closed_takes_no_answer_and_cannot_close_again(safety, escalated):
     request = open_request(safety, escalated)
     services.follow_up_request_answer(user=safety.principal, request=request, text="已找到")
     services.follow_up_request_close(user=safety.bureau, request=request)
-    with override("en"), pytest.raises(ConflictError) as exc:
-        services.follow_up_request_answer(user=safety.principal, request=request, text="再补充")
-    assert "closed" in str(exc.value.message)
+    with override("en"):
+        with pytest.raises(ConflictError) as exc:
+            services.follow_up_request_answer(user=safety.principal, request=request, text="再补充")
+        assert "closed" in str(exc.value.message)
     with pytest.raises(ConflictError):
         services.follow_up_request_close(user=safety.bureau, request=request, note="again")
     assert FollowUpAnswer.objects.count() == 1
@@ -140,9 +141,10 @@ def test_only_the_principal_of_the_incidents_school_answers(safety, escalated, w
 
 def test_only_an_escalated_open_incident_gets_a_request(safety):
     minor = report(safety)  # general injury: not escalated
-    with override("en"), pytest.raises(ConflictError) as exc:
-        open_request(safety, minor)
-    assert "escalated" in str(exc.value.message)
+    with override("en"):
+        with pytest.raises(ConflictError) as exc:
+            open_request(safety, minor)
+        assert "escalated" in str(exc.value.message)
     incident = missing_child(safety)
     services.incident_transition(incident=incident, user=safety.principal, to="reviewing")
     services.incident_transition(incident=incident, user=safety.principal, to="closed", summary="已找到")
