@@ -23,9 +23,14 @@
     if (number) { number.textContent = count ? String(count) : ""; }
     el.className = el.className.replace(/\btext-bg-\w+/g, "") + " text-bg-" + (tone || "secondary");
     el.classList.toggle("d-none", !count);
+    // The count describes its entry (a screen reader says "Applications to review, 9 waiting").
+    var owner = el.closest("a, button");
+    if (owner && count) { owner.setAttribute("aria-describedby", el.id); }
+    else if (owner) { owner.removeAttribute("aria-describedby"); }
   }
   var nav = document.querySelector("nav[data-badges-url]");
-  if (nav && window.fetch) {
+  // Offline (a roll page reopened from the service worker's cache) there is nothing to ask.
+  if (nav && window.fetch && navigator.onLine !== false) {
     window.fetch(nav.getAttribute("data-badges-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.ok ? response.json() : {badges: {}}; })
       .then(function (data) {
