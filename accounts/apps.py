@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .nav import register_nav
+        from .workbench import WORKBENCH_ROLES
+
+        register_nav(_("Workbench"), "accounts:workbench", roles=WORKBENCH_ROLES, order=1, group="today")

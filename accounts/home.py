@@ -1,7 +1,8 @@
 """Where each role lands after signing in: what that person does most.
 
-Apps add or replace entries as their pages land (attendance sends teachers to today's rolls,
-reports sends the bureau to the city dashboard). The first matching role, in this order, wins.
+Staff land on their workbench (`accounts.workbench`: what waits for them, a section per role, each
+count linking to its page). Apps may add or replace entries (enrollment sends parents to their
+children's service). The first matching role, in this order, wins.
 """
 from collections.abc import Callable
 
@@ -11,22 +12,21 @@ from .roles import Role
 from .scoping import Scope
 
 
-def _school_page(scope: Scope, *roles: str) -> str | None:
-    ids = sorted(scope.schools_with(*roles))
-    return reverse("schools:detail", args=[ids[0]]) if ids else None
+def _workbench(scope: Scope) -> str:
+    return reverse("accounts:workbench")
 
 
 #: (role, function(scope) -> url or None), in priority order.
 HOME_BY_ROLE: list[tuple[str, Callable[[Scope], str | None]]] = [
     (Role.ADMIN, lambda s: reverse("schools:list")),
-    (Role.BUREAU, lambda s: reverse("schools:list")),
-    (Role.DISTRICT, lambda s: reverse("schools:list")),
-    (Role.PRINCIPAL, lambda s: _school_page(s, Role.PRINCIPAL)),
-    (Role.MORAL_ED, lambda s: _school_page(s, Role.MORAL_ED)),
-    (Role.ACADEMIC, lambda s: _school_page(s, Role.ACADEMIC)),
-    (Role.DUTY_LEADER, lambda s: _school_page(s, Role.DUTY_LEADER)),
-    (Role.HOMEROOM, lambda s: _school_page(s, Role.HOMEROOM)),
-    (Role.TEACHER, lambda s: _school_page(s, Role.TEACHER)),
+    (Role.BUREAU, _workbench),
+    (Role.DISTRICT, _workbench),
+    (Role.PRINCIPAL, _workbench),
+    (Role.MORAL_ED, _workbench),
+    (Role.ACADEMIC, _workbench),
+    (Role.DUTY_LEADER, _workbench),
+    (Role.HOMEROOM, _workbench),
+    (Role.TEACHER, _workbench),
     (Role.PARENT, lambda s: reverse("schools:my_children")),
 ]
 

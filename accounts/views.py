@@ -54,6 +54,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    """The landing page of staff: a section per role, each item a count and one link (accounts.workbench).
+    Anyone without a staff role of the workbench is sent to their own home page."""
+    from .workbench import figures_for, has_workbench, nav_badges
+
+    scope = scope_of(request.user)
+    if not has_workbench(scope):
+        return redirect("home")
+    sections = figures_for(request.user)
+    request.nav_badges = nav_badges(request.user)  # the header's badges, from the same figures
+    return render(request, "accounts/workbench.html", {"sections": sections})
+
+
+@login_required
+def workbench_counts(request: HttpRequest) -> HttpResponse:
+    """The navigation badges as JSON, fetched once per page by static/js/app.js: the pages themselves
+    run no query for them. `{"badges": {url name: {"count": n, "tone": "danger"|...}}}`."""
+    from django.http import JsonResponse
+
+    from .workbench import nav_badges
+
+    response = JsonResponse({"badges": nav_badges(request.user)})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
 @require_POST
 def revoke_tokens(request: HttpRequest) -> HttpResponse:
     count = services.token_revoke(user=request.user)

@@ -32,3 +32,7 @@ class ClubsConfig(AppConfig):
                                                                     Role.BUREAU, Role.ADMIN}, order=41)
         register_nav(_("Timetable"), "clubs:timetable", roles=staff, order=42)
         register_nav(_("Club catalogue"), "clubs:catalogue", roles={Role.BUREAU, Role.ADMIN}, order=43)
+
+        from . import workbench
+
+        workbench.register()  # the workbench's counts: plans and clubs to approve, waiting list, window

@@ -40,3 +40,7 @@ class EnrollmentConfig(AppConfig):
         register_nav(_("Applications to review"), "enrollment:queue", roles={Role.HOMEROOM}, order=20)
         register_nav(_("Groups"), "enrollment:groups", roles={Role.MORAL_ED, Role.ACADEMIC, Role.PRINCIPAL},
                      order=25)
+
+        from . import workbench
+
+        workbench.register()  # the workbench's counts: applications, claims, groups, waiting list

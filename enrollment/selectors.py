@@ -154,6 +154,35 @@ def group_list(*, user, school_id=None, term_id=None, include_closed: bool = Tru
     return qs.order_by("status", "session", "grade_from", "name")
 
 
+def move_targets(*, group: ServiceGroup, placements) -> dict[int, dict]:
+    """For each placement of the group, where its child may be moved: the active groups of the same
+    school, term and session that serve the child's grade and days with a free seat first, then the
+    others with why they do not fit (grade, days, full). One query for any number of placements (the
+    placements come with `application__student__homeroom_class__grade`)."""
+    others = list(ServiceGroup.objects.filter(school_id=group.school_id, term_id=group.term_id, session=group.session,
+                                              status=ServiceGroup.Status.ACTIVE).exclude(pk=group.pk)
+                  .annotate(placed=Count("placements", filter=Q(placements__active=True)))
+                  .order_by("grade_from", "grade_to", "name", "pk"))
+    for g in others:
+        g.free = max(g.capacity - g.placed, 0)
+    out = {}
+    for p in placements:
+        app = p.application
+        grade = app.student.homeroom_class.grade.number
+        fits, rest = [], []
+        for g in others:
+            if not (g.grade_from <= grade <= g.grade_to):
+                rest.append((g, _("another grade")))
+            elif not set(app.weekdays or []) <= set(g.weekdays or []):
+                rest.append((g, _("other days")))
+            elif not g.free:
+                rest.append((g, _("full")))
+            else:
+                fits.append(g)
+        out[p.pk] = {"fits": fits, "others": rest}
+    return out
+
+
 def group_get_for_user(*, user, pk) -> ServiceGroup:
     return get_for_user(ServiceGroup.objects.select_related("school", "term", "venue", "teacher"), user, pk)
 

@@ -356,14 +356,14 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
         return redirect("enrollment:group", pk=group.pk)
     placements = list(Placement.objects.filter(group=group, active=True)
-                      .select_related("application__student__homeroom_class").order_by("placed_at", "id"))
-    others = ServiceGroup.objects.filter(school_id=group.school_id, term_id=group.term_id, session=group.session,
-                                         status=ServiceGroup.Status.ACTIVE).exclude(pk=group.pk)
+                      .select_related("application__student__homeroom_class__grade").order_by("placed_at", "id"))
+    targets = selectors.move_targets(group=group, placements=placements)
+    for p in placements:
+        p.move_fits, p.move_others = targets[p.pk]["fits"], targets[p.pk]["others"]
     teachers = get_user_model().objects.filter(pk__in=services._school_teacher_ids(group.school_id)).order_by("name")
     return render(request, "enrollment/group_detail.html", {
         "group": group, "edit_form": edit, "placements": placements,
-        "move_targets": list(others), "teacher_form": TeacherForm(teachers=teachers,
-                                                                          initial={"teacher": group.teacher_id}),
+        "teacher_form": TeacherForm(teachers=teachers, initial={"teacher": group.teacher_id}),
         "can_form": scope.is_admin or group.school_id in scope.schools_with(Role.MORAL_ED, Role.PRINCIPAL),
         "can_assign": scope.is_admin or group.school_id in scope.schools_with(Role.ACADEMIC, Role.PRINCIPAL),
     })

@@ -16,3 +16,7 @@ class NoticesConfig(AppConfig):
         from .unread import fill_on_sign_in
 
         user_logged_in.connect(fill_on_sign_in, dispatch_uid="notices.unread.fill_on_sign_in")
+
+        from . import workbench
+
+        workbench.register()  # the workbench's count of unread must-read notices

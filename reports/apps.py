@@ -7,9 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from django.urls import reverse
-
-        from accounts.home import set_home
         from accounts.nav import register_nav
         from accounts.roles import Role
 
@@ -17,6 +14,8 @@ class ReportsConfig(AppConfig):
 
         register_nav(_("Coverage reports"), "reports:dashboard",
                      roles={Role.BUREAU, Role.DISTRICT, Role.PRINCIPAL, Role.ADMIN}, order=70)
-        set_home(Role.BUREAU, lambda scope: reverse("reports:city"))
-        set_home(Role.DISTRICT, lambda scope: reverse("reports:district", args=[min(scope.district_ids)])
-                 if scope.district_ids else None)
+        # The bureau and district staff land on their workbench (accounts.workbench), which links to
+        # the dashboard with the last published week and the schools with compliance flags.
+        from . import workbench
+
+        workbench.register()

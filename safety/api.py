@@ -15,9 +15,10 @@ from accounts.services import audit_record
 from schools.models import School, Student
 from shahe_afterschool.api import IdField, IdListField
 from shahe_afterschool.errors import DomainError
+from shahe_afterschool.ids import parse_id
 
 from . import selectors, services
-from .models import Incident
+from .models import FollowUpAnswer, FollowUpRequest, Incident
 
 
 class ChildSerializer(serializers.ModelSerializer):
@@ -180,6 +181,100 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return Response({"id": entry.pk, "text": entry.text}, status=status.HTTP_201_CREATED)
 
 
+# --- 督办: follow-up requests -----------------------------------------------------------------
+FOLLOW_UP_STATUS_HELP = "open (waiting for the school's answer), answered or closed"
+
+
+class FollowUpAnswerSerializer(serializers.ModelSerializer):
+    author_name = serializers.CharField(source="author.name", read_only=True)
+
+    class Meta:
+        model = FollowUpAnswer
+        fields = ["id", "author", "author_name", "text", "created_at"]
+        read_only_fields = fields
+
+
+class FollowUpRequestSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text=FOLLOW_UP_STATUS_HELP)
+    status_label = serializers.CharField(read_only=True)
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    requested_by_name = serializers.CharField(source="requested_by.name", read_only=True)
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True,
+                                       help_text="still waiting for an answer after its deadline")
+    answers = FollowUpAnswerSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FollowUpRequest
+        fields = ["id", "incident", "school", "school_name", "text", "due_at", "status", "status_label", "overdue",
+                  "requested_by", "requested_by_name", "requested_at", "answered_at", "answers", "closed_by",
+                  "closed_at", "closing_note"]
+        read_only_fields = fields
+
+
+class FollowUpRequestCreateSerializer(serializers.Serializer):
+    incident = IdField(help_text="An escalated, not closed incident the caller sees.")
+    text = serializers.CharField(allow_blank=True, max_length=2000,
+                                 help_text="What the school must report, e.g. 请于 30 分钟内报告学生下落")
+    due_in_minutes = serializers.IntegerField(help_text="Minutes to answer: 5 to 10080 (7 days).")
+
+
+class FollowUpAnswerCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class FollowUpCloseSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                 help_text="Needed when the school has not answered.")
+
+
+class FollowUpRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                             viewsets.GenericViewSet):
+    """督办: the bureau and the incident's district ask the school's principal about an escalated incident;
+    the principal answers; the bureau or the district closes. Visible to the bureau, the incident's
+    district and the school's principal and offices; anyone else gets 404."""
+
+    serializer_class = FollowUpRequestSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        incident = parse_id(params.get("incident")) if params.get("incident") else None
+        qs = selectors.follow_up_list(user=self.request.user, status=params.get("status", ""),
+                                      incident_id=incident if incident is not None else None)
+        if params.get("incident") and incident is None:
+            return qs.none()
+        return qs
+
+    @extend_schema(request=FollowUpRequestCreateSerializer, responses={201: FollowUpRequestSerializer})
+    def create(self, request, *args, **kwargs):
+        body = FollowUpRequestCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident = selectors.incident_get_for_user(user=request.user, pk=body.validated_data["incident"])
+        item = services.follow_up_request_open(user=request.user, incident=incident,
+                                               text=body.validated_data["text"],
+                                               due_in_minutes=body.validated_data["due_in_minutes"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=FollowUpAnswerCreateSerializer, responses={201: FollowUpRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        item = self.get_object()
+        body = FollowUpAnswerCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.follow_up_request_answer(user=request.user, request=item, text=body.validated_data["text"])
+        return Response(self.get_serializer(self.get_object()).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=FollowUpCloseSerializer, responses={200: FollowUpRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        item = self.get_object()
+        body = FollowUpCloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.follow_up_request_close(user=request.user, request=item, note=body.validated_data.get("note", ""))
+        return Response(self.get_serializer(self.get_object()).data)
+
+
 def register_api(router):
     router.register("incidents", IncidentViewSet, basename="incident")
+    router.register("follow-up-requests", FollowUpRequestViewSet, basename="follow-up-request")
     return []

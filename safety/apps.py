@@ -21,3 +21,9 @@ class SafetyConfig(AppConfig):
                      roles=SCHOOL_WIDE_ROLES | {Role.BUREAU, Role.DISTRICT, Role.ADMIN}, order=63)
         register_nav(_("Inspections"), "safety:inspections",
                      roles={Role.PRINCIPAL, Role.BUREAU, Role.DISTRICT, Role.ADMIN}, order=64)
+        register_nav(_("Follow-up requests (督办)"), "safety:follow_up_requests",
+                     roles={Role.PRINCIPAL, Role.BUREAU, Role.DISTRICT, Role.ADMIN}, order=65)
+
+        from . import workbench
+
+        workbench.register()  # the workbench's counts: incidents, rectification, 督办

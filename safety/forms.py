@@ -182,3 +182,26 @@ class ItemResponseForm(forms.Form):
 class ItemReviewForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=[("accept", _("Accept")), ("reopen", _("Reopen"))])
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+#: The deadlines offered for a 督办 request (minutes); the API takes any from 5 minutes to 7 days.
+FOLLOW_UP_DEADLINES = [
+    (15, _("within 15 minutes")), (30, _("within 30 minutes")), (60, _("within 1 hour")),
+    (120, _("within 2 hours")), (24 * 60, _("within 1 day")), (3 * 24 * 60, _("within 3 days")),
+]
+
+
+class FollowUpRequestForm(forms.Form):
+    text = forms.CharField(label=_("What the school must report"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("For example: report where the child is now and who is searching."))
+    due_in_minutes = forms.TypedChoiceField(label=_("Answer"), choices=FOLLOW_UP_DEADLINES, coerce=int, initial=30)
+
+
+class FollowUpAnswerForm(forms.Form):
+    text = forms.CharField(label=_("Your answer"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FollowUpCloseForm(forms.Form):
+    note = forms.CharField(label=_("Closing note"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import SCHOOL_ROLES
+from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES
 from accounts.scoping import scope_of
 
 
@@ -384,3 +384,102 @@ class RectificationItem(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status in self.OPEN_STATES and self.deadline < timezone.localdate()
+
+
+# --- 督办: the bureau's (or the district's) follow-up request on an escalated incident -----------
+class FollowUpRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> FollowUpRequestQuerySet:
+        """The bureau (every one), the district staff of the incident's district and the school's
+        principal and offices (principal, moral-education and teaching-affairs offices, duty leader);
+        nobody else: not the school's teachers, not parents, not another district or school."""
+        scope = scope_of(user)
+        if scope.is_admin or scope.is_bureau:
+            return self.all()
+        if scope.user_id is None:
+            return self.none()
+        return self.filter(Q(school__district_id__in=scope.district_ids)
+                           | Q(school_id__in=scope.schools_with(*SCHOOL_WIDE_ROLES)))
+
+    def open(self):
+        return self.exclude(status=FollowUpRequest.Status.CLOSED)
+
+
+class FollowUpRequest(models.Model):
+    """督办: a request from the bureau or the incident's district to the school's principal about an
+    escalated incident ("请于 30 分钟内报告学生下落"), with a deadline. The principal answers (one
+    answer or more); the bureau or the district closes it. `open → answered → closed` (closing an
+    unanswered request needs a note); nothing is deleted."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the school's answer")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="follow_up_requests",
+                                 verbose_name=_("incident"))
+    #: The incident's school, kept here so that scoping and counts need no join.
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("school"))
+    text = models.TextField(_("request"))
+    due_at = models.DateTimeField(_("answer by"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN,
+                              db_default=Status.OPEN, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now, editable=False)
+    answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("closed by"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closing_note = models.TextField(_("closing note"), blank=True, default="", db_default="")
+    history = HistoricalRecords()
+
+    objects = FollowUpRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up request (督办)")
+        verbose_name_plural = _("follow-up requests (督办)")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["school", "status"])]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    @property
+    def is_overdue(self) -> bool:
+        """Past its deadline without an answer."""
+        return self.status == self.Status.OPEN and self.due_at < timezone.now()
+
+    @property
+    def last_answer(self):
+        """The newest answer (from the prefetched answers when the list has them)."""
+        answers = list(self.answers.all())
+        return answers[-1] if answers else None
+
+    @property
+    def answered_late(self) -> bool:
+        return self.answered_at is not None and self.answered_at > self.due_at
+
+    @property
+    def status_label(self) -> str:
+        return _choice_label(FollowUpRequest.Status, self.status)
+
+
+class FollowUpAnswer(models.Model):
+    """The principal's answer to a 督办 request."""
+
+    request = models.ForeignKey(FollowUpRequest, on_delete=models.PROTECT, related_name="answers",
+                                verbose_name=_("follow-up request"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("author"))
+    text = models.TextField(_("answer"))
+    created_at = models.DateTimeField(_("answered at"), default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("answer to a follow-up request")
+        verbose_name_plural = _("answers to follow-up requests")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

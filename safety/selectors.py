@@ -11,7 +11,17 @@ from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES
 from accounts.scoping import get_for_user, scope_of
 from schools.models import Guardianship, School, Student, Term
 
-from .models import Drill, EmergencyPlan, Incident, Inspection, PlanType, RectificationItem, Severity
+from .models import (
+    Drill,
+    EmergencyPlan,
+    FollowUpAnswer,
+    FollowUpRequest,
+    Incident,
+    Inspection,
+    PlanType,
+    RectificationItem,
+    Severity,
+)
 
 
 def incident_list(*, user, school_id=None, status: str = "", type: str = "", escalated_only: bool = False
@@ -220,3 +230,74 @@ def items_awaiting_school(*, user, school_id) -> QuerySet[RectificationItem]:
     return (RectificationItem.objects.visible_to(user)
             .filter(inspection__school_id=school_id, status__in=RectificationItem.OPEN_STATES)
             .select_related("inspection", "owner"))
+
+
+# --- 督办: follow-up requests -----------------------------------------------------------------
+def follow_up_list(*, user, status: str = "", incident_id=None) -> QuerySet[FollowUpRequest]:
+    """The requests the user sees (bureau; the incident's district; the school's principal and
+    offices), open ones first (overdue first among them), then the newest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    qs = (FollowUpRequest.objects.visible_to(user)
+          .select_related("incident", "school", "requested_by", "closed_by")
+          .prefetch_related(Prefetch("answers", queryset=FollowUpAnswer.objects.select_related("author")))
+          .annotate(state_rank=Case(When(status=FollowUpRequest.Status.OPEN, then=Value(0)),
+                                    When(status=FollowUpRequest.Status.ANSWERED, then=Value(1)),
+                                    default=Value(2), output_field=IntegerField())))
+    if status in FollowUpRequest.Status.values:
+        qs = qs.filter(status=status)
+    if incident_id is not None:
+        qs = qs.filter(incident_id=incident_id)
+    return qs.order_by("state_rank", "due_at", "-id")
+
+
+def follow_up_get_for_user(*, user, pk) -> FollowUpRequest:
+    return get_for_user(FollowUpRequest.objects.select_related("incident", "incident__school", "school",
+                                                               "requested_by"), user, pk)
+
+
+def follow_up_counts(*, user, school_ids=None, district_ids=None, now=None) -> dict:
+    """Open (unanswered), overdue and answered-not-closed requests the user sees, in one query;
+    narrowed to schools or districts when given (a workbench section counts its role's only)."""
+    now = now or timezone.now()
+    qs = FollowUpRequest.objects.visible_to(user).open()
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=school_ids)
+    if district_ids is not None:
+        qs = qs.filter(school__district_id__in=district_ids)
+    S = FollowUpRequest.Status
+    return qs.aggregate(open=Count("pk", filter=Q(status=S.OPEN)),
+                        overdue=Count("pk", filter=Q(status=S.OPEN, due_at__lt=now)),
+                        answered=Count("pk", filter=Q(status=S.ANSWERED)),
+                        first_incident=Max("incident_id"), incidents=Count("incident_id", distinct=True))
+
+
+def incident_timeline(*, incident: Incident, detail: dict, requests: list) -> list[dict]:
+    """Everything that happened to the incident, oldest first, with who and when: logged, escalated,
+    the school's follow-ups, guardians told, each 督办 request, its answers and its closing, closed."""
+    from django.utils.translation import gettext as _
+
+    events = [{"at": incident.created_at, "who": incident.reported_by.name, "what": _("Logged"), "text": "",
+               "kind": "logged"}]
+    if incident.escalated_at:
+        events.append({"at": incident.escalated_at, "who": "", "what": _("Escalated to the bureau"), "text": "",
+                       "kind": "escalated"})
+    for f in detail.get("follow_ups", ()):
+        events.append({"at": f.created_at, "who": f.author.name, "what": _("School follow-up"), "text": f.text,
+                       "kind": "note"})
+    for c in detail.get("contacts", ()):
+        events.append({"at": c.contacted_at, "who": c.recorded_by.name, "what": _("Guardian informed"),
+                       "text": c.guardian_name, "kind": "contact"})
+    for r in requests:
+        events.append({"at": r.requested_at, "who": r.requested_by.name, "what": _("Follow-up request (督办)"),
+                       "text": r.text, "kind": "request"})
+        for a in r.answers.all():
+            events.append({"at": a.created_at, "who": a.author.name, "what": _("Answer to the follow-up request"),
+                           "text": a.text, "kind": "answer"})
+        if r.closed_at:
+            events.append({"at": r.closed_at, "who": r.closed_by.name if r.closed_by else "",
+                           "what": _("Follow-up request closed"), "text": r.closing_note, "kind": "request_closed"})
+    if incident.closed_at:
+        events.append({"at": incident.closed_at, "who": "", "what": _("Incident closed"),
+                       "text": incident.closing_summary, "kind": "closed"})
+    return sorted(events, key=lambda e: e["at"])

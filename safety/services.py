@@ -30,6 +30,8 @@ from shahe_afterschool.queue import enqueue
 from .models import (
     Drill,
     EmergencyPlan,
+    FollowUpAnswer,
+    FollowUpRequest,
     GuardianContact,
     Incident,
     IncidentFollowUp,
@@ -537,3 +539,133 @@ def rectification_flag_overdue(*, today: datetime.date | None = None) -> int:
                            link=reverse("safety:inspection_detail", args=[item.inspection_id]),
                            dedupe_key=f"safety:rectification:{item.pk}:overdue:{item.deadline}:{item.status}"))
     return sent
+
+
+# --- 督办: follow-up requests from the bureau and the district --------------------------------
+#: open → answered → closed; a second answer keeps it answered; closing an unanswered one needs a note.
+FOLLOW_UP_TRANSITIONS = {
+    FollowUpRequest.Status.OPEN: {FollowUpRequest.Status.ANSWERED, FollowUpRequest.Status.CLOSED},
+    FollowUpRequest.Status.ANSWERED: {FollowUpRequest.Status.ANSWERED, FollowUpRequest.Status.CLOSED},
+    FollowUpRequest.Status.CLOSED: set(),
+}
+#: The deadline of a request: from 5 minutes to 7 days.
+FOLLOW_UP_MIN_MINUTES, FOLLOW_UP_MAX_MINUTES = 5, 7 * 24 * 60
+
+
+def follow_up_may_request(user, incident: Incident) -> bool:
+    """The bureau, and the district staff of the incident's district (and the system administrator)."""
+    scope = scope_of(user)
+    return scope.is_admin or scope.is_bureau or incident.school.district_id in scope.district_ids
+
+
+def follow_up_may_answer(user, incident: Incident) -> bool:
+    """The principal of the incident's school, only."""
+    return incident.school_id in scope_of(user).schools_with(Role.PRINCIPAL)
+
+
+def _follow_up_minutes(value) -> int:
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        minutes = None
+    if minutes is None or not FOLLOW_UP_MIN_MINUTES <= minutes <= FOLLOW_UP_MAX_MINUTES:
+        raise DomainError(gettext_lazy("Give the time to answer in minutes, from 5 minutes to 7 days (10080)."),
+                          field="due_in_minutes")
+    return minutes
+
+
+def follow_up_request_open(*, user, incident: Incident, text: str, due_in_minutes) -> FollowUpRequest:
+    """督办: ask the school's principal about an escalated incident, with a deadline. The principal(s)
+    are told at once (a must-read notice) after commit."""
+    if not follow_up_may_request(user, incident):
+        raise PermissionDenied(_("Only the education bureau and the incident's district open a follow-up request."))
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(gettext_lazy("Say what the school must report."), field="text")
+    if len(text) > 2000:
+        raise DomainError(gettext_lazy("Keep the request under 2000 characters."), field="text")
+    minutes = _follow_up_minutes(due_in_minutes)
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().select_related("school").get(pk=incident.pk)
+        if locked.escalated_at is None:
+            raise ConflictError(gettext_lazy("Only an escalated incident can get a follow-up request."))
+        if locked.status == Incident.Status.CLOSED:
+            raise ConflictError(gettext_lazy("The incident is closed; a follow-up request is no longer possible."))
+        now = timezone.now()
+        request = FollowUpRequest(incident=locked, school_id=locked.school_id, text=text, requested_by=user,
+                                  requested_at=now, due_at=now + datetime.timedelta(minutes=minutes))
+        _clean(request)
+        request.save()
+        pk = request.pk
+        transaction.on_commit(lambda: enqueue("safety.tasks.follow_up_request_notify", pk))
+    return request
+
+
+def follow_up_request_notify(*, request_id: int) -> int:
+    """Tell the school's principal(s) about a new request (a must-read notice). Safe to run twice."""
+    from notices.services import notify
+
+    request = (FollowUpRequest.objects.select_related("incident", "school", "requested_by")
+               .filter(pk=request_id).first())
+    if request is None:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Follow-up request (督办) on the incident at %(school)s: answer by %(due)s") % {
+            "school": request.school.name, "due": timezone.localtime(request.due_at).strftime("%m-%d %H:%M")}
+        body = _("%(who)s asks: %(text)s") % {"who": request.requested_by.name, "text": request.text}
+    created = notify(recipients=_school_principals(request.school_id), kind="safety.follow_up_request",
+                     title=title, body=body, must_read=True,
+                     link=reverse("safety:incident_detail", args=[request.incident_id]) + "#follow-up-requests",
+                     dedupe_key=f"safety:follow-up:{request.pk}:open")
+    return len(created)
+
+
+def follow_up_request_answer(*, user, request: FollowUpRequest, text: str) -> FollowUpAnswer:
+    """The principal of the incident's school answers (more than once if need be, until it is closed).
+    The requester is told."""
+    from notices.services import notify
+
+    if not follow_up_may_answer(user, request.incident):
+        raise PermissionDenied(_("Only the principal of the incident's school answers a follow-up request."))
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(gettext_lazy("Write the answer."), field="text")
+    if len(text) > 4000:
+        raise DomainError(gettext_lazy("Keep the answer under 4000 characters."), field="text")
+    with transaction.atomic():
+        locked = FollowUpRequest.objects.select_for_update().get(pk=request.pk)
+        if FollowUpRequest.Status.ANSWERED not in FOLLOW_UP_TRANSITIONS[locked.status]:
+            raise ConflictError(gettext_lazy("This follow-up request is closed; it takes no more answers."))
+        now = timezone.now()
+        answer = FollowUpAnswer(request=locked, author=user, text=text, created_at=now)
+        _clean(answer)
+        answer.save()
+        locked.status = FollowUpRequest.Status.ANSWERED
+        locked.answered_at = locked.answered_at or now
+        locked.save()
+        requester = locked.requested_by
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("%(school)s answered your follow-up request (督办)") % {"school": request.school.name}
+        link = reverse("safety:incident_detail", args=[locked.incident_id]) + "#follow-up-requests"
+        key = f"safety:follow-up:{locked.pk}:answer:{answer.pk}"
+        transaction.on_commit(lambda: notify(recipients=[requester], kind="safety.follow_up_answered", title=title,
+                                             body=text, link=link, dedupe_key=key))
+    return answer
+
+
+def follow_up_request_close(*, user, request: FollowUpRequest, note: str = "") -> FollowUpRequest:
+    """The bureau or the incident's district closes the request (an unanswered one only with a note)."""
+    if not follow_up_may_request(user, request.incident):
+        raise PermissionDenied(_("Only the education bureau and the incident's district close a follow-up request."))
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = FollowUpRequest.objects.select_for_update().get(pk=request.pk)
+        if FollowUpRequest.Status.CLOSED not in FOLLOW_UP_TRANSITIONS[locked.status]:
+            raise ConflictError(gettext_lazy("This follow-up request is already closed."))
+        if locked.status == FollowUpRequest.Status.OPEN and not note:
+            raise DomainError(gettext_lazy("The school has not answered yet: say why the request is closed."),
+                              field="note")
+        locked.status = FollowUpRequest.Status.CLOSED
+        locked.closed_by, locked.closed_at, locked.closing_note = user, timezone.now(), note
+        locked.save()
+    return locked

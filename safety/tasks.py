@@ -12,3 +12,8 @@ def incident_escalation_notify(incident_id: int) -> int:
 @shared_task(acks_late=True)
 def rectification_flag_overdue() -> int:
     return services.rectification_flag_overdue()
+
+
+@shared_task(acks_late=True)
+def follow_up_request_notify(request_id: int) -> int:
+    return services.follow_up_request_notify(request_id=request_id)

@@ -24,7 +24,7 @@ from shahe_afterschool.exports import csv_response, xlsx_response
 from shahe_afterschool.ids import parse_ids
 
 from . import forms, selectors, services
-from .models import SEVERITY_HELP, Incident, IncidentType, RectificationItem, Severity
+from .models import SEVERITY_HELP, FollowUpRequest, Incident, IncidentType, RectificationItem, Severity
 
 
 def _form_error(form, exc: DomainError) -> None:
@@ -133,6 +133,16 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.incident_names_visible(user=request.user, incident=incident):
         context["children_hidden"] = len(context["children"])
         context["children"] = []
+    requests = list(selectors.follow_up_list(user=request.user, incident_id=incident.pk))
+    may_request = services.follow_up_may_request(request.user, incident)
+    context.update({
+        "follow_up_requests": requests,
+        "can_request": may_request and incident.escalated_at is not None and incident.status != Incident.Status.CLOSED,
+        "can_close_requests": may_request, "can_answer": services.follow_up_may_answer(request.user, incident),
+        "request_form": forms.FollowUpRequestForm(), "answer_form": forms.FollowUpAnswerForm(),
+        "close_form": forms.FollowUpCloseForm(),
+        "timeline": selectors.incident_timeline(incident=incident, detail=context, requests=requests),
+    })
     return render(request, "safety/incident_detail.html", context)
 
 
@@ -210,6 +220,61 @@ def incident_notify_guardians(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return _post_on_incident(request, pk, forms.TransitionForm, lambda i, d: services.incident_transition(
         incident=i, user=request.user, to=d["to"], summary=d["summary"]))
+
+
+# --- 督办: follow-up requests -----------------------------------------------------------------
+def _follow_up_done(request, form, action, incident_id, success):
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, success)
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(reverse("safety:incident_detail", args=[incident_id]) + "#follow-up-requests")
+
+
+@login_required
+@require_POST
+def follow_up_request_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bureau or the incident's district opens a 督办 request (the incident page's form)."""
+    incident = selectors.incident_get_for_user(user=request.user, pk=pk)
+    if not services.follow_up_may_request(request.user, incident):
+        raise PermissionDenied(_("Only the education bureau and the incident's district open a follow-up request."))
+    return _follow_up_done(request, forms.FollowUpRequestForm(request.POST), lambda d: services.follow_up_request_open(
+        user=request.user, incident=incident, text=d["text"], due_in_minutes=d["due_in_minutes"]), incident.pk,
+        _("Follow-up request sent; the principal is notified."))
+
+
+@login_required
+@require_POST
+def follow_up_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.follow_up_get_for_user(user=request.user, pk=pk)
+    return _follow_up_done(request, forms.FollowUpAnswerForm(request.POST), lambda d: services.follow_up_request_answer(
+        user=request.user, request=item, text=d["text"]), item.incident_id, _("Answer sent."))
+
+
+@login_required
+@require_POST
+def follow_up_request_close(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.follow_up_get_for_user(user=request.user, pk=pk)
+    return _follow_up_done(request, forms.FollowUpCloseForm(request.POST), lambda d: services.follow_up_request_close(
+        user=request.user, request=item, note=d["note"]), item.incident_id, _("Follow-up request closed."))
+
+
+@login_required
+def follow_up_requests(request: HttpRequest) -> HttpResponse:
+    """Every 督办 request the user sees: open ones first, overdue first among them."""
+    scope = scope_of(request.user)
+    if not (scope.sees_city or scope.district_ids or scope.school_wide_ids):
+        raise PermissionDenied(_("This page is for the education bureau, the districts and the schools' leads."))
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.follow_up_list(user=request.user, status=status), 50).get_page(request.GET.get("page"))
+    return render(request, "safety/follow_up_requests.html", {
+        "page": page, "status": status, "statuses": FollowUpRequest.Status.choices, "now": timezone.now()})
 
 
 @login_required

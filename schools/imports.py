@@ -248,6 +248,7 @@ class RosterPlan:
     email_updates: list = field(default_factory=list)
     new_parent_roles: list = field(default_factory=list)
     reactivated_parent_roles: list = field(default_factory=list)
+    #: the Guardianship rows written for `_links` (filled by `roster_write`, not by the plan)
     new_guardianships: list = field(default_factory=list)
     changed_guardianships: list = field(default_factory=list)
     #: (row, student number) → pending objects resolved when written
@@ -261,7 +262,9 @@ class RosterPlan:
             "classes_new": len(self.new_classes), "students_new": len(self.new_students),
             "students_updated": len(self.changed_students), "students_unchanged": self.unchanged_students,
             "guardian_accounts_new": len(self.new_users),
-            "guardianships_new": len(self.new_guardianships) + len(self._links),
+            # `_links` are the new links; once written, `new_guardianships` holds the same links
+            # as rows, so adding both counted every link twice (issue 21).
+            "guardianships_new": len(self._links),
             "guardianships_updated": len(self.changed_guardianships),
             "guardians_elsewhere": len(self.cross_school),
         }

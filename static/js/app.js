@@ -25,4 +25,42 @@
       el.form.submit();
     }
   });
+  // The navigation's badges: the workbench's counts, fetched once per page (accounts:workbench_counts)
+  // so that the page itself runs no query for them. The workbench page renders them itself.
+  function paint(el, count, tone) {
+    var number = el.querySelector("[data-count]");
+    if (number) { number.textContent = count ? String(count) : ""; }
+    el.className = el.className.replace(/\btext-bg-\w+/g, "") + " text-bg-" + (tone || "secondary");
+    el.classList.toggle("d-none", !count);
+    // The count describes its entry (a screen reader says "Applications to review, 9 waiting").
+    var owner = el.closest("a, button");
+    if (owner && count) { owner.setAttribute("aria-describedby", el.id); }
+    else if (owner) { owner.removeAttribute("aria-describedby"); }
+  }
+  var nav = document.querySelector("nav[data-badges-url]");
+  // Offline (a roll page reopened from the service worker's cache) there is nothing to ask.
+  if (nav && window.fetch && navigator.onLine !== false) {
+    window.fetch(nav.getAttribute("data-badges-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : {badges: {}}; })
+      .then(function (data) {
+        var badges = data.badges || {};
+        nav.querySelectorAll("[data-badge-for]").forEach(function (el) {
+          var b = badges[el.getAttribute("data-badge-for")];
+          paint(el, b ? b.count : 0, b ? b.tone : "");
+        });
+        var rank = ["danger", "warning", "info", "success", "secondary"];
+        nav.querySelectorAll("[data-badge-group]").forEach(function (el) {
+          var total = 0, tone = "";
+          el.getAttribute("data-badge-group").split(" ").forEach(function (name) {
+            var b = badges[name];
+            if (b && b.count) {
+              total += b.count;
+              if (!tone || rank.indexOf(b.tone) < rank.indexOf(tone)) { tone = b.tone; }
+            }
+          });
+          paint(el, total, tone);
+        });
+      })
+      .catch(function () { /* no badges: the menu works without them */ });
+  }
 })();

@@ -96,14 +96,18 @@ def test_overview_for_the_principal_with_incidents(att, client):
 
 
 def test_landing_pages(att, client):
+    """Teachers and duty leaders land on their workbench (issue 21), which leads to today's rolls and,
+    on the rostered day only, to the console."""
     w = att
     client.force_login(w.teacher_a)
-    assert client.get("/").url == "/attendance/"
+    assert client.get("/").url == "/accounts/workbench/"
+    assert 'href="/attendance/"' in client.get("/accounts/workbench/").content.decode()
     assert w.roll.name in client.get("/attendance/").content.decode()
     client.force_login(w.duty)
-    assert client.get("/").url == f"/attendance/console/{w.school_a.pk}/"
+    assert client.get("/").url == "/accounts/workbench/"
+    assert f'href="/attendance/console/{w.school_a.pk}/"' in client.get("/accounts/workbench/").content.decode()
     client.force_login(w.duty_off)  # eligible for the rota, not on duty today
-    assert getattr(client.get("/"), "url", "") != f"/attendance/console/{w.school_a.pk}/"
+    assert f'href="/attendance/console/{w.school_a.pk}/"' not in client.get("/accounts/workbench/").content.decode()
     assert "not the rostered" in client.get("/attendance/console/").content.decode()
 
 

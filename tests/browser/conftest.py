@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
 VIEWPORTS = {
     "phone": {"width": 375, "height": 812},      # parents, in WeChat's browser
     "tablet": {"width": 1024, "height": 768},    # teachers, duty leaders
+    "tablet_portrait": {"width": 820, "height": 1180},  # the same tablet held upright (issue 21)
     "desktop": {"width": 1440, "height": 900},   # principals, the bureau
 }
 LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}

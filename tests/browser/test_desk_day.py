@@ -12,6 +12,8 @@ import pytest
 from django.utils.text import capfirst
 from playwright.sync_api import expect
 
+from .test_accounts import nav_link
+
 pytestmark = pytest.mark.browser
 
 SCHOOL = "S301"  # its principal and academic office appear in no other browser test
@@ -63,8 +65,7 @@ def test_principal_approves_a_plan_and_is_refused_one_that_breaks_the_time_rules
     principal = f"principal_{SCHOOL.lower()}"
 
     sign_in(desktop, principal)
-    desktop.get_by_role("navigation", name=site.t("Main navigation")).get_by_role(
-        "link", name=site.t("Service plans")).click()
+    nav_link(desktop, site.t("Service plans")).click()
     expect(desktop.locator("main h1")).to_contain_text(school.name)
     row = desktop.locator("main tbody tr").filter(has_text=term.name)
     expect(row).to_have_count(1)
@@ -136,7 +137,7 @@ def test_principal_approves_a_plan_and_is_refused_one_that_breaks_the_time_rules
     check_page(desktop, "plan-refused")
 
     # The plan list still shows the approved plan in force beside the draft revision.
-    desktop.get_by_role("link", name=site.t("Service plans")).first.click()
+    nav_link(desktop, site.t("Service plans")).click()
     rows = desktop.locator("main tbody tr").filter(has_text=term.name)
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text(site.t("Draft"))
@@ -216,7 +217,9 @@ def test_bureau_reads_the_weekly_report_drills_down_and_downloads_it(desktop, si
     city_report = WeeklyCoverageReport.objects.get(week=week, scope_key="city", status="draft")
     enrolled = Student.objects.filter(status=Student.Status.ENROLLED, school__active=True)
 
-    sign_in(desktop, "bureau")  # the bureau lands on the city's latest report; pick the week
+    sign_in(desktop, "bureau")  # the bureau's workbench leads to the city's latest report; pick the week
+    with desktop.expect_navigation():
+        desktop.get_by_test_id("work-reports.last_week").click()
     assert desktop.url.startswith(site.url("/reports/city/"))
     desktop.get_by_label(site.t("Week"), exact=True).select_option(week)
     desktop.get_by_role("button", name=site.t("Show")).click()

@@ -2,6 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from .test_accounts import nav_link
+
 pytestmark = pytest.mark.browser
 
 
@@ -86,8 +88,9 @@ def test_principal_sees_classes_venues_and_staff_of_their_school(desktop, sign_i
     school = School.objects.get(code="S001")
     principal = demo_user("principal1")
     duty = demo_user("duty1")
-    sign_in(desktop, "principal1")
-
+    sign_in(desktop, "principal1")  # lands on the workbench; the school's page is under 学校管理
+    nav_link(desktop, site.t("Schools")).click()
+    desktop.get_by_role("link", name=school.name).first.click()
     assert desktop.url == site.url(f"/schools/{school.pk}/")
     expect(desktop.locator("main h1")).to_have_text(school.name)
     classes = HomeroomClass.objects.filter(school=school, active=True).select_related("homeroom_teacher")

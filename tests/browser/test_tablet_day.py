@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
-from .test_accounts import open_menu
+from .test_accounts import nav_link
 
 pytestmark = pytest.mark.browser
 BOTH_LANGUAGES = pytest.mark.parametrize("lang", ["zh-hans", "en"], indirect=True)
@@ -117,8 +117,10 @@ def test_duty_leader_records_pickups_and_closes_the_day_only_when_every_child_is
         {"student": absent.pk, "status": "absent", "client_id": "a3"},
     ])
 
-    # A rostered duty leader lands on the day's console.
+    # A rostered duty leader lands on the workbench, whose first card is the day's console.
     _sign_in(tablet, sign_in, day.leader)
+    with tablet.expect_navigation():
+        tablet.get_by_test_id("work-attendance.duty_console").click()
     assert tablet.url == site.url(f"/attendance/console/{day.school.pk}/")
     heading = tablet.locator("main h1")
     expect(heading).to_contain_text(site.t("Duty console"))
@@ -216,8 +218,7 @@ def test_teacher_raises_an_incident_to_serious_and_the_principal_is_told(
     day = school_day
     child = day.children[2]
     _sign_in(tablet, sign_in, day.teacher)
-    open_menu(tablet)  # below 1200 px the header folds into the menu button
-    tablet.get_by_role("link", name=site.t("Incidents"), exact=True).click()
+    nav_link(tablet, site.t("Incidents")).click()
     tablet.get_by_test_id("log-incident").click()
     expect(tablet.locator("main h1")).to_contain_text(site.t("Log an incident"))
     expect(tablet.locator("main h1")).to_contain_text(day.school.name)
@@ -264,8 +265,7 @@ def test_teacher_raises_an_incident_to_serious_and_the_principal_is_told(
     assert str(incident.pk) in notice.link
     desk = make_page("desktop")
     _sign_in(desk, sign_in, day.principal)
-    open_menu(desk)
-    desk.get_by_role("link", name=site.t("Inbox")).click()
+    nav_link(desk, site.t("Inbox")).click()
     item = desk.locator("main form.list-group-item").filter(has_text=notice.title)
     expect(item).to_have_count(1)
     expect(item).to_contain_text(site.t("Must read"))
@@ -285,7 +285,9 @@ def test_roll_survives_a_dropped_connection(school_day, tablet, sign_in, site, c
 
     day = school_day
     child_a, child_a2, third = day.children
-    _sign_in(tablet, sign_in, day.teacher)  # teachers land on today's rolls
+    _sign_in(tablet, sign_in, day.teacher)  # teachers land on their workbench: today's rolls first
+    with tablet.expect_navigation():
+        tablet.get_by_test_id("work-attendance.todays_rolls").click()
     expect(tablet.locator("main h1")).to_contain_text(site.t("Rolls"))
     tablet.get_by_role("link", name=day.roll.name).click()
     expect(tablet.locator("main h1")).to_have_text(day.roll.name)

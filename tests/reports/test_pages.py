@@ -30,7 +30,8 @@ def report(city, key):
 def test_bureau_lands_on_the_city_dashboard_and_drills_down(published, client):
     w = published
     client.force_login(w.bureau)
-    assert client.get("/").url == reverse("reports:city")
+    assert client.get("/").url == reverse("accounts:workbench")  # issue 21: the workbench links here
+    assert reverse("reports:city") in client.get(reverse("accounts:workbench")).content.decode()
     page = client.get(reverse("reports:city"))
     html = page.content.decode()
     assert page.status_code == 200 and w.district_a.name in html and w.school_c.name in html
@@ -44,7 +45,9 @@ def test_bureau_lands_on_the_city_dashboard_and_drills_down(published, client):
 
 def test_district_lands_on_its_district(published, client):
     client.force_login(published.district)
-    assert client.get("/").url == reverse("reports:district", args=[published.district_a.pk])
+    assert client.get("/").url == reverse("accounts:workbench")  # issue 21: the workbench links here
+    assert (reverse("reports:district", args=[published.district_a.pk])
+            in client.get(reverse("accounts:workbench")).content.decode())
     assert client.get(reverse("reports:dashboard")).url == reverse("reports:district", args=[published.district_a.pk])
 
 

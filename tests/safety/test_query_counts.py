@@ -113,5 +113,21 @@ def test_incident_detail_queries_do_not_grow_with_follow_ups(safety, login, djan
     for i in range(rows):
         services.incident_add_follow_up(incident=incident, user=safety.homeroom, text=f"跟进 {i}")
     client = login(safety.principal)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):  # 13 + the incident's 督办 requests (issue 21)
+        assert client.get(f"/safety/incidents/{incident.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", SIZES)
+def test_incident_detail_queries_do_not_grow_with_follow_up_requests(safety, login, django_assert_num_queries,
+                                                                      rows):
+    """督办 requests and their answers on the page and its timeline: a fixed number of queries."""
+    from safety.models import IncidentType, Severity
+
+    incident = report(safety, type=IncidentType.MISSING_CHILD, severity=Severity.SERIOUS)
+    for i in range(rows):
+        request = services.follow_up_request_open(user=safety.bureau, incident=incident, text=f"督办 {i}",
+                                                  due_in_minutes=30)
+        services.follow_up_request_answer(user=safety.principal, request=request, text=f"回复 {i}")
+    client = login(safety.principal)
+    with django_assert_num_queries(15):  # the requests' answers and their authors: one more
         assert client.get(f"/safety/incidents/{incident.pk}/").status_code == 200

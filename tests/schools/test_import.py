@@ -336,3 +336,19 @@ def test_import_command_previews_and_imports(world, tmp_path):
         call_command("import_roster", str(path), school=world.school_a.code, user=world.principal.username)
     with pytest.raises(CommandError):  # a teacher may not import
         call_command("import_roster", str(path), school=world.school_a.code, user=world.homeroom.username)
+
+
+def test_the_applied_summary_counts_each_new_guardian_link_once(world, login):
+    """Issue 21: four rows with a guardian each reported 8 new guardian links after the import (the
+    written rows were counted on top of the planned links); the database holds 4."""
+    rows = [roster_row(f"G{i}", f"学生{i}", klass=world.class_a.name, phone=f"1391111{i:04d}") for i in range(4)]
+    before = Guardianship.objects.count()
+    batch = preview(world, xlsx_file(rows))
+    assert batch.summary["guardianships_new"] == 4
+    services.import_apply(batch_id=batch.pk, user=world.principal)
+    batch.refresh_from_db()
+    assert Guardianship.objects.count() - before == 4
+    assert batch.summary["guardianships_new"] == 4
+    page = login(world.principal).get(f"/schools/{world.school_a.pk}/imports/{batch.pk}/",
+                                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "New guardian links: <strong>4</strong>" in " ".join(page.split())

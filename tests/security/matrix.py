@@ -112,9 +112,14 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("api:token", method="POST", api=True, data=lambda w: {"username": "nobody", "password": "x"},
              default=400),
     # --- signed in, anyone ---------------------------------------------------------------------
-    Endpoint("home", default=302, expect={"anonymous": 302, "duty_off_a": 200},
-             note="a duty leader off the rota day with no other role has no landing page: the home page itself"),
+    Endpoint("home", default=302, expect={"anonymous": 302},
+             note="staff to their workbench (a duty leader off the rota day too), parents to their service"),
     Endpoint("accounts:profile", default=200, expect={"anonymous": 302}),
+    Endpoint("accounts:workbench", default=200,
+             expect={"anonymous": 302, **roles(302, ["parent_a", "other_parent", "parent_b"])},
+             note="each staff member's own counts (scoped like the pages they link to); parents go home"),
+    Endpoint("accounts:workbench_counts", default=200, expect={"anonymous": 302},
+             note="the navigation badges of the signed-in user (empty for parents)"),
     Endpoint("accounts:logout", method="POST", default=302),
     Endpoint("accounts:revoke_tokens", method="POST", default=302, expect={"anonymous": 302}),
     Endpoint("accounts:contact", default=200, expect={"anonymous": 302}, note="one's own phone and e-mail"),
@@ -553,6 +558,42 @@ ENDPOINTS += [
              expect={"anonymous": 401, **roles(403, ["parent_a", "homeroom", *OVERVIEW]), "principal": 200,
                      **roles(409, OFFICES)},
              note="the offices come after the principal: the incident is already under review (409)"),
+]
+
+# --- safety: 督办 (follow-up requests) --------------------------------------------------------
+#: who sees a request on school_a's escalated incident: the bureau, school_a's district, school_a's
+#: principal and offices (SCHOOL_WIDE_ROLES); the school's teachers and parents do not (404)
+FOLLOW_UP_SEEN = ["principal", "district", "bureau", *OFFICES]
+ENDPOINTS += [
+    Endpoint("safety:follow_up_request_new", method="POST", setup=o.safety_objects,
+             kwargs=lambda w: {"pk": w.incident_a.pk}, data=lambda w: {"text": "请报告情况", "due_in_minutes": "30"},
+             expect={"anonymous": 302, **roles(403, ["parent_a", "homeroom", "principal", *OFFICES]),
+                     **roles(302, ["district", "bureau"])},
+             note="the bureau and the incident's district open; those who see the incident otherwise are refused"),
+    Endpoint("safety:follow_up_requests", setup=o.follow_up_objects, default=403,
+             expect={"anonymous": 302, **roles(200, FOLLOW_UP_SEEN)}),
+    Endpoint("safety:follow_up_request_answer", method="POST", setup=o.follow_up_objects,
+             kwargs=lambda w: {"pk": w.follow_up_a.pk}, data=lambda w: {"text": "已找到"},
+             expect={"anonymous": 302, **roles(403, ["district", "bureau", *OFFICES]), "principal": 302}),
+    Endpoint("safety:follow_up_request_close", method="POST", setup=o.follow_up_objects,
+             kwargs=lambda w: {"pk": w.follow_up_a.pk}, data=lambda w: {"note": "办结"},
+             expect={"anonymous": 302, **roles(403, ["principal", *OFFICES]), **roles(302, ["district", "bureau"])},
+             note="the district closes first; the bureau's request then finds it closed (a message, 302)"),
+    Endpoint("api:follow-up-request-list", api=True, setup=o.follow_up_objects, default=200,
+             expect={"anonymous": 401}, note="everyone gets a list; only FOLLOW_UP_SEEN find the request in it"),
+    Endpoint("api:follow-up-request-list", method="POST", api=True, setup=o.safety_objects,
+             data=lambda w: {"incident": w.incident_a.pk, "text": "请报告情况", "due_in_minutes": 30},
+             expect={"anonymous": 401, **roles(403, ["parent_a", "homeroom", "principal", *OFFICES]),
+                     **roles(201, ["district", "bureau"])}),
+    Endpoint("api:follow-up-request-detail", api=True, setup=o.follow_up_objects,
+             kwargs=lambda w: {"pk": w.follow_up_a.pk}, expect={"anonymous": 401, **roles(200, FOLLOW_UP_SEEN)}),
+    Endpoint("api:follow-up-request-answer", method="POST", api=True, setup=o.follow_up_objects,
+             kwargs=lambda w: {"pk": w.follow_up_a.pk}, data=lambda w: {"text": "已找到"},
+             expect={"anonymous": 401, **roles(403, ["district", "bureau", *OFFICES]), "principal": 201}),
+    Endpoint("api:follow-up-request-close", method="POST", api=True, setup=o.follow_up_objects,
+             kwargs=lambda w: {"pk": w.follow_up_a.pk}, data=lambda w: {"note": "办结"},
+             expect={"anonymous": 401, **roles(403, ["principal", *OFFICES]), "district": 200, "bureau": 409},
+             note="the district closes first; the bureau then finds it closed (409)"),
 ]
 
 # --- voice -----------------------------------------------------------------------------------

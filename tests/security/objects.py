@@ -189,3 +189,14 @@ def school_admin_objects(world):
     for user in (world.staff_x, world.staff_y, world.staff_z):
         give_role(user, Role.TEACHER, school=world.school_a)
     world.staff_x_role = world.staff_x.role_assignments.get()
+
+
+def follow_up_objects(world):
+    """safety_objects, and a 督办 request of the bureau on school_a's escalated incident (incident_a)."""
+    safety_objects(world)
+    if hasattr(world, "follow_up_a"):
+        return
+    from safety import services
+
+    world.follow_up_a = services.follow_up_request_open(user=world.bureau, incident=world.incident_a,
+                                                        text="请于 30 分钟内报告情况", due_in_minutes=30)
