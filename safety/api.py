@@ -6,7 +6,7 @@ serializer (type, time, status, the school's message, own children)."""
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -194,6 +194,9 @@ class FollowUpAnswerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# 督办 in the schema: "FollowUpRequest" is already the request body of `FollowUpSerializer` (the
+# school's own follow-up notes) under COMPONENT_SPLIT_REQUEST.
+@extend_schema_serializer(component_name="SupervisionRequest")
 class FollowUpRequestSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text=FOLLOW_UP_STATUS_HELP)
     status_label = serializers.CharField(read_only=True)

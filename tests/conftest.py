@@ -182,3 +182,16 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"REQUIRE_SERVICES=1 but {len(skipped)} tests were skipped", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the portal's default language (Chinese) and leaves none behind: the test
+    client's requests activate the language of their cookie or header in this thread and nothing
+    deactivates it, so a test could otherwise read the language an earlier test left."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -29,8 +29,10 @@ def test_demo_reports_for_bureau_and_principal1():
     assert Report.objects.count() == count * 2  # two weeks, nothing built twice
 
     bureau = sign_in("bureau")
-    home = bureau.get("/", follow=True)
-    assert home.redirect_chain[-1][0].endswith("/reports/city/")
+    landing = bureau.get("/", follow=True)  # the bureau lands on its workbench, which links the last week
+    assert landing.redirect_chain[-1][0].endswith("/accounts/workbench/")
+    assert "/reports/city/" in landing.content.decode()
+    home = bureau.get("/reports/city/")
     html = home.content.decode()
     assert week in html and 'id="report-charts"' in html and "echarts.min.js" in html
     city = Report.objects.get(week=week, scope_key="city", status="published")
