@@ -93,10 +93,31 @@ def day_close_state(ctx) -> Figure | None:
     return _close_figure(close, rolls, reverse("attendance:console", args=[school_id]))
 
 
+def my_hours(ctx) -> Figure:
+    """The teacher's own held hours of this month (submitted rolls, capped by the plan), beside the
+    planned ones: the figure performance pay is paid on. A fixed number of queries (attendance.hours)."""
+    from schools.models import School
+
+    from .hours import teacher_hours
+
+    first = ctx.today.replace(day=1)
+    held = planned = 0
+    for school in School.objects.filter(pk__in=ctx.school_ids):
+        for row in teacher_hours(school=school, date_from=first, date_to=ctx.today, teacher_id=ctx.user.pk):
+            held += row["held_minutes"]
+            planned += row["planned_minutes"]
+    return Figure(count=None, text=_("%(held)s h held this month (%(planned)s h planned so far)") % {
+        "held": f"{held / 60:g}", "planned": f"{planned / 60:g}"}, tone="info")
+
+
 def register() -> None:
     register_work(WorkItem(
         key="attendance.todays_rolls", label=gettext_lazy("Today's rolls to take"), roles=frozenset({Role.TEACHER}),
         figure=todays_rolls, url="attendance:today", tone="info", order=10, nav="attendance:today",
+    ))
+    register_work(WorkItem(
+        key="attendance.my_hours", label=gettext_lazy("My service hours"), roles=frozenset({Role.TEACHER}),
+        figure=my_hours, url="attendance:my_hours", tone="info", order=60,
     ))
     register_work(WorkItem(
         key="attendance.class_absences", label=gettext_lazy("Absent from my class today"),

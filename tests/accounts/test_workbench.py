@@ -274,3 +274,10 @@ def test_a_school_without_groups_has_nothing_waiting(w):
     DutyRota.objects.all().delete()
     c = counts(fresh(w.academic_a))
     assert c["enrollment.groups_without_teacher"] == 0 and c["enrollment.waitlist"] == 0
+
+
+def test_a_teacher_sees_their_own_hours_of_the_month(w):
+    """Issue 22 item 6: the teacher's held hours of the month (beside planned) on the workbench,
+    linked to the month-by-month page."""
+    figure = counts(fresh(w.homeroom))["teacher:attendance.my_hours"]
+    assert figure.count is None and "小时" in figure.text and figure.text.startswith("本月已服务 0 小时")
