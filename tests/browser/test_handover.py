@@ -71,7 +71,9 @@ def test_teacher_today_cards_and_late_in_one_tap(school_day, tablet, sign_in, si
 
     day = school_day
     late = day.children[0]
-    _sign_in(tablet, sign_in, day.teacher)  # teachers land on today's rolls
+    _sign_in(tablet, sign_in, day.teacher)  # teachers land on their workbench: today's rolls first
+    with tablet.expect_navigation():
+        tablet.get_by_test_id("work-attendance.todays_rolls").click()  # from the workbench
     expect(tablet.locator("main h1")).to_contain_text(site.t("Rolls"))
     card = tablet.get_by_test_id("roll-card")
     expect(card).to_contain_text(day.roll.name)

@@ -19,7 +19,9 @@ school_day = test_tablet_day.school_day  # a school of its own, with today's rol
 
 
 def _open_roll(tablet, sign_in, site, day):
-    test_tablet_day._sign_in(tablet, sign_in, day.teacher)
+    test_tablet_day._sign_in(tablet, sign_in, day.teacher)  # the workbench, then today's rolls
+    with tablet.expect_navigation():
+        tablet.get_by_test_id("work-attendance.todays_rolls").click()  # from the workbench
     expect(tablet.locator("main h1")).to_contain_text(site.t("Rolls"))
     tablet.get_by_role("link", name=day.roll.name).click()
     expect(tablet.locator("main h1")).to_have_text(day.roll.name)

@@ -78,6 +78,8 @@ def test_the_duty_leader_releases_a_child_by_the_code_on_the_guardians_phone(
     # At the gate the duty leader types the code the phone shows.
     tablet = make_page("tablet")
     _sign_in(tablet, sign_in, day.leader)
+    with tablet.expect_navigation():
+        tablet.get_by_test_id("work-attendance.duty_console").click()  # from the workbench
     form = tablet.get_by_test_id("code-form")
     field = form.get_by_label(site.t("Pickup code"), exact=True)
     # a slip first: full-width digits are refused, naming what is wrong; nothing is recorded
@@ -129,6 +131,8 @@ def test_the_tablet_scans_the_qr_code_with_its_camera(school_day, browser, site,
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         _sign_in(page, sign_in, day.leader)
+        with page.expect_navigation():
+            page.get_by_test_id("work-attendance.duty_console").click()  # from the workbench
         page.get_by_test_id("code-form").get_by_role("button", name=site.t("Scan the QR code")).click()
         expect(page.get_by_test_id("pickup-confirm")).to_contain_text(mother.name)
         expect(page.get_by_test_id("pickup-confirm")).to_contain_text(child.name)

@@ -47,6 +47,8 @@ def test_pickup_panel_and_day_close(school_day, tablet, sign_in, site, check_pag
     ])
 
     test_tablet_day._sign_in(tablet, sign_in, day.leader)
+    with tablet.expect_navigation():
+        tablet.get_by_test_id("work-attendance.duty_console").click()  # from the workbench
     held = tablet.get_by_test_id("held-child")
     expect(held).to_have_count(2)
     panel = tablet.get_by_test_id("pickup-panel")
