@@ -301,3 +301,17 @@ def incident_timeline(*, incident: Incident, detail: dict, requests: list) -> li
         events.append({"at": incident.closed_at, "who": "", "what": _("Incident closed"),
                        "text": incident.closing_summary, "kind": "closed"})
     return sorted(events, key=lambda e: e["at"])
+
+
+def guardian_message_deliveries(*, incident: Incident, children) -> list[tuple]:
+    """How the school's current message to the guardians reached each of them, per child:
+    [(child, [GuardianDelivery…])…] (one query; none when no message was sent)."""
+    from notices.selectors import delivery_states
+
+    from .services import guardian_message_key
+
+    if not incident.guardian_message or not incident.guardians_notified_at:
+        return []
+    key = guardian_message_key(incident.pk, incident.guardian_message)
+    reached = delivery_states({f"{key}:{c.pk}"[:128]: c.pk for c in children})
+    return [(c, reached[c.pk]) for c in children if c.pk in reached]

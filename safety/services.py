@@ -339,6 +339,11 @@ def incident_record_guardian_contact(*, incident: Incident, user, guardian_name:
     return entry
 
 
+def guardian_message_key(incident_id: int, message: str) -> str:
+    """The notices' dedupe_key prefix of one message to the guardians (each child's notice adds `:<id>`)."""
+    return f"safety:incident:{incident_id}:guardians:{hashlib.sha1(message.encode(), usedforsecurity=False).hexdigest()[:16]}"
+
+
 def incident_notify_guardians(*, incident: Incident, user, message: str) -> int:
     """Send the school's message to the guardians of the children involved, through the portal,
     and record each as a 'guardian informed' entry. Sending the same message twice sends nothing."""
@@ -352,7 +357,7 @@ def incident_notify_guardians(*, incident: Incident, user, message: str) -> int:
                          .select_related("guardian", "student"))
     if not guardianships:
         raise DomainError(gettext_lazy("No guardians to notify: add the children involved first."))
-    key = f"safety:incident:{incident.pk}:guardians:{hashlib.sha1(message.encode(), usedforsecurity=False).hexdigest()[:16]}"
+    key = guardian_message_key(incident.pk, message)
     now = timezone.now()
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)

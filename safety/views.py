@@ -133,6 +133,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.incident_names_visible(user=request.user, incident=incident):
         context["children_hidden"] = len(context["children"])
         context["children"] = []
+    else:  # the school's staff see whether the message reached each guardian, and by which channel
+        context["deliveries"] = selectors.guardian_message_deliveries(incident=incident, children=context["children"])
     requests = list(selectors.follow_up_list(user=request.user, incident_id=incident.pk))
     may_request = services.follow_up_may_request(request.user, incident)
     context.update({
