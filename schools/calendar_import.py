@@ -177,7 +177,7 @@ def calendar_import_apply(*, batch_id: int, user) -> ImportBatch:
     """Enter the previewed days, all or nothing; the batch is locked and its status checked inside the
     transaction, so confirming twice writes once."""
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().select_related("school").get(pk=batch_id)
+        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("school").get(pk=batch_id)
         _require_editor(user, batch.school)
         if batch.status != ImportBatch.Status.PREVIEW:
             raise ConflictError(gettext_lazy("This file has already been imported or discarded."))

@@ -67,7 +67,7 @@ def import_apply(*, batch_id: int, user) -> ImportBatch:
     """Write a previewed batch, all or nothing. Confirming twice writes once: the batch row is locked
     and its status checked inside the transaction."""
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().select_related("school").get(pk=batch_id)
+        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("school").get(pk=batch_id)
         _require_school_admin(user, batch.school)
         if batch.status != ImportBatch.Status.PREVIEW:
             raise ConflictError(_("This file has already been imported or discarded."))

@@ -18,7 +18,12 @@ NOON = datetime.datetime(2026, 12, 2, 12, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
-def fresh_counters():
+def fresh_counters(settings):
+    """The limits' counters live in the cache with expiry times; these tests move the clock (time
+    machine), which an in-process cache follows and Redis (CI's cache) does not: its keys expire in
+    real time. So the counters here are in a local-memory cache, whatever the run's cache is."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "phone-sign-in-tests"}}
     cache.clear()
     yield
     cache.clear()
