@@ -207,3 +207,17 @@ def test_language_switch_names_each_language_in_itself(world, client):
     switch = switch[:switch.index("</select>")]
     _text, options = visible_text("<select " + switch + "</select>")
     assert options == ["简体中文", "English"]
+
+
+def test_the_name_of_a_group_school_or_district_is_mingcheng(world, client):
+    """姓名 is a person's name only: a group's, a venue's, a district's or school's name is 名称 (our own
+    context, so that no other catalogue's "Name" → 姓名 answers)."""
+    from django.utils.translation import pgettext
+
+    with translation.override("zh-hans"):
+        assert pgettext("of a group, school or district", "Name") == "名称"
+    client.force_login(world.principal)
+    html = client.get(reverse("schools:venues", args=[world.school_a.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert html.status_code == 200
+    text, _nodes = visible_text(html.content.decode())
+    assert "名称" in text and "姓名" not in text
