@@ -139,7 +139,7 @@ class GroupForm(forms.ModelForm):
 
 
 class GroupEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=pgettext_lazy("of a group, school or district", "Name"), max_length=64)
     capacity = forms.IntegerField(label=_("Capacity (head-count)"), min_value=1, max_value=1000)
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=None, required=False)
 

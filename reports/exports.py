@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import scope_display_name
 from .selectors import flag_rows, main_rows, section_rows
@@ -16,7 +17,7 @@ def report_sheets(report) -> list[tuple[str, list, list]]:
     table = report.data.get("rows") or []
     if table:
         keys = [k for k, _label in main_rows_keys(report)]
-        sheets.append((_("Breakdown"), [_("Name"), *[label for _k, label in main_rows_keys(report)]],
+        sheets.append((_("Breakdown"), [pgettext("of a group, school or district", "Name"), *[label for _k, label in main_rows_keys(report)]],
                        [[scope_display_name(r["kind"], r["name"]), *[r.get(k) for k in keys]] for r in table]))
     return sheets
 

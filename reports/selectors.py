@@ -26,6 +26,8 @@ class ReportScope:
     name: str
     pk: int | None = None
     district_id: int | None = None
+    #: a school's district, named on the school's breadcrumb
+    district_name: str = ""
 
     @property
     def url(self) -> str:
@@ -51,12 +53,12 @@ def scope_get_for_user(*, user, kind: str, pk=None) -> ReportScope:
         if district is None:
             raise Http404
         return ReportScope(kind=kind, key=f"district:{pk}", name=district.name, pk=pk, district_id=pk)
-    school = School.objects.filter(pk=pk).values("pk", "name", "district_id").first()
+    school = School.objects.filter(pk=pk).values("pk", "name", "district_id", "district__name").first()
     if school is None or not (scope.sees_city or school["district_id"] in scope.district_ids
                               or pk in scope.schools_with(Role.PRINCIPAL)):
         raise Http404
     return ReportScope(kind=ScopeKind.SCHOOL, key=f"school:{pk}", name=school["name"], pk=pk,
-                       district_id=school["district_id"])
+                       district_id=school["district_id"], district_name=school["district__name"] or "")
 
 
 def home_scope_for(user) -> ReportScope:

@@ -15,7 +15,7 @@ from . import exports, selectors, services
 from .models import ScopeKind, scope_display_name
 from .sections import FLAG_LABELS, category_labels, main_labels
 from .tasks import build_weekly_reports
-from .weeks import iso_week, parse_week, previous_week_start
+from .weeks import iso_week, parse_week, previous_week_start, week_label
 
 
 @login_required
@@ -33,7 +33,7 @@ def _charts(report, trend) -> dict:
     return {
         "coverage_by_child": [{"name": scope_display_name(r["kind"], r["name"]), "value": r.get("coverage_rate")}
                               for r in data.get("rows", [])],
-        "trend": [{"week": t["week"], "coverage_rate": t.get("coverage_rate"), "in_service": t.get("in_service")}
+        "trend": [{"week": t["week"], "label": week_label(t["week"]), "coverage_rate": t.get("coverage_rate"), "in_service": t.get("in_service")}
                   for t in trend],
         "clubs_by_category": [{"name": categories.get(code, code), "value": n}
                               for code, n in data["sections"].get("clubs", {}).get("by_category", {}).items()],
@@ -55,6 +55,7 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
     report = selectors.report_for_scope(user=request.user, scope=scope, week=week)
     context = {"scope": scope, "report": report, "week": week, "weeks": selectors.weeks_for_scope(
         user=request.user, scope=scope), "sees_city": request.user.scope.sees_city,
+        "sees_district": request.user.scope.sees_city or scope.district_id in request.user.scope.district_ids,
         "default_build_week": iso_week(previous_week_start())}
     if report is not None:
         trend = selectors.trend(user=request.user, report=report)

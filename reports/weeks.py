@@ -31,3 +31,27 @@ def parse_week(value: str | None) -> datetime.date:
 def previous_week_start(today: datetime.date | None = None) -> datetime.date:
     today = today or timezone.localdate()
     return today - datetime.timedelta(days=today.weekday() + 7)
+
+
+def week_label(value) -> str:
+    """A week as a person reads it: "第48周 · 11月23日—29日" (English: "Week 48 · 23–29 Nov"); ISO codes
+    ("2026-W48") stay in files, URLs and the API (docs/glossary.md). `value` is YYYY-Www or a date in the week;
+    anything else is returned unchanged."""
+    from django.utils import formats
+    from django.utils.translation import gettext, pgettext
+
+    if isinstance(value, datetime.date):
+        monday = value - datetime.timedelta(days=value.weekday())
+    else:
+        try:
+            monday = parse_week(str(value))
+        except DomainError:
+            return str(value)
+    sunday = monday + datetime.timedelta(days=6)
+    number = monday.isocalendar()[1]
+    start = formats.date_format(monday, pgettext("week label, first day", "N j"))
+    if sunday.month == monday.month:
+        end = formats.date_format(sunday, pgettext("week label, last day in the same month", "j"))
+    else:
+        end = formats.date_format(sunday, pgettext("week label, first day", "N j"))
+    return gettext("Week %(number)d · %(start)s–%(end)s") % {"number": number, "start": start, "end": end}

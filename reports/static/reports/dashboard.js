@@ -29,7 +29,7 @@
     bar("chart-coverage", data.coverage_by_child, data.labels.coverage);
     chart("chart-trend", {
       legend: { top: 0 },
-      xAxis: { type: "category", data: data.trend.map((t) => t.week) },
+      xAxis: { type: "category", data: data.trend.map((t) => t.label || t.week) },
       yAxis: [{ type: "value", name: "%" }, { type: "value" }],
       series: [
         { type: "line", name: data.labels.coverage, data: data.trend.map((t) => t.coverage_rate) },
