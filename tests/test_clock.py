@@ -15,13 +15,12 @@ SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 WEDNESDAY = datetime.datetime(2026, 12, 2, 15, 0, tzinfo=SHANGHAI)
 
 
-def test_every_test_starts_at_the_run_clock(request):
-    """Under `--clock INSTANT` the test starts at INSTANT (and ticks); without it, at the real time."""
-    instant = request.config.getoption("clock")
+def test_every_test_starts_at_the_run_clock(run_clock):
+    """Under `--clock INSTANT` (or each instant of `--clock-file`) the test starts at that instant (and
+    ticks); without either, at the real time."""
     now = timezone.now()
-    if instant:
-        start = datetime.datetime.fromisoformat(instant)
-        assert start <= now < start + datetime.timedelta(minutes=2)
+    if run_clock:
+        assert run_clock <= now < run_clock + datetime.timedelta(minutes=2)
     else:
         import time
 
@@ -34,8 +33,9 @@ def test_every_test_starts_at_the_run_clock(request):
 def test_the_dates_file_parses():
     from pathlib import Path
 
-    lines = [line.split()[0] for line in (Path(__file__).parent / "clock_dates.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    from tests.clockplugin import read_clock_file
+
+    lines = read_clock_file(Path(__file__).parent / "clock_dates.txt")
     instants = [datetime.datetime.fromisoformat(v) for v in lines]
     assert all(i.tzinfo is not None for i in instants)
     weekdays = {i.astimezone(SHANGHAI).isoweekday() for i in instants}
