@@ -77,12 +77,15 @@ def pytest_generate_tests(metafunc):
     clocks = getattr(metafunc.config, "_shahe_clocks", None)
     if clocks:
         metafunc.fixturenames.append(PARAM)
+        # module scope: a module's tests run grouped by instant, and a module-scoped fixture that
+        # asks for the instant (tests/conftest.py's demo_seeded) is built once per instant
         metafunc.parametrize(PARAM, [v for v, _ in clocks], ids=[f"clock={v}" for v, _ in clocks],
-                             indirect=True)
+                             indirect=True, scope="module")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def _shahe_run_clock(request):
+    """The instant of this test under `--clock-file` (a string), else None."""
     return getattr(request, "param", None)
 
 

@@ -195,3 +195,27 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="module")
+def demo_seeded(django_db_setup, django_db_blocker, _shahe_run_clock):
+    """The demo (`manage.py seed_demo`) seeded once for all the tests of a module that ask for it.
+
+    Seeding takes seconds, and the date matrix runs each test under ten clocks: a module whose tests
+    all read the demo seeds it once, inside a transaction of its own that is rolled back after the
+    module's last test. Each test runs inside it in a savepoint (pytest-django's `db`), so what one
+    test changes the next does not see. Use it only in a module where every test asks for it
+    (another test of the module would see the demo's rows). Under the date matrix it is seeded once
+    per instant (`_shahe_run_clock`, tests/clockplugin.py), at that instant."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            call_command("seed_demo", verbosity=0)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

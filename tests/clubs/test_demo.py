@@ -2,7 +2,6 @@
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from clubs import selectors
@@ -14,9 +13,7 @@ PASSWORD = "shahe-demo-2026"
 
 
 @pytest.fixture
-def demo(client):
-    call_command("seed_demo", verbosity=0)
-
+def demo(demo_seeded, client):
     def as_user(username):
         client.logout()
         assert client.post("/accounts/login/", {"username": username, "password": PASSWORD}).status_code == 302
