@@ -61,13 +61,20 @@ def audit_read_many(*, request, objects, object_type: str, detail: str = "") -> 
 
 @transaction.atomic
 def role_assign(*, user, role: str, school=None, district=None) -> RoleAssignment:
+    """Give `user` the role at a school, in a district or city-wide (an ended one is taken up again).
+
+    The role is checked before anything is written: one of ours, held where it belongs (a school role
+    at a school, district staff in a district, the city's roles nowhere). The user, school and
+    district are the objects given, so nothing is read back to check that they exist."""
+    candidate = RoleAssignment(user=user, role=role, school=school, district=district)
+    candidate.clean_fields(exclude=["user", "school", "district"])
+    candidate.clean()
     assignment, _ = RoleAssignment.objects.get_or_create(
         user=user, role=role, school=school, district=district, defaults={"active": True}
     )
     if not assignment.active:
         assignment.active = True
         assignment.save(update_fields=["active"])
-    assignment.full_clean()
     return assignment
 
 
