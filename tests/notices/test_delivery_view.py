@@ -59,8 +59,10 @@ def test_selector_best_state_per_guardian(world):
     assert zhang.delivered and zhang.best.channel == "sms" and zhang.best.sent_at == sent_at
     assert [c.channel for c in zhang.channels] == ["sms", "wechat"]
     assert not li.delivered and li.failed and li.best.status == Delivery.Status.RETRYING
+    assert not zhang.unreached and li.unreached
     [zhao] = states["b"]
     assert zhao.guardian_id == n3.recipient_id and zhao.channels == [] and zhao.best is None
+    assert zhao.unreached and not zhao.failed  # in-app only: worth a call, not a failure
     assert delivery_states({}) == {}
 
 
@@ -302,6 +304,10 @@ def test_console_shows_how_each_refusal_notice_reached_each_guardian(att, client
         f"张家长：短信已送达 {hm(sent_at)}",
         "王家长：短信发送失败（供应商代码 LimitExceeded.PhoneNumberDailyLimit），正在重试；微信发送中",
     ]
+    # who may need a call stands out (amber): the failed SMS (WeChat still on its way) and in-app only
+    assert '<li class="text-warning-emphasis">王家长：短信发送失败' in page
+    assert '<li class="text-warning-emphasis">刘家长：仅站内消息' in page
+    assert f"<li>张家长：短信已送达 {hm(sent_at)}" in page
     assert "带班周老师：" not in page  # the duty leader's own alert is not a guardian's line
     assert "13800000001" not in page and "13800000011" not in page
 
