@@ -23,14 +23,26 @@ class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField()
+    language = serializers.SerializerMethodField(help_text="the user's saved language (zh-hans, en), "
+                                                           "or empty: none saved")
     roles = RoleSerializer(many=True, source="active_roles")
+
+    def get_language(self, user) -> str:
+        return services.saved_language(user)
+
+
+def _token_answer(user, token) -> Response:
+    """The token and the user's saved language (empty: none saved), so that an app can switch its
+    interface to it at sign-in, as the web pages do (a token client keeps no language cookie)."""
+    return Response({"token": token.key, "language": services.saved_language(user)})
 
 
 class TokenView(APIView):
     """`POST {"username", "password"}` → `{"token"}`. Failed sign-ins lock as on the sign-in page
     (django-axes: per account and address, per address, per account); calls are limited per client
     address (the "anon" rate). `POST {"phone", "code"}` → `{"token"}` with a code from
-    `auth/sms-code/` (400 for a wrong, spent or expired code)."""
+    `auth/sms-code/` (400 for a wrong, spent or expired code). The answer also carries the user's
+    saved language (`"language"`: "zh-hans", "en" or "" when none is saved), to show the app in."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -38,7 +50,8 @@ class TokenView(APIView):
 
     @extend_schema(
         request=AuthTokenSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField(),
+                                                            "language": serializers.CharField()})},
     )
     def post(self, request):
         if isinstance(request.data, dict) and "phone" in request.data and "username" not in request.data:
@@ -62,14 +75,14 @@ class TokenView(APIView):
         user = serializer.validated_data["user"]
         token = services.token_for(user=user)
         services.audit_record(request=request, user=user, action="login", detail="api token")
-        return Response({"token": token.key})
+        return _token_answer(user, token)
 
     def post_phone(self, request):
         user = services.phone_code_check(request=request, phone=str(request.data.get("phone") or ""),
                                          code=str(request.data.get("code") or ""))
         token = services.token_for(user=user)
         services.audit_record(request=request, user=user, action="login", detail="api token by phone code")
-        return Response({"token": token.key})
+        return _token_answer(user, token)
 
 
 class SmsCodeView(APIView):

@@ -37,3 +37,23 @@ class SessionPolicyMiddleware:
                     session[SESSION_SEEN] = now
                     session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
         return self.get_response(request)
+
+
+class LoginLanguageMiddleware:
+    """After a sign-in (`accounts.signals.use_saved_language` marks the request), keep the user's
+    saved language in the cookie Django's LocaleMiddleware reads (`LANGUAGE_COOKIE_NAME`, with the
+    same attributes as Django's language switch sets it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        language = getattr(request, "login_language", None)
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        return response

@@ -492,8 +492,6 @@ def _sms_budget_spend(now) -> None:
 def _sms_budget_alert(now) -> None:
     import logging
 
-    from django.utils.translation import override
-
     from notices.services import notify
 
     from .roles import Role
@@ -503,11 +501,12 @@ def _sms_budget_alert(now) -> None:
     admins = list(User.objects.filter(is_active=True).filter(
         Q(is_superuser=True) | Q(role_assignments__role=Role.ADMIN, role_assignments__active=True)
     ).distinct())
-    with override(settings.LANGUAGE_CODE):
-        title = _("Text-message codes paused: the hourly budget of %(n)s is spent") % {"n": settings.SMS_HOURLY_BUDGET}
-        body = _("More sign-in codes were asked for this hour than the city's budget allows (SMS bombing?). "
-                 "Sending resumes at the next full hour. Check the audit log for the addresses.")
+    # each administrator reads it in their own language
+    title = _("Text-message codes paused: the hourly budget of %(n)s is spent")
+    body = _("More sign-in codes were asked for this hour than the city's budget allows (SMS bombing?). "
+             "Sending resumes at the next full hour. Check the audit log for the addresses.")
     notify(recipients=admins, kind="accounts.sms_budget", title=title, body=body,
+           context={"n": settings.SMS_HOURLY_BUDGET},
            dedupe_key=f"sms-budget:{timezone.localtime(now):%Y%m%d%H}")
 
 
@@ -600,6 +599,12 @@ def phone_code_check(*, request, phone: str, code: str, purpose: str = "sign_in"
 
 
 # --- contact details and language -----------------------------------------------------------------
+def saved_language(user) -> str:
+    """The user's saved language if it is one of the site's (else "")."""
+    language = getattr(user, "language", "") or ""
+    return language if language in {code for code, _name in settings.LANGUAGES} else ""
+
+
 def user_language_set(*, user, language: str) -> None:
     """The language the user reads pages and notices in (the language switch sets it when signed in)."""
     codes = {code for code, _name in settings.LANGUAGES}

@@ -47,3 +47,21 @@ def track_session(sender, request, user, **kwargs):
         if session.session_key is None:
             session.save()
         session_track(user=user, session_key=session.session_key)
+
+
+@receiver(user_logged_in)
+def use_saved_language(sender, request, user, **kwargs):
+    """Signing in switches the interface to the user's saved language (`User.language`, kept by the
+    language switch): the rest of this request speaks it, and `LoginLanguageMiddleware` sets the
+    cookie that Django's LocaleMiddleware reads on the next ones, so an English-preferring parent who
+    signs in on a fresh browser sees English. No saved language: the browser's choice stands."""
+    from .services import saved_language
+
+    language = saved_language(user)
+    if request is None or not language or not hasattr(request, "LANGUAGE_CODE"):
+        return  # (a test's force_login has no request through LocaleMiddleware: nothing to switch)
+    from django.utils import translation
+
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    request.login_language = language

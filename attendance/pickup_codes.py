@@ -265,8 +265,6 @@ def record_wrong(*, user, exc: WrongCode) -> WrongPickupCode:
     """Keep a wrong code (what was typed, why it released nobody); the `ALERT_AFTER`th of the person
     at the school that day alerts the day's duty leader (the principal when nobody is rostered),
     as a refused pickup does, and so does the `THROTTLE_AFTER`th (codes refused from then on)."""
-    from django.utils.translation import override
-
     date = timezone.localdate()
     with transaction.atomic():
         attempt = WrongPickupCode.objects.create(school_id=exc.school_id, date=date, code=exc.code[:8],
@@ -280,13 +278,13 @@ def record_wrong(*, user, exc: WrongCode) -> WrongPickupCode:
 
                 leaders = [a.user for a in RoleAssignment.objects.active().filter(
                     school_id=exc.school_id, role=Role.PRINCIPAL).select_related("user")]
-            with override("zh-hans"):
-                title = _("%(n)d wrong pickup codes at the gate") % {"n": n}
-                body = _("%(by)s typed or scanned %(n)d pickup codes today that released nobody (the last: %(code)s, "
-                         "%(reason)s). Check who is asking for children at the gate.") % {
-                    "by": user.name or user.username, "n": n, "code": exc.code,
-                    "reason": REASONS.get(exc.reason, exc.reason)}
+            # each leader reads it in their own language (notify renders the lazy texts per recipient)
+            title = _("%(n)d wrong pickup codes at the gate")
+            body = _("%(by)s typed or scanned %(n)d pickup codes today that released nobody (the last: %(code)s, "
+                     "%(reason)s). Check who is asking for children at the gate.")
             notify(recipients=leaders, kind="attendance.wrong_pickup_codes", title=title, body=body,
+                   context={"by": user.name or user.username, "n": n, "code": exc.code,
+                            "reason": REASONS.get(exc.reason, exc.reason)},
                    link=f"/attendance/console/{exc.school_id}/",
                    dedupe_key=f"attendance.wrong_codes:{exc.school_id}:{date.isoformat()}:{user.pk}:{n}")
     return attempt

@@ -590,7 +590,43 @@ def overview(*, user, school: School, date: datetime.date) -> dict:
     incidents = list(incident_list(user=user, school_id=school.pk)
                      .filter(occurred_at__gte=start, occurred_at__lt=start + datetime.timedelta(days=1)))
     patrols = list(PatrolLog.objects.filter(school=school, date=date).select_related("venue", "recorded_by"))
-    return {"state": state, "incidents": incidents, "patrols": patrols}
+    reached = day_deliveries(state)
+    return {"state": state, "incidents": incidents, "patrols": patrols,
+            "absences": [(roll, s, reached.absences.get(s.pk, [])) for roll, s in state.absences],
+            "refusals": [(r, reached.refusals.get(r.pk, [])) for r in state.refusals]}
+
+
+def absence_notice_key(roll_id: int, student_id: int) -> str:
+    """The dedupe key of the guardians' notice of an absence without leave (one per roll and child)."""
+    return f"attendance.absent:{roll_id}:{student_id}"
+
+
+def refusal_notice_key(refusal_id: int) -> str:
+    """The dedupe key of the guardians' notice of a refused pickup (the duty leader's has its own)."""
+    return f"attendance.refusal:{refusal_id}:guardians"
+
+
+@dataclass
+class DayDeliveries:
+    """How the day's urgent notices reached each guardian: per child absent without leave and per
+    refused pickup, a list of `notices.selectors.GuardianDelivery` (empty: nothing was written)."""
+
+    absences: dict[int, list] = field(default_factory=dict)
+    refusals: dict[int, list] = field(default_factory=dict)
+
+
+def day_deliveries(state: DayState) -> DayDeliveries:
+    """The delivery lines of a day's absences and refusals: one query for both, also on a day with
+    neither (a page costs the same queries every day)."""
+    from notices.selectors import delivery_states
+
+    keys: dict[str, tuple[str, int]] = {absence_notice_key(roll.pk, s.pk): ("absent", s.pk)
+                                        for roll, s in state.absences}
+    keys.update({refusal_notice_key(r.pk): ("refusal", r.pk) for r in state.refusals})
+    out = DayDeliveries()
+    for (what, pk), guardians in delivery_states(keys).items():
+        (out.absences if what == "absent" else out.refusals)[pk] = guardians
+    return out
 
 
 def my_rolls_today(*, user, date: datetime.date) -> QuerySet[Roll]:

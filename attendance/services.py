@@ -36,7 +36,7 @@ from .models import (
     PickupRefusal,
     Roll,
 )
-from .selectors import DEPARTURE_GRACE, may_run_day, rostered_leader  # noqa: F401 (views ask services.rostered_leader)
+from .selectors import DEPARTURE_GRACE, absence_notice_key, may_run_day, rostered_leader  # noqa: F401 (views ask services.rostered_leader)
 from .today import today_forget
 
 
@@ -285,7 +285,7 @@ def absences_notify(*, roll: Roll) -> int:
                  "Please contact the school if this is unexpected.")
         sent += len(notify(recipients=guardians, kind="attendance.absent", title=title, body=body,
                            context={"child": mark.student.name, "session": roll.name, "date": roll.date.isoformat()},
-                           link=today_link(mark.student_id), dedupe_key=f"attendance.absent:{roll.pk}:{mark.student_id}",
+                           link=today_link(mark.student_id), dedupe_key=absence_notice_key(roll.pk, mark.student_id),
                            params={"child": mark.student.name, "school": roll.school.name,
                                    "time": _hm(roll.submitted_at or timezone.now())}))
     return sent
@@ -482,21 +482,34 @@ def _guardians(student: Student) -> list:
     return [g.guardian for g in Guardianship.objects.active().filter(student=student).select_related("guardian")]
 
 
-def release_notify(*, event: CustodyEvent) -> int:
-    """Tell the child's guardians at once that the child was picked up (by whom, when) or left alone."""
-    from django.utils.translation import override
+def _relation_label(event: CustodyEvent):
+    """The adult's relation to the child, in the reader's language where it is a guardian's (a lazy
+    label); an authorised pickup person's relation as the guardian wrote it."""
+    if event.to_user_id:
+        code = (Guardianship.objects.filter(student_id=event.student_id, guardian_id=event.to_user_id)
+                .values_list("relation", flat=True).first())
+        if code in Guardianship.Relation.values:
+            return Guardianship.Relation(code).label
+    return event.relation
 
-    with override("zh-hans"):
-        if event.kind == CustodyEvent.Kind.PICKUP:
-            who = f"{event.to_name}（{event.relation}）" if event.relation else event.to_name
-            title = _("%(child)s was picked up by %(person)s at %(at)s") % {
-                "child": event.student.name, "person": who, "at": _hm(event.at)}
+
+def release_notify(*, event: CustodyEvent) -> int:
+    """Tell the child's guardians at once that the child was picked up (by whom, when) or left alone,
+    each in their own language (`notify` renders the lazy texts per recipient)."""
+    context = {"child": event.student.name, "at": _hm(event.at), "person": event.to_name,
+               "by": event.recorded_by.name or event.recorded_by.username, "date": event.date.isoformat()}
+    if event.kind == CustodyEvent.Kind.PICKUP:
+        relation = _relation_label(event)
+        if relation:
+            title = _("%(child)s was picked up by %(person)s (%(relation)s) at %(at)s")
+            context["relation"] = relation
         else:
-            title = _("%(child)s left school alone at %(at)s") % {"child": event.student.name, "at": _hm(event.at)}
-        body = _("Recorded by %(by)s on %(date)s.") % {"by": event.recorded_by.name or event.recorded_by.username,
-                                                       "date": event.date.isoformat()}
+            title = _("%(child)s was picked up by %(person)s at %(at)s")
+    else:
+        title = _("%(child)s left school alone at %(at)s")
+    body = _("Recorded by %(by)s on %(date)s.")
     return len(notify(recipients=_guardians(event.student), kind="attendance.released", title=title, body=body,
-                      link=today_link(event.student_id), dedupe_key=f"attendance.released:{event.pk}",
+                      context=context, link=today_link(event.student_id), dedupe_key=f"attendance.released:{event.pk}",
                       params={"child": event.student.name, "school": event.student.school.name,
                               "time": _hm(event.at)}))
 
@@ -505,8 +518,10 @@ def pickup_refusal_record(*, user, student: Student, person: str, date: datetime
                           ) -> PickupRefusal:
     """The explicit refusal: someone not on the child's list came for the child. Keep it (a custody
     exception on the principal's overview, with the person's name) and alert the duty leader of the
-    day (the principal when nobody is rostered) and the child's guardians."""
-    from django.utils.translation import override
+    day (the principal when nobody is rostered) and the child's guardians, each in their language.
+    The guardians' notice has its own key (`selectors.refusal_notice_key`): the console shows how it
+    reached each of them."""
+    from .selectors import refusal_notice_key
 
     if not _staff_of(user, student.school_id):
         raise Forbidden(_("Only staff of the child's school record handovers."))
@@ -524,14 +539,13 @@ def pickup_refusal_record(*, user, student: Student, person: str, date: datetime
 
             leaders = [a.user for a in RoleAssignment.objects.active().filter(
                 school_id=student.school_id, role=Role.PRINCIPAL).select_related("user")]
-        with override("zh-hans"):
-            title = _("Pickup refused: %(child)s") % {"child": student.name}
-            body = _("%(person)s tried to collect %(child)s and is not on the pickup list (recorded by %(by)s).") % {
-                "person": refusal.person, "child": student.name, "by": user.name or user.username}
-        notify(recipients=leaders, kind="attendance.pickup_refused", title=title, body=body,
+        title = _("Pickup refused: %(child)s")
+        body = _("%(person)s tried to collect %(child)s and is not on the pickup list (recorded by %(by)s).")
+        context = {"person": refusal.person, "child": student.name, "by": user.name or user.username}
+        notify(recipients=leaders, kind="attendance.pickup_refused", title=title, body=body, context=context,
                link=f"/attendance/console/{student.school_id}/", dedupe_key=f"attendance.refusal:{refusal.pk}")
         notify(recipients=_guardians(student), kind="attendance.pickup_refused", title=title, body=body,
-               link=today_link(student.pk), dedupe_key=f"attendance.refusal:{refusal.pk}",
+               context=context, link=today_link(student.pk), dedupe_key=refusal_notice_key(refusal.pk),
                params={"child": student.name, "school": student.school.name, "time": _hm(refusal.at)})
     return refusal
 
@@ -722,8 +736,6 @@ def departure_overdue_alert(*, now: datetime.datetime | None = None) -> int:
     held `DEPARTURE_GRACE` after it (present on a roll of today, not released), is an alert to the
     day's duty leader (the principal when nobody is rostered). Once per child and day (dedupe key),
     so the task is safe to run twice and every five minutes. Returns the notices written."""
-    from django.utils.translation import override
-
     from accounts.models import RoleAssignment
     from enrollment.models import Application
 
@@ -759,13 +771,12 @@ def departure_overdue_alert(*, now: datetime.datetime | None = None) -> int:
         principals.setdefault(a.school_id, []).append(a.user)
     sent = 0
     for sid, (name, school_id, slot) in sorted(due.items()):
-        with override("zh-hans"):
-            title = _("%(child)s has not left: flexible departure at %(slot)s") % {"child": name, "slot": _hm(slot)}
-            body = _("%(child)s may leave alone from %(slot)s and is still at school at %(now)s, not released. "
-                     "Find the child and record the departure or the pickup.") % {
-                "child": name, "slot": _hm(slot), "now": _hm(now)}
+        title = _("%(child)s has not left: flexible departure at %(slot)s")
+        body = _("%(child)s may leave alone from %(slot)s and is still at school at %(now)s, not released. "
+                 "Find the child and record the departure or the pickup.")
         sent += len(notify(recipients=leaders.get(school_id) or principals.get(school_id, []),
                            kind="attendance.departure_overdue", title=title, body=body,
+                           context={"child": name, "slot": _hm(slot), "now": _hm(now)},
                            link=f"/attendance/console/{school_id}/",
                            dedupe_key=f"attendance.departure_overdue:{sid}:{today.isoformat()}"))
     return sent
@@ -851,8 +862,6 @@ def day_close_blockers(state) -> ConflictError | None:
 
 def unclosed_days_alert(*, date: datetime.date) -> int:
     """Alert the principal of each school that held rolls today and has not closed the day."""
-    from django.utils.translation import override
-
     from accounts.models import RoleAssignment
 
     closed = DayClose.objects.filter(date=date).values("school_id")
@@ -861,10 +870,9 @@ def unclosed_days_alert(*, date: datetime.date) -> int:
     for school in School.objects.filter(pk__in=school_ids):
         principals = [a.user for a in RoleAssignment.objects.active().filter(school=school, role=Role.PRINCIPAL)
                       .select_related("user")]
-        with override("zh-hans"):
-            title = _("%(school)s: the day %(date)s has not been closed") % {"school": school.name,
-                                                                             "date": date.isoformat()}
-        sent += len(notify(recipients=principals, kind="attendance.day_not_closed", title=title,
+        sent += len(notify(recipients=principals, kind="attendance.day_not_closed",
+                           title=_("%(school)s: the day %(date)s has not been closed"),
+                           context={"school": school.name, "date": date.isoformat()},
                            link=f"/attendance/console/{school.pk}/",
                            dedupe_key=f"attendance.unclosed:{school.pk}:{date.isoformat()}"))
     return sent

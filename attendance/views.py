@@ -24,7 +24,6 @@ from accounts.roles import Role
 from accounts.scoping import get_for_user, scope_of
 from accounts.services import audit_read_many
 from accounts.text import join_list
-from notices.selectors import delivery_states
 from schools.models import Student, Venue
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.ids import parse_id, parse_ids
@@ -183,16 +182,18 @@ def console(request, school_id):
                         detail="guardian phones (late pickup)")
     absences = state.absent_children
     contacts = selectors.guardians_of([s.pk for s in state.absences_open])
-    # Whether the absence notice reached each guardian, and by which channel (one query for all).
-    reached = delivery_states({f"attendance.absent:{roll.pk}:{s.pk}": s.pk for roll, s in state.absences})
+    # Whether the notices of absences and refused pickups reached each guardian, and by which
+    # channel (one query for all, also on a day without any).
+    reached = selectors.day_deliveries(state)
     departures = selectors.departure_board(date=day, held=state.held, plans=plans)
     return render(request, "attendance/console.html", {
         "school": school, "day": day, "state": state, "is_leader": is_leader, "late": late,
         "departures": departures,
         "held": [(c, options.get(c.student.pk, []), plans[c.student.pk])
                  for c in sorted(state.held, key=lambda c: c.student.name_pinyin)],
-        "absences": [(s, state.follow_ups.get(s.pk), contacts.get(s.pk, []), reached.get(s.pk, []))
+        "absences": [(s, state.follow_ups.get(s.pk), contacts.get(s.pk, []), reached.absences.get(s.pk, []))
                      for s in absences],
+        "refusals": [(r, reached.refusals.get(r.pk, [])) for r in state.refusals],
         "outcomes": AbsenceFollowUp.Outcome.choices,
         "venues": Venue.objects.filter(school=school, active=True),
     })

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notices.services import notify
 from schools.models import Guardianship, Student
@@ -258,11 +259,18 @@ def allocate(*, school, term, user=None) -> dict:
     return dict(counts)
 
 
+def _allocation_lines(choices: list[ClubChoice], child: str, clubs) -> str:
+    """Each choice of a child with its club and reason, one a line, in the active language."""
+    return "\n".join(_("Choice %(rank)s for %(child)s, %(club)s: %(reason)s") % {
+        "rank": c.rank, "child": child, "club": clubs[c.club_id].name,
+        "reason": reason_text(c.reason, c.reason_params)} for c in choices)
+
+
 def _notify_allocated(*, window, pending, clubs, students, now) -> None:
     """One notice per child (to each guardian): which club the child got, or which waitlists, each
-    choice with its reason. A family with two children gets two notices, each naming its child."""
-    from django.conf import settings
-    from django.utils import translation
+    choice with its reason. A family with two children gets two notices, each naming its child.
+    Written in each guardian's language (lazy texts, rendered per recipient by `notify_many`)."""
+    from django.utils.functional import lazy
 
     from notices.services import notify_many
 
@@ -272,29 +280,27 @@ def _notify_allocated(*, window, pending, clubs, students, now) -> None:
     by_child: dict[int, list[ClubChoice]] = defaultdict(list)
     for choice in pending:
         by_child[choice.student_id].append(choice)
+    lines = lazy(_allocation_lines, str)
     notices = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for sid, choices in sorted(by_child.items()):
-            if not guardians[sid]:
-                continue
-            child = students[sid].name
-            choices.sort(key=lambda c: (c.rank or 99, c.pk))
-            enrolled = [c for c in choices if c.status == ClubChoice.Status.ENROLLED]
-            waiting = [c for c in choices if c.status == ClubChoice.Status.WAITLISTED]
-            if enrolled:
-                title = _("Club places allocated: %(child)s has a place in %(club)s") % {
-                    "child": child, "club": clubs[enrolled[0].club_id].name}
-            elif waiting:
-                title = _("Club places allocated: %(child)s is on the waitlist of %(club)s") % {
-                    "child": child, "club": clubs[waiting[0].club_id].name}
-            else:
-                title = _("Club places allocated: %(child)s has no club place this time") % {"child": child}
-            lines = [_("Choice %(rank)s for %(child)s, %(club)s: %(reason)s") % {
-                "rank": c.rank, "child": child, "club": clubs[c.club_id].name,
-                "reason": reason_text(c.reason, c.reason_params)} for c in choices]
-            notices.append({"recipients": guardians[sid], "kind": "clubs.allocated", "title": title,
-                            "body": "\n".join(lines), "link": "/clubs/menu/",
-                            "dedupe_key": f"clubs.allocated:{window.pk}:{sid}:{now:%Y%m%d%H%M%S}"})
+    for sid, choices in sorted(by_child.items()):
+        if not guardians[sid]:
+            continue
+        child = students[sid].name
+        choices.sort(key=lambda c: (c.rank or 99, c.pk))
+        enrolled = [c for c in choices if c.status == ClubChoice.Status.ENROLLED]
+        waiting = [c for c in choices if c.status == ClubChoice.Status.WAITLISTED]
+        context = {"child": child}
+        if enrolled:
+            title = gettext_lazy("Club places allocated: %(child)s has a place in %(club)s")
+            context["club"] = clubs[enrolled[0].club_id].name
+        elif waiting:
+            title = gettext_lazy("Club places allocated: %(child)s is on the waitlist of %(club)s")
+            context["club"] = clubs[waiting[0].club_id].name
+        else:
+            title = gettext_lazy("Club places allocated: %(child)s has no club place this time")
+        notices.append({"recipients": guardians[sid], "kind": "clubs.allocated", "title": title,
+                        "body": lines(choices, child, clubs), "context": context, "link": "/clubs/menu/",
+                        "dedupe_key": f"clubs.allocated:{window.pk}:{sid}:{now:%Y%m%d%H%M%S}"})
     notify_many(notices)
 
 
@@ -345,10 +351,10 @@ def promote(*, club_id: int) -> list[ClubChoice]:
 def _notify_promoted(choice: ClubChoice) -> None:
     guardians = [g.guardian for g in Guardianship.objects.filter(student_id=choice.student_id, active=True)
                  .select_related("guardian")]
-    params = {"child": choice.student.name, "club": choice.club.name}
     notify(recipients=guardians, kind="clubs.promoted",
-           title=_("A club place is now yours: %(child)s, %(club)s") % params,
-           body=_("%(child)s has a place in %(club)s.") % params,
+           title=gettext_lazy("A club place is now yours: %(child)s, %(club)s"),
+           body=gettext_lazy("%(child)s has a place in %(club)s."),
+           context={"child": choice.student.name, "club": choice.club.name},
            link="/clubs/menu/", dedupe_key=f"clubs.promoted:{choice.pk}")
 
 

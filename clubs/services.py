@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from accounts.scoping import scope_of
@@ -105,7 +106,7 @@ def plan_submit(*, user, plan: ServicePlan) -> ServicePlan:
     plan.status = ReviewStatus.SUBMITTED
     plan.submitted_at = timezone.now()
     plan.save(update_fields=["status", "submitted_at", "updated_at"])
-    _notify_principals(plan.school, _("Service plan submitted for approval"), f"/clubs/plans/{plan.pk}/")
+    _notify_principals(plan.school, gettext_lazy("Service plan submitted for approval"), f"/clubs/plans/{plan.pk}/")
     return plan
 
 
@@ -141,7 +142,7 @@ def plan_return(*, user, plan: ServicePlan, comment: str) -> ServicePlan:
     plan.decided_at, plan.decided_by = timezone.now(), user
     plan.save(update_fields=["status", "review_comment", "decided_at", "decided_by", "updated_at"])
     if plan.created_by_id:
-        notify(recipients=[plan.created_by], kind="clubs.plan_returned", title=_("Service plan returned"),
+        notify(recipients=[plan.created_by], kind="clubs.plan_returned", title=gettext_lazy("Service plan returned"),
                body=comment, link=f"/clubs/plans/{plan.pk}/")
     return plan
 
@@ -170,6 +171,7 @@ def plan_in_force(*, school, term) -> ServicePlan | None:
 
 
 def _notify_principals(school, title, link):
+    """`title` a lazy translation: each principal reads it in their own language."""
     from accounts.models import RoleAssignment
 
     principals = [a.user for a in RoleAssignment.objects.active().filter(school=school, role=Role.PRINCIPAL)
@@ -305,7 +307,7 @@ def club_submit(*, user, club: Club) -> Club:
                           extra={"problems": problems})
     club.status, club.submitted_at = ReviewStatus.SUBMITTED, timezone.now()
     club.save(update_fields=["status", "submitted_at", "updated_at"])
-    _notify_principals(club.school, _("Club submitted for approval"), f"/clubs/{club.pk}/")
+    _notify_principals(club.school, gettext_lazy("Club submitted for approval"), f"/clubs/{club.pk}/")
     return club
 
 
@@ -337,7 +339,7 @@ def club_return(*, user, club: Club, comment: str) -> Club:
     club.decided_at, club.decided_by = timezone.now(), user
     club.save(update_fields=["status", "review_comment", "decided_at", "decided_by", "updated_at"])
     if club.created_by_id:
-        notify(recipients=[club.created_by], kind="clubs.club_returned", title=_("Club returned"), body=comment,
+        notify(recipients=[club.created_by], kind="clubs.club_returned", title=gettext_lazy("Club returned"), body=comment,
                link=f"/clubs/{club.pk}/")
     return club
 

@@ -96,6 +96,15 @@ class GuardianDelivery:
                                            for c in self.channels)
 
     @property
+    def unreached(self) -> bool:
+        """Not delivered, and nothing on its way to the phone either: in-app only, or a channel failed
+        (some other may still be sending). Staff may want to phone this guardian; `failed` is worse."""
+        if self.delivered:
+            return False
+        return not self.channels or any(c.status in (Delivery.Status.FAILED, Delivery.Status.RETRYING)
+                                        for c in self.channels)
+
+    @property
     def label(self) -> str:
         """The best channel when one delivered; otherwise every channel's state; "仅站内消息" without any."""
         best = self.best

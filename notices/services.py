@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from shahe_afterschool.queue import enqueue
 
@@ -27,16 +28,19 @@ def _delivery_wanted(notification, channels) -> bool:
 
 
 def render_for(user, text, context: dict | None = None) -> str:
-    """`text` (a lazy translation, or a string already rendered) in the user's language, `%`-formatted
-    with `context` (whose lazy values are rendered in that language too)."""
+    """`text` in the user's language: a lazy translation is rendered in it and `%`-formatted with
+    `context` (whose lazy values are rendered in that language too); a string already rendered (a
+    person's own words: an announcement, a comment) passes unchanged, never read as a format."""
     from django.conf import settings
     from django.utils import translation
 
     with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
         rendered = str(text)
-        if context and "%(" in rendered:
+        if context and isinstance(text, Promise) and "%(" in rendered:
+            # lazy values (a label, a reason) in the reader's language; numbers stay numbers for %(n)d
+            values = {k: str(v) if isinstance(v, Promise) else v for k, v in context.items()}
             with contextlib.suppress(KeyError, ValueError, TypeError):  # a body that only looks like a format
-                rendered = rendered % {k: str(v) for k, v in context.items()}
+                rendered = rendered % values
     return rendered
 
 
@@ -45,9 +49,10 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link:
            context: dict | None = None) -> list[Notification]:
     """Write an in-app notice for each recipient now and deliver copies after commit.
 
-    `title` and `body` should be already rendered in the recipient's language (callers use
-    `django.utils.translation.override` when they know it) or, better, lazy translations with their
-    `%` values in `context`: each recipient then reads them in their own language (`User.language`).
+    `title` and `body` are lazy translations (`gettext_lazy`, `pgettext_lazy`, or `lazy(fn, str)` for
+    a text composed of several) with their `%` values in `context` (lazy values, such as a choice's
+    label, are rendered per recipient too): each recipient reads them in their own language
+    (`User.language`, else the site's). A plain string is a person's own words and passes as written.
     With a `dedupe_key`, a second call for
     the same recipient and key writes nothing (a retried task notifies once). `params` fill the SMS
     and WeChat templates: {"child": name, "school": name, "time": "17:33"} (notices.channels).

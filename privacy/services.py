@@ -8,7 +8,6 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent
@@ -115,7 +114,7 @@ def correction_request_create(*, student, guardian, text: str) -> CorrectionRequ
             a.user for a in RoleAssignment.objects.active()
             .filter(role=Role.PRINCIPAL, school_id=student.school_id).select_related("user")
         ]
-        notify(recipients=principals, kind="privacy.correction", title=_("A guardian asks for a correction"),
+        notify(recipients=principals, kind="privacy.correction", title=gettext_lazy("A guardian asks for a correction"),
                body=text[:500], link=reverse("privacy:corrections"))
 
     transaction.on_commit(tell_principals)
@@ -138,7 +137,8 @@ def correction_request_mark_done(*, request: CorrectionRequest, user, response: 
         from notices.services import notify
 
         notify(recipients=[request.requested_by], kind="privacy.correction_done",
-               title=_("Your correction request about %(child)s is done") % {"child": request.student.name},
+               title=gettext_lazy("Your correction request about %(child)s is done"),
+               context={"child": request.student.name},
                body=request.response,
                link=reverse("privacy:corrections"))
 

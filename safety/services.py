@@ -10,12 +10,11 @@ import datetime
 import hashlib
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -266,18 +265,17 @@ def incident_notify_escalation(*, incident_id: int) -> int:
     incident = Incident.objects.select_related("school").filter(pk=incident_id, escalated_at__isnull=False).first()
     if incident is None:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("Escalated incident at %(school)s: %(type)s (%(severity)s)") % {
-            "school": incident.school.name, "type": incident.get_type_display(),
-            "severity": incident.get_severity_display(),
-        }
-        body = _("Happened at %(when)s. %(what)s") % {
-            "when": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
-            "what": incident.description[:500],
-        }
+    # each recipient reads it in their own language; the description stays as the school wrote it
+    title = gettext_lazy("Escalated incident at %(school)s: %(type)s (%(severity)s)")
+    body = gettext_lazy("Happened at %(when)s. %(what)s")
+    context = {"school": incident.school.name, "type": IncidentType(incident.type).label,
+               "severity": Severity(incident.severity).label,
+               "when": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
+               "what": incident.description[:500]}
     first_child = incident.children.first()
     created = notify(recipients=escalation_recipients(incident), kind="safety.incident_escalated", title=title,
-                     body=body, link=reverse("safety:incident_detail", args=[incident.pk]), must_read=True,
+                     body=body, context=context, link=reverse("safety:incident_detail", args=[incident.pk]),
+                     must_read=True,
                      dedupe_key=f"safety:incident:{incident.pk}:escalated",
                      params={"child": first_child.name if first_child else str(incident.get_type_display()),
                              "school": incident.school.name,
@@ -374,16 +372,15 @@ def incident_notify_guardians(*, incident: Incident, user, message: str) -> int:
         by_child: dict[int, tuple] = {}
         for g in guardianships:
             by_child.setdefault(g.student_id, (g.student, []))[1].append(g.guardian)
-        with translation.override(settings.LANGUAGE_CODE):
-            titles = {sid: _("%(school)s: a message about %(child)s") % {"school": locked.school.name,
-                                                                          "child": student.name}
-                      for sid, (student, _guardians) in by_child.items()}
+        # the title in each guardian's language; the message as the school wrote it
+        title = gettext_lazy("%(school)s: a message about %(child)s")
         link = reverse("safety:incident_detail", args=[locked.pk])
         at = timezone.localtime(now).strftime("%H:%M")
 
         def send():
             for sid, (student, guardians) in by_child.items():  # each family's notice names its own child
-                notify(recipients=guardians, kind="safety.incident_guardian", title=titles[sid], body=message,
+                notify(recipients=guardians, kind="safety.incident_guardian", title=title, body=message,
+                       context={"school": locked.school.name, "child": student.name},
                        link=link, must_read=True, dedupe_key=f"{key}:{sid}"[:128],
                        params={"child": student.name, "school": locked.school.name, "time": at})
 
@@ -471,13 +468,12 @@ def rectification_item_add(*, user, inspection: Inspection, heading: str, descri
     _clean(item)
     with transaction.atomic():
         item.save()
-        with translation.override(settings.LANGUAGE_CODE):
-            title = _("Rectification item from the inspection of %(date)s, due %(deadline)s") % {
-                "date": inspection.inspected_on, "deadline": deadline}
+        title = gettext_lazy("Rectification item from the inspection of %(date)s, due %(deadline)s")
+        context = {"date": inspection.inspected_on, "deadline": deadline}
         link = reverse("safety:inspection_detail", args=[inspection.pk])
         recipients = [owner, *_school_principals(inspection.school_id)]
         transaction.on_commit(lambda: notify(recipients=recipients, kind="safety.rectification", title=title,
-                                             body=item.description, link=link,
+                                             context=context, body=item.description, link=link,
                                              dedupe_key=f"safety:rectification:{item.pk}:new"))
     return item
 
@@ -536,10 +532,9 @@ def rectification_flag_overdue(*, today: datetime.date | None = None) -> int:
                                       .filter(role=Role.BUREAU).values("user_id")))
     sent = 0
     for item in RectificationItem.objects.overdue(today).select_related("inspection__school"):
-        with translation.override(settings.LANGUAGE_CODE):
-            title = _("Overdue rectification at %(school)s (due %(deadline)s)") % {
-                "school": item.inspection.school.name, "deadline": item.deadline}
-        sent += len(notify(recipients=bureau, kind="safety.rectification_overdue", title=title,
+        sent += len(notify(recipients=bureau, kind="safety.rectification_overdue",
+                           title=gettext_lazy("Overdue rectification at %(school)s (due %(deadline)s)"),
+                           context={"school": item.inspection.school.name, "deadline": item.deadline},
                            body=item.description,
                            link=reverse("safety:inspection_detail", args=[item.inspection_id]),
                            dedupe_key=f"safety:rectification:{item.pk}:overdue:{item.deadline}:{item.status}"))
@@ -614,12 +609,14 @@ def follow_up_request_notify(*, request_id: int) -> int:
                .filter(pk=request_id).first())
     if request is None:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("Follow-up request (督办) on the incident at %(school)s: answer by %(due)s") % {
-            "school": request.school.name, "due": timezone.localtime(request.due_at).strftime("%m-%d %H:%M")}
-        body = _("%(who)s asks: %(text)s") % {"who": request.requested_by.name, "text": request.text}
+    # in each principal's language; the request's text as written
     created = notify(recipients=_school_principals(request.school_id), kind="safety.follow_up_request",
-                     title=title, body=body, must_read=True,
+                     title=gettext_lazy("Follow-up request (督办) on the incident at %(school)s: answer by %(due)s"),
+                     body=gettext_lazy("%(who)s asks: %(text)s"),
+                     context={"school": request.school.name,
+                              "due": timezone.localtime(request.due_at).strftime("%m-%d %H:%M"),
+                              "who": request.requested_by.name, "text": request.text},
+                     must_read=True,
                      link=reverse("safety:incident_detail", args=[request.incident_id]) + "#follow-up-requests",
                      dedupe_key=f"safety:follow-up:{request.pk}:open")
     return len(created)
@@ -649,12 +646,12 @@ def follow_up_request_answer(*, user, request: FollowUpRequest, text: str) -> Fo
         locked.answered_at = locked.answered_at or now
         locked.save()
         requester = locked.requested_by
-        with translation.override(settings.LANGUAGE_CODE):
-            title = _("%(school)s answered your follow-up request (督办)") % {"school": request.school.name}
+        title = gettext_lazy("%(school)s answered your follow-up request (督办)")
+        context = {"school": request.school.name}
         link = reverse("safety:incident_detail", args=[locked.incident_id]) + "#follow-up-requests"
         key = f"safety:follow-up:{locked.pk}:answer:{answer.pk}"
         transaction.on_commit(lambda: notify(recipients=[requester], kind="safety.follow_up_answered", title=title,
-                                             body=text, link=link, dedupe_key=key))
+                                             context=context, body=text, link=link, dedupe_key=key))
     return answer
 
 

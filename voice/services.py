@@ -301,7 +301,7 @@ def questionnaire_notify(*, questionnaire_id: int) -> int:
     user_ids = set(questionnaire.invitations.values_list("user_id", flat=True))
     users = list(get_user_model().objects.filter(pk__in=user_ids))
     created = notify(recipients=users, kind="voice.questionnaire", title=questionnaire.title,
-                     body=questionnaire.intro[:500] or _("Please answer this questionnaire."),
+                     body=questionnaire.intro[:500] or gettext_lazy("Please answer this questionnaire."),
                      link=reverse("voice:answer", args=[questionnaire.pk]),
                      dedupe_key=f"voice.questionnaire.{questionnaire.pk}")
     return len(created)

@@ -110,7 +110,16 @@ def test_five_failures_lock_the_account_out(tablet, sign_in, site, check_page):
     check_page(tablet, "locked-out-right-password", expect_status=(429,))
 
 
-def test_switching_the_language_changes_the_interface_and_back(desktop, sign_in, site, check_page):
+@pytest.fixture
+def forget_principals_language(demo_user):
+    """The switch saves the choice on the account, and signing in switches to it (in any later test's
+    browser): leave principal1 without a saved language, as the demo city has it."""
+    yield
+    demo_user("principal1").__class__.objects.filter(username="principal1").update(language="")
+
+
+def test_switching_the_language_changes_the_interface_and_back(desktop, make_page, sign_in, site, check_page,
+                                                                forget_principals_language):
     sign_in(desktop, "principal1")
     url = desktop.url
     sign_out_zh = desktop.get_by_role("button", name=site.t("Sign out", "zh-hans"))
@@ -130,6 +139,18 @@ def test_switching_the_language_changes_the_interface_and_back(desktop, sign_in,
     # The choice sticks across pages.
     desktop.goto("/notices/")
     expect(desktop.locator("main h1")).to_have_text("Inbox")
+
+    # ... and follows the account: signing in on another computer (a Chinese browser that never saw
+    # the site) shows English from the first page after the sign-in.
+    site.lang = "zh-hans"
+    elsewhere = make_page("desktop")  # a browser asking for Chinese
+    site.lang = "en"
+    elsewhere.goto("/accounts/login/")
+    expect(elsewhere.locator("html")).to_have_attribute("lang", "zh-hans")
+    sign_in(elsewhere, "principal1")
+    expect(elsewhere.locator("html")).to_have_attribute("lang", "en")
+    expect(elsewhere.get_by_role("button", name="Sign out")).to_be_visible()
+    elsewhere.context.close()
 
     desktop.locator("#language-select").select_option("zh-hans")
     with desktop.expect_navigation():

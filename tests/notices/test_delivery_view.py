@@ -1,5 +1,6 @@
 """Delivery you can see (issue 20 item 3): on an urgent notice staff see whether it reached each
-guardian and by which channel: the duty console's absences without leave and the incident page."""
+guardian and by which channel: the duty console's absences without leave and refused pickups, the
+principal's daily overview, and the incident page."""
 import datetime
 import itertools
 
@@ -7,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import override as translation_override
 
 from attendance.models import Mark
 from notices.models import Delivery, Notification
@@ -57,8 +59,10 @@ def test_selector_best_state_per_guardian(world):
     assert zhang.delivered and zhang.best.channel == "sms" and zhang.best.sent_at == sent_at
     assert [c.channel for c in zhang.channels] == ["sms", "wechat"]
     assert not li.delivered and li.failed and li.best.status == Delivery.Status.RETRYING
+    assert not zhang.unreached and li.unreached
     [zhao] = states["b"]
     assert zhao.guardian_id == n3.recipient_id and zhao.channels == [] and zhao.best is None
+    assert zhao.unreached and not zhao.failed  # in-app only: worth a call, not a failure
     assert delivery_states({}) == {}
 
 
@@ -235,3 +239,132 @@ def test_incident_page_queries_do_not_grow_with_deliveries(safety, login, django
     with django_assert_num_queries(15):  # the detail page's 14 + the deliveries (one query)
         page = client.get(f"/safety/incidents/{incident.pk}/")
     assert page.content.decode().count("已送达") == rows
+
+
+# --- refused pickups: the console and the principal's overview ---------------------------------
+def refuse(w, child, person="陌生男子 李某"):
+    """A refusal through the service (the guardians' and the duty leader's notices written with it)."""
+    from attendance import services as attendance_services
+
+    return attendance_services.pickup_refusal_record(user=w.duty, student=child, person=person)
+
+
+def guardian_notice(refusal, guardian):
+    from attendance.selectors import refusal_notice_key
+
+    return Notification.objects.get(dedupe_key=refusal_notice_key(refusal.pk), recipient=guardian)
+
+
+def block(page, testid):
+    """The text of the element with this data-testid (a <ul> of delivery lines)."""
+    import re
+
+    found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</ul>', page, re.S)
+    assert found, testid
+    return re.sub(r"<[^>]+>", "\n", found.group(1))
+
+
+def three_guardians(w):
+    """child_a with three guardians: 张家长's SMS delivered, 王家长's failed and retrying while WeChat
+    is on its way, 刘家长 with no phone nor WeChat (in-app only)."""
+    wang = UserFactory(name="王家长", phone="13800000011")
+    liu = UserFactory(name="刘家长", phone="")
+    GuardianshipFactory(guardian=wang, student=w.child_a)
+    GuardianshipFactory(guardian=liu, student=w.child_a)
+    return wang, liu
+
+
+def test_refusal_notice_keys_keep_the_guardians_apart_from_the_duty_leader(att):  # noqa: F811
+    from attendance.selectors import refusal_notice_key
+
+    w = att
+    refusal = refuse(w, w.child_a)
+    guardians = set(Notification.objects.filter(dedupe_key=refusal_notice_key(refusal.pk))
+                    .values_list("recipient", flat=True))
+    leaders = set(Notification.objects.filter(dedupe_key=f"attendance.refusal:{refusal.pk}")
+                  .values_list("recipient", flat=True))
+    assert guardians == {w.parent_a.pk} and leaders == {w.duty.pk}
+
+
+def test_console_shows_how_each_refusal_notice_reached_each_guardian(att, client):  # noqa: F811
+    w = att
+    wang, _liu = three_guardians(w)
+    refusal = refuse(w, w.child_a)
+    sent_at = timezone.now() - datetime.timedelta(minutes=1)
+    delivery(guardian_notice(refusal, w.parent_a), "sms", Delivery.Status.SENT, sent_at=sent_at, attempts=1)
+    n = guardian_notice(refusal, wang)
+    delivery(n, "sms", Delivery.Status.RETRYING, error_code="LimitExceeded.PhoneNumberDailyLimit", attempts=1)
+    delivery(n, "wechat", Delivery.Status.QUEUED)
+    page = console(client, w).content.decode()
+    assert 'data-testid="refusals"' in page
+    assert f"{hm(refusal.at)} 陌生男子 李某来接张小明：不在接送名单上，已拒绝" in page
+    lines = [line.strip() for line in block(page, f"refusal-delivery-{refusal.pk}").split("\n") if line.strip()]
+    assert lines == [
+        "刘家长：仅站内消息",
+        f"张家长：短信已送达 {hm(sent_at)}",
+        "王家长：短信发送失败（供应商代码 LimitExceeded.PhoneNumberDailyLimit），正在重试；微信发送中",
+    ]
+    # who may need a call stands out (amber): the failed SMS (WeChat still on its way) and in-app only
+    assert '<li class="text-warning-emphasis">王家长：短信发送失败' in page
+    assert '<li class="text-warning-emphasis">刘家长：仅站内消息' in page
+    assert f"<li>张家长：短信已送达 {hm(sent_at)}" in page
+    assert "带班周老师：" not in page  # the duty leader's own alert is not a guardian's line
+    assert "13800000001" not in page and "13800000011" not in page
+
+
+def test_overview_shows_the_refusal_and_absence_delivery_lines(att, client):  # noqa: F811
+    w = att
+    refusal = refuse(w, w.child_a)
+    sent_at = timezone.now() - datetime.timedelta(minutes=4)
+    delivery(guardian_notice(refusal, w.parent_a), "wechat", Delivery.Status.SENT, sent_at=sent_at)
+    absent(w, w.child_a2)
+    delivery(absence_notice(w, w.other_parent, w.child_a2), "sms", Delivery.Status.FAILED, error_code="FailedOperation")
+    client.force_login(w.principal)
+    page = client.get(f"/attendance/overview/{w.school_a.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"张家长：微信已送达 {hm(sent_at)}" in block(page, f"refusal-delivery-{refusal.pk}")
+    assert "李家长：短信发送失败（供应商代码 FailedOperation）" in block(page, f"delivery-{w.child_a2.pk}")
+    with translation_override("en"):
+        page = client.get(f"/attendance/overview/{w.school_a.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"张家长: WeChat delivered {hm(sent_at)}" in page
+
+
+def test_refusal_lines_are_for_the_schools_duty_leader_and_principal_only(att, client):  # noqa: F811
+    w = att
+    refusal = refuse(w, w.child_a)
+    delivery(guardian_notice(refusal, w.parent_a), "sms", Delivery.Status.SENT, sent_at=timezone.now())
+    for user in (w.teacher_b, w.parent_a, w.parent_b, w.district, w.teacher_a):
+        client.force_login(user)
+        for url in (f"/attendance/console/{w.school_a.pk}/", f"/attendance/overview/{w.school_a.pk}/"):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+            assert response.status_code in (403, 404), (user, url)
+            assert "已送达" not in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["console", "overview"])
+def test_refusal_lines_cost_the_same_queries_for_one_and_many_refusals(att, client, page):  # noqa: F811
+    """One refusal with one guardian, then twelve more of other children, each with two guardians (the
+    child's own and a second one) whose notices went by SMS (sent) and WeChat (retrying): the page's
+    queries do not grow."""
+    w = att
+    user, url = {"console": (w.duty, f"/attendance/console/{w.school_a.pk}/"),
+                 "overview": (w.principal, f"/attendance/overview/{w.school_a.pk}/")}[page]
+    refusal = refuse(w, w.child_a)
+    delivery(guardian_notice(refusal, w.parent_a), "sms", Delivery.Status.SENT, sent_at=timezone.now())
+    client.force_login(user)
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200
+    one = len(ctx.captured_queries)
+    kids = children_in_group(w.group, w.class_a, 12)
+    for kid in kids:
+        GuardianshipFactory(guardian=UserFactory(name=f"家长{kid.pk}"), student=kid)
+        r = refuse(w, kid, person=f"陌生人{kid.pk}")
+        for g in kid.guardianships.all():
+            n = guardian_notice(r, g.guardian)
+            delivery(n, "sms", Delivery.Status.SENT, sent_at=timezone.now())
+            delivery(n, "wechat", Delivery.Status.RETRYING, error_code="45009")
+    client.get(url)  # the duty leader's unread count, dropped by the new alerts, is counted again once
+    with CaptureQueriesContext(connection) as ctx:
+        text = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert text.count("短信已送达") == 1 + 12 * 2
+    assert len(ctx.captured_queries) == one, [q["sql"][:100] for q in ctx.captured_queries]
