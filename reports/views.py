@@ -2,6 +2,8 @@
 drill-down table, the rest folded by section; exports; the report administrator's build/publish page."""
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -133,10 +135,13 @@ def manage(request: HttpRequest) -> HttpResponse:
     correction, publish a draft. The dashboards link here; the figures stay on the dashboards."""
     if not request.user.scope.sees_city:
         raise Http404
+    last = previous_week_start()
+    # the weeks one may build, named as a person reads them: this week (so far) and the twelve before
+    choices = [iso_week(last + datetime.timedelta(days=7 * (1 - i))) for i in range(13)]
+    wanted = request.GET.get("week", "")
     return render(request, "reports/manage.html", {
-        "weeks": selectors.build_weeks(user=request.user),
-        "default_build_week": iso_week(previous_week_start()),
-        "week": request.GET.get("week", ""),
+        "weeks": selectors.build_weeks(user=request.user), "choices": choices,
+        "selected": wanted if wanted in choices else iso_week(last),
     })
 
 
