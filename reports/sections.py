@@ -170,7 +170,7 @@ def main_labels() -> dict[str, object]:
 
 def short_labels() -> dict[str, object]:
     """Column headers of the main figures: the short one where the label is long, else the label."""
-    short = {"flagged_schools": pgettext_lazy("report column", "Flagged schools")}
+    short = {"flagged_schools": pgettext_lazy("report column", "Flagged")}
     for section in sections():
         short.update(section.short)
     return {key: short.get(key, label) for key, label in main_labels().items()}
@@ -333,8 +333,8 @@ register_section(Section(
     code="service", title=_("Coverage"), per_school=_service, finalize=_service_final, rows=_service_rows,
     order=20, main={"in_service": ("in_service", _("Students in the service")),
                     "coverage_rate": ("coverage_rate", _("Coverage rate (%)"))},
-    short={"in_service": pgettext_lazy("report column", "In the service"),
-           "coverage_rate": pgettext_lazy("report column", "Coverage %")},
+    short={"in_service": pgettext_lazy("report column", "In service"),
+           "coverage_rate": pgettext_lazy("report column", "Cov. %")},
     percent=frozenset({"coverage_rate"}), tables=_service_tables,
 ))
 
@@ -405,7 +405,7 @@ def _plan_rows(fig: dict, *, school: bool = False, **_options) -> list:
 register_section(Section(
     code="plan", title=_("Service plan and time rules"), per_school=_plan, finalize=_plan_final, rows=_plan_rows,
     order=30, main={"plan_minutes": ("avg_plan_minutes_per_day", _("Planned minutes per day"))},
-    short={"plan_minutes": pgettext_lazy("report column", "Planned min/day")},
+    short={"plan_minutes": pgettext_lazy("report column", "Plan min")},
 ), flags={"no_approved_plan": _("No approved service plan"),
           "plan_under_minimum": _("Plan under 2 hours a day"),
           "service_past_latest_end": _("Service past 18:00")})
@@ -515,7 +515,9 @@ register_section(Section(
     order=40, main={"clubs": ("clubs", _("Clubs")), "teachers_serving": ("teachers_serving", _("Teachers serving")),
                     "held_service_hours": ("held_service_hours", _("Hours held")),
                     "service_hours": ("service_hours", _("Hours planned"))},
-    short={"teachers_serving": pgettext_lazy("report column", "Teachers")},
+    short={"teachers_serving": pgettext_lazy("report column", "Teachers"),
+           "held_service_hours": pgettext_lazy("report column", "Hrs held"),
+           "service_hours": pgettext_lazy("report column", "Hrs plan")},
 ))
 
 
@@ -594,7 +596,7 @@ register_section(Section(
     code="safety", title=_("Safety"), per_school=_safety, finalize=_safety_final, rows=_safety_rows, order=60,
     main={"incidents": ("incidents", _("Incidents")),
           "escalated_open": ("escalated_open", _("Escalated incidents open"))},
-    short={"escalated_open": pgettext_lazy("report column", "Escalated, open")},
+    short={"escalated_open": pgettext_lazy("report column", "Esc. open")},
 ), flags={"emergency_plan_unreviewed": _("Emergency plan unreviewed"),
           "no_drill_this_term": _("No drill this term"),
           "rectification_overdue": _("Rectification overdue")})
@@ -629,5 +631,5 @@ def _voice_rows(fig: dict, *, school: bool = False, **_options) -> list:
 register_section(Section(
     code="voice", title=_("Parents' satisfaction"), per_school=_voice, finalize=_voice_final, rows=_voice_rows,
     order=70, main={"satisfaction": ("satisfaction_index", _("Satisfaction index"))},
-    short={"satisfaction": pgettext_lazy("report column", "Satisfaction")},
+    short={"satisfaction": pgettext_lazy("report column", "Satisf.")},
 ))

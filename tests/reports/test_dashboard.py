@@ -121,7 +121,7 @@ def test_wide_tables_have_short_headers_a_scroll_container_and_a_column_chooser(
     table = html[html.index('id="table-rows"'):html.index("</table>", html.index('id="table-rows"'))]
     header = table[:table.index("</thead>")]
     # the short header shown, the full label as its tooltip
-    assert re.search(r'title="Coverage rate \(%\)"><abbr>Coverage %</abbr>', header)
+    assert re.search(r'title="Coverage rate \(%\)"><abbr>Cov. %</abbr>', header)
     columns = re.findall(r'<th scope="col" class="text-end" data-column="(\w+)"', header)
     assert len(columns) >= 15 and columns[:4] == ["coverage_rate", "attendance_rate", "flagged_schools",
                                                    "escalated_open"]
