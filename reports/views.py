@@ -118,6 +118,7 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         return csv_response(f"{filename}.csv", *exports.report_csv(report))
     return render(request, "reports/print.html", {
         "report": report, "sections": _with_tables(report), "main": selectors.main_rows(report),
+        "headline": selectors.headline(report),
         "flags": selectors.flag_rows(report)})
 
 
