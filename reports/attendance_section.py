@@ -21,6 +21,9 @@ from collections import defaultdict
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from shahe_afterschool.exports import percent
 
 from .sections import BuildContext, Raw, Section, _zero, rate, register_section
 
@@ -79,14 +82,18 @@ def _attendance_final(raw: Raw, ctx) -> dict:
     }
 
 
-def _attendance_rows(fig: dict) -> list:
+def _attendance_rows(fig: dict, **_options) -> list:
     return [
-        (_("Service days held / planned"), f"{fig['days_held']} / {fig['days_planned']}"),
+        (_("Service days held"), fig["days_held"]),
+        (_("Service days planned"), fig["days_planned"]),
         (_("Average service minutes held per day"), fig["avg_minutes_per_day"]),
-        (_("Attendance rate (%)"), fig["attendance_rate"]),
-        (_("Present / late / absent / on leave"),
-         f"{fig['present']} / {fig['late']} / {fig['absent']} / {fig['leave']}"),
-        (_("Rolls / not taken"), f"{fig['rolls']} / {fig['rolls_open']}"),
+        (_("Attendance rate (%)"), percent(fig["attendance_rate"])),
+        (_("Marked present (child-days)"), fig["present"]),
+        (_("Marked late (child-days)"), fig["late"]),
+        (_("Marked absent (child-days)"), fig["absent"]),
+        (_("On leave (child-days)"), fig["leave"]),
+        (_("Rolls of the week"), fig["rolls"]),
+        (_("Rolls still open"), fig["rolls_open"]),
         (_("Planned service days without any roll"), fig.get("days_without_roll", 0)),
         (_("Late pickups (after the latest end)"), fig["late_pickups"]),
         (_("Days not closed"), fig["days_not_closed"]),
@@ -101,6 +108,11 @@ register_section(Section(
           "minutes_held": ("avg_minutes_per_day", _("Minutes held per day")),
           "attendance_rate": ("attendance_rate", _("Attendance rate (%)")),
           "late_pickups": ("late_pickups", _("Late pickups"))},
+    short={"days_held": pgettext_lazy("report column", "Days"),
+           "minutes_held": pgettext_lazy("report column", "Held min"),
+           "attendance_rate": pgettext_lazy("report column", "Att. %"),
+           "late_pickups": pgettext_lazy("report column", "Late")},
+    percent=frozenset({"attendance_rate"}),
 ), flags={"day_not_closed": _("A day not closed"), "rolls_not_taken": _("Rolls not taken"),
           "no_duty_leader": _("No duty leader on a service day"),
           "days_without_roll": _("Planned service days without any roll")})

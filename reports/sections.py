@@ -8,8 +8,12 @@ deep sum of its schools' raw figures, finalized once, so that a rate is always "
 over sum of denominators" and never an average of rates.
 
 A school's raw figures may carry `"flags": [code, ...]` (compliance flags, see `FLAG_LABELS`); the
-builder collects them per school. `rows(figures)` gives the `(label, value)` lines that the page,
-the XLSX and the CSV all print, so every export shows the same figures as the page.
+builder collects them per school. `rows(figures, school=...)` gives the `(label, value)` lines that the
+page, the XLSX and the CSV all print, so every export shows the same figures as the page; a value is a
+number (a percentage marked with `shahe_afterschool.exports.percent`), a short text or None, never
+several figures joined in one text. With `school=True` (a school's own report) the counts of schools
+are left out. `tables(figures)` gives the section's tables (coverage by grade, priority groups): one
+numeric column per figure, on the page and as sheets of the XLSX.
 
 Adding a section (the attendance section is one, see `reports/attendance_section.py` once
 attendance has landed): write the three functions and `register_section(Section(...))` at import
@@ -26,6 +30,9 @@ from functools import cached_property
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from shahe_afterschool.exports import percent
 
 Raw = dict
 
@@ -111,15 +118,31 @@ class BuildContext:
 
 
 @dataclass(frozen=True)
+class SubTable:
+    """A table of a section: a header per column, rows of numbers (the first cell names the row)."""
+
+    title: object
+    headers: list
+    rows: list
+
+
+@dataclass(frozen=True)
 class Section:
     code: str
     title: object
     per_school: Callable[[BuildContext], dict[int, Raw]]
     finalize: Callable[[Raw, BuildContext], dict]
-    rows: Callable[[dict], list[tuple[str, object]]]
+    #: rows(figures, school=False, categories=None) -> [(label, value)]
+    rows: Callable[..., list[tuple[str, object]]]
     #: main figures: {main key: (figure key in the finalized section, label)}, for trends and changes
     main: dict = field(default_factory=dict)
     order: int = 50
+    #: short column headers of main figures whose label is long (the full label is the tooltip)
+    short: dict = field(default_factory=dict)
+    #: the main figures that are percentages (0-100)
+    percent: frozenset = frozenset()
+    #: tables(figures) -> [SubTable]
+    tables: Callable[[dict], list[SubTable]] | None = None
 
 
 SECTIONS: dict[str, Section] = {}
@@ -143,6 +166,19 @@ def main_labels() -> dict[str, object]:
         labels.update({key: label for key, (_fig, label) in section.main.items()})
     labels["flagged_schools"] = _("Schools with compliance flags")
     return labels
+
+
+def short_labels() -> dict[str, object]:
+    """Column headers of the main figures: the short one where the label is long, else the label."""
+    short = {"flagged_schools": pgettext_lazy("report column", "Flagged")}
+    for section in sections():
+        short.update(section.short)
+    return {key: short.get(key, label) for key, label in main_labels().items()}
+
+
+def percent_keys() -> frozenset:
+    """The main figures that are percentages (0-100)."""
+    return frozenset().union(*(section.percent for section in sections()))
 
 
 def combine(raws: list[Raw]) -> Raw:
@@ -194,19 +230,22 @@ def grade_label(number) -> str:
     return str(_("Grade %(n)s") % {"n": number})
 
 
-def _students_rows(fig: dict) -> list:
+def _students_rows(fig: dict, *, school: bool = False, **_options) -> list:
     from schools.models import School
 
     levels = dict(School.Level.choices)
-    rows = [(_("Schools"), fig["schools"]), (_("Students enrolled in school"), fig["enrolled"])]
+    rows = [] if school else [(_("Schools"), fig["schools"])]
+    rows += [(_("Students enrolled in school"), fig["enrolled"])]
     rows += [(grade_label(g), n) for g, n in fig["by_grade"].items()]
-    rows += [(levels.get(level, level), n) for level, n in sorted(fig["by_level"].items())]
+    if not school:  # a school's level is the school's, its count the one above
+        rows += [(levels.get(level, level), n) for level, n in sorted(fig["by_level"].items())]
     return rows
 
 
 register_section(Section(
     code="students", title=_("Students enrolled"), per_school=_students, finalize=_students_final,
     rows=_students_rows, order=10, main={"enrolled": ("enrolled", _("Students enrolled"))},
+    short={"enrolled": pgettext_lazy("report column", "Enrolled")},
 ))
 
 
@@ -260,27 +299,43 @@ def _service_final(raw: Raw, ctx) -> dict:
             "by_grade": by_grade, "applications": raw.get("applications", {}), "priority": raw.get("priority", {})}
 
 
-def _service_rows(fig: dict) -> list:
-    from enrollment.models import Application, PriorityGroup
+def _service_rows(fig: dict, **_options) -> list:
+    from enrollment.models import Application
 
     statuses = dict(Application.Status.choices)
-    groups = dict(PriorityGroup.choices)
-    rows = [(_("Students in the service"), fig["in_service"]), (_("Coverage rate (%)"), fig["coverage_rate"])]
-    for g, v in fig["by_grade"].items():
-        rows.append((_("%(grade)s: in the service / enrolled / coverage (%%)") % {"grade": grade_label(g)},
-                     f"{v['in_service']} / {v['enrolled']} / {v['coverage_rate'] if v['coverage_rate'] is not None else '-'}"))
+    rows = [(_("Students in the service"), fig["in_service"]),
+            (_("Coverage rate (%)"), percent(fig["coverage_rate"]))]
     for status, n in sorted(fig["applications"].items()):
         rows.append((_("Applications: %(status)s") % {"status": statuses.get(status, status)}, n))
-    for group, v in fig["priority"].items():
-        rows.append((_("%(group)s: applied / placed / waitlisted") % {"group": groups.get(group, group)},
-                     f"{v['applied']} / {v['placed']} / {v['waitlisted']}"))
     return rows
+
+
+def _service_tables(fig: dict) -> list[SubTable]:
+    """Coverage by grade and the priority groups: a numeric column per figure (not "6 / 16 / 37.5")."""
+    from enrollment.models import PriorityGroup
+
+    groups = dict(PriorityGroup.choices)
+    by_grade = SubTable(
+        title=_("Coverage by grade"),
+        headers=[_("Grade"), _("Students enrolled in school"), _("Students in the service"), _("Coverage rate (%)")],
+        rows=[[grade_label(g), v["enrolled"], v["in_service"], percent(v["coverage_rate"])]
+              for g, v in fig["by_grade"].items()])
+    priority = SubTable(
+        title=_("Priority groups"),
+        headers=[_("Priority group"), pgettext_lazy("priority group", "Applied"),
+                 pgettext_lazy("priority group", "Placed"), pgettext_lazy("priority group", "Waitlisted")],
+        rows=[[str(groups.get(group, group)), v["applied"], v["placed"], v["waitlisted"]]
+              for group, v in fig["priority"].items()])
+    return [by_grade, priority]
 
 
 register_section(Section(
     code="service", title=_("Coverage"), per_school=_service, finalize=_service_final, rows=_service_rows,
     order=20, main={"in_service": ("in_service", _("Students in the service")),
                     "coverage_rate": ("coverage_rate", _("Coverage rate (%)"))},
+    short={"in_service": pgettext_lazy("report column", "In service"),
+           "coverage_rate": pgettext_lazy("report column", "Cov. %")},
+    percent=frozenset({"coverage_rate"}), tables=_service_tables,
 ))
 
 
@@ -327,23 +382,30 @@ def _plan_final(raw: Raw, ctx) -> dict:
     }
 
 
-def _plan_rows(fig: dict) -> list:
-    return [
-        (_("Schools with an approved service plan"), f"{fig['schools_with_plan']} / {fig['schools']}"),
+def _plan_rows(fig: dict, *, school: bool = False, **_options) -> list:
+    if school:  # its own plan; breaking a time rule is one of its compliance flags
+        rows = [(_("Approved service plan"), pgettext_lazy("answer", "Yes") if fig["schools_with_plan"]
+                 else pgettext_lazy("answer", "No"))]
+    else:
+        rows = [(_("Schools with an approved service plan"), fig["schools_with_plan"])]
+    rows += [
         (_("Timetable"), _("Summer timetable") if fig["timetable"] == "summer" else _("Winter timetable")),
         (_("Average planned service minutes per day"), fig["avg_plan_minutes_per_day"]),
         (_("Minimum minutes per day"), fig["minimum_minutes"]),
         (_("Service ends by"), fig["latest_end"]),
-        (_("Planned service days (school-days)"), fig["planned_days"]),
+        (_("Planned service days (school-days)") if not school else _("Planned service days"), fig["planned_days"]),
         (_("Planned service minutes this week"), fig["planned_minutes_week"]),
-        (_("Schools planning under the minimum"), fig["schools_under_minimum"]),
-        (_("Schools planning service past the latest end"), fig["schools_past_latest_end"]),
     ]
+    if not school:
+        rows += [(_("Schools planning under the minimum"), fig["schools_under_minimum"]),
+                 (_("Schools planning service past the latest end"), fig["schools_past_latest_end"])]
+    return rows
 
 
 register_section(Section(
     code="plan", title=_("Service plan and time rules"), per_school=_plan, finalize=_plan_final, rows=_plan_rows,
     order=30, main={"plan_minutes": ("avg_plan_minutes_per_day", _("Planned minutes per day"))},
+    short={"plan_minutes": pgettext_lazy("report column", "Plan min")},
 ), flags={"no_approved_plan": _("No approved service plan"),
           "plan_under_minimum": _("Plan under 2 hours a day"),
           "service_past_latest_end": _("Service past 18:00")})
@@ -436,12 +498,13 @@ def category_labels() -> dict[str, str]:
     return {c.code: c.name for c in ClubCategory.objects.all()}
 
 
-def _clubs_rows(fig: dict, labels: dict | None = None) -> list:
-    labels = labels if labels is not None else category_labels()
+def _clubs_rows(fig: dict, *, categories: dict | None = None, **_options) -> list:
+    labels = categories if categories is not None else category_labels()
     rows = [(_("Approved clubs"), fig["clubs"])]
     rows += [(labels.get(code, code), n) for code, n in fig["by_category"].items()]
     rows += [(_("Club types in use"), fig["types_in_use"]), (_("Teachers serving"), fig["teachers_serving"]),
-             (_("Teachers in all"), fig["teachers_total"]), (_("Share of teachers serving (%)"), fig["teacher_share"]),
+             (_("Teachers in all"), fig["teachers_total"]),
+             (_("Share of teachers serving (%)"), percent(fig["teacher_share"])),
              (_("Service hours of teachers held this week (from the rolls)"), fig.get("held_service_hours")),
              (_("Planned service hours of teachers this week"), fig["service_hours"])]
     return rows
@@ -452,6 +515,9 @@ register_section(Section(
     order=40, main={"clubs": ("clubs", _("Clubs")), "teachers_serving": ("teachers_serving", _("Teachers serving")),
                     "held_service_hours": ("held_service_hours", _("Hours held")),
                     "service_hours": ("service_hours", _("Hours planned"))},
+    short={"teachers_serving": pgettext_lazy("report column", "Teachers"),
+           "held_service_hours": pgettext_lazy("report column", "Hrs held"),
+           "service_hours": pgettext_lazy("report column", "Hrs plan")},
 ))
 
 
@@ -461,7 +527,7 @@ def _safety(ctx: BuildContext) -> dict[int, Raw]:
     from safety.selectors import safety_flags
 
     types, severities = IncidentType.values, [str(v) for v in Severity.values]
-    out = _zero(ctx, lambda: {"incidents": 0, "escalated": 0, "by_type": dict.fromkeys(types, 0),
+    out = _zero(ctx, lambda: {"incidents": 0, "escalated": 0, "escalated_open": 0, "by_type": dict.fromkeys(types, 0),
                               "by_severity": dict.fromkeys(severities, 0), "drills": 0, "inspections": 0,
                               "overdue_rectifications": 0, "schools_plan_unreviewed": 0, "schools_no_drill": 0,
                               "flags": []})
@@ -474,6 +540,13 @@ def _safety(ctx: BuildContext) -> dict[int, Raw]:
         fig["escalated"] += row["escalated"]
         fig["by_type"][row["type"]] = fig["by_type"].get(row["type"], 0) + row["n"]
         fig["by_severity"][str(row["severity"])] = fig["by_severity"].get(str(row["severity"]), 0) + row["n"]
+    # Escalated incidents still open when the week ended (escalated by then, not closed by then), of
+    # whichever week they happened in: what the bureau is following.
+    still_open = Q(closed_at__isnull=True, status__in=[Incident.Status.OPEN, Incident.Status.REVIEWING]) | Q(
+        closed_at__gte=end)
+    for row in (Incident.objects.filter(still_open, school_id__in=ctx.school_ids, escalated_at__lt=end)
+                .values("school_id").annotate(n=Count("pk")).order_by()):
+        out[row["school_id"]]["escalated_open"] = row["n"]
     for row in (Drill.objects.filter(school_id__in=ctx.school_ids, held_on__range=(ctx.week_start, ctx.week_end))
                 .values("school_id").annotate(n=Count("pk")).order_by()):
         out[row["school_id"]]["drills"] = row["n"]
@@ -498,28 +571,32 @@ def _safety(ctx: BuildContext) -> dict[int, Raw]:
 
 
 def _safety_final(raw: Raw, ctx) -> dict:
-    return {k: raw.get(k, 0) for k in ("incidents", "escalated", "drills", "inspections", "overdue_rectifications",
-                                       "schools_plan_unreviewed", "schools_no_drill")} | {
+    return {k: raw.get(k, 0) for k in ("incidents", "escalated", "escalated_open", "drills", "inspections",
+                                       "overdue_rectifications", "schools_plan_unreviewed", "schools_no_drill")} | {
         "by_type": raw.get("by_type", {}), "by_severity": raw.get("by_severity", {})}
 
 
-def _safety_rows(fig: dict) -> list:
+def _safety_rows(fig: dict, *, school: bool = False, **_options) -> list:
     from safety.models import IncidentType, Severity
 
     types, levels = dict(IncidentType.choices), dict(Severity.choices)
-    rows = [(_("Incidents this week"), fig["incidents"]), (_("Escalated to the bureau"), fig["escalated"])]
+    rows = [(_("Incidents this week"), fig["incidents"]), (_("Escalated to the bureau"), fig["escalated"]),
+            (_("Escalated incidents still open at the end of the week"), fig.get("escalated_open"))]
     rows += [(types.get(t, t), n) for t, n in fig["by_type"].items()]
     rows += [(_("Severity: %(level)s") % {"level": levels.get(int(s), s)}, n) for s, n in fig["by_severity"].items()]
     rows += [(_("Drills held"), fig["drills"]), (_("Inspections"), fig["inspections"]),
-             (_("Overdue rectification items"), fig["overdue_rectifications"]),
-             (_("Schools with an emergency plan unreviewed for over a year"), fig["schools_plan_unreviewed"]),
-             (_("Schools without a drill this term"), fig["schools_no_drill"])]
+             (_("Overdue rectification items"), fig["overdue_rectifications"])]
+    if not school:  # a school's own: among its compliance flags
+        rows += [(_("Schools with an emergency plan unreviewed for over a year"), fig["schools_plan_unreviewed"]),
+                 (_("Schools without a drill this term"), fig["schools_no_drill"])]
     return rows
 
 
 register_section(Section(
     code="safety", title=_("Safety"), per_school=_safety, finalize=_safety_final, rows=_safety_rows, order=60,
-    main={"incidents": ("incidents", _("Incidents"))},
+    main={"incidents": ("incidents", _("Incidents")),
+          "escalated_open": ("escalated_open", _("Escalated incidents open"))},
+    short={"escalated_open": pgettext_lazy("report column", "Esc. open")},
 ), flags={"emergency_plan_unreviewed": _("Emergency plan unreviewed"),
           "no_drill_this_term": _("No drill this term"),
           "rectification_overdue": _("Rectification overdue")})
@@ -546,12 +623,13 @@ def _voice_final(raw: Raw, ctx) -> dict:
             "satisfaction_index": round(raw.get("index_weighted", 0) / n, 1) if n else None}
 
 
-def _voice_rows(fig: dict) -> list:
-    return [(_("Schools with a closed satisfaction survey"), fig["schools_surveyed"]),
-            (_("Responses"), fig["responses"]), (_("Satisfaction index (0-100)"), fig["satisfaction_index"])]
+def _voice_rows(fig: dict, *, school: bool = False, **_options) -> list:
+    rows = [] if school else [(_("Schools with a closed satisfaction survey"), fig["schools_surveyed"])]
+    return rows + [(_("Responses"), fig["responses"]), (_("Satisfaction index (0-100)"), fig["satisfaction_index"])]
 
 
 register_section(Section(
     code="voice", title=_("Parents' satisfaction"), per_school=_voice, finalize=_voice_final, rows=_voice_rows,
     order=70, main={"satisfaction": ("satisfaction_index", _("Satisfaction index"))},
+    short={"satisfaction": pgettext_lazy("report column", "Satisf.")},
 ))

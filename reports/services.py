@@ -21,7 +21,7 @@ from shahe_afterschool.errors import ConflictError, DomainError
 
 from .models import ScopeKind, WeeklyCoverageReport
 from .sections import FLAG_LABELS, BuildContext, combine, sections
-from .weeks import iso_week
+from .weeks import iso_week, week_label
 
 Report = WeeklyCoverageReport
 
@@ -119,6 +119,8 @@ def reports_compute(*, week_start: datetime.date) -> list[dict]:
         flagged = [{"school_id": sid, "school": ctx.schools[sid]["name"], "codes": flags[sid]}
                    for sid in scope["ids"] if flags[sid]]
         main["flagged_schools"] = len(flagged)
+        # every flag raised in the scope: a school's own headline (it has no "schools with flags")
+        main["flag_count"] = sum(len(f["codes"]) for f in flagged)
         mains[scope["key"]] = main
         flag_counts = {code: sum(1 for f in flagged if code in f["codes"]) for code in FLAG_LABELS}
         out.append({**scope, "term_id": ctx.term.pk if ctx.term else None, "data": {
@@ -201,7 +203,7 @@ def reports_publish(*, week: str, by) -> int:
     with transaction.atomic():
         drafts = list(Report.objects.select_for_update().filter(week=week, status=Report.Status.DRAFT))
         if not drafts:
-            raise DomainError(_("There is no draft of week %(week)s to publish.") % {"week": week})
+            raise DomainError(_("There is no draft of %(week)s to publish.") % {"week": week_label(week)})
         replaced = [d.supersedes_id for d in drafts if d.supersedes_id]
         Report.objects.filter(pk__in=replaced).update(status=Report.Status.SUPERSEDED)
         now = timezone.now()
@@ -218,9 +220,9 @@ def reports_check_buildable(*, week_start: datetime.date, correction: bool = Fal
 
 def _refuse(week: str, *, published: bool, correction: bool) -> None:
     if published and not correction:
-        raise ConflictError(_("The reports of week %(week)s are already published and cannot be rebuilt. "
+        raise ConflictError(_("The reports of %(week)s are already published and cannot be rebuilt. "
                               "Build a correction instead: it becomes a new version and keeps the published "
-                              "one.") % {"week": week})
+                              "one.") % {"week": week_label(week)})
     if correction and not published:
-        raise DomainError(_("Nothing of week %(week)s is published yet: build the week instead of a "
-                            "correction.") % {"week": week})
+        raise DomainError(_("Nothing of %(week)s is published yet: build the week instead of a "
+                            "correction.") % {"week": week_label(week)})

@@ -15,6 +15,7 @@ urlpatterns = [
     path("r/<int:pk>/csv/", views.report_export, {"fmt": "csv"}, name="csv"),
     path("r/<int:pk>/print/", views.report_export, {"fmt": "print"}, name="print"),
     path("r/<int:pk>/term.xlsx", views.term_summary, name="term_xlsx"),
+    path("manage/", views.manage, name="manage"),
     path("build/", views.build, name="build"),
     path("publish/", views.publish, name="publish"),
 ]

@@ -1,9 +1,12 @@
-"""The bureau dashboard (city → district → school), exports, and the build/publish buttons."""
+"""The report pages (city → district → school): the four headline figures with their targets, the
+drill-down table, the rest folded by section; exports; the report administrator's build/publish page."""
 from __future__ import annotations
+
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +16,7 @@ from shahe_afterschool.exports import csv_response, xlsx_response
 
 from . import exports, selectors, services
 from .models import ScopeKind, scope_display_name
-from .sections import FLAG_LABELS, category_labels, main_labels
+from .sections import category_labels
 from .tasks import build_weekly_reports
 from .weeks import iso_week, parse_week, previous_week_start, week_label
 
@@ -25,23 +28,48 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _charts(report, trend) -> dict:
+    """The charts' data, and for each chart with nothing to draw the sentence that says so (the page
+    prints it instead of an empty axis)."""
     data = report.data
     categories = category_labels()
     from safety.models import IncidentType
 
     types = dict(IncidentType.choices)
+    coverage = [{"name": scope_display_name(r["kind"], r["name"]), "value": r.get("coverage_rate")}
+                for r in data.get("rows", [])]
+    clubs = [{"name": categories.get(code, code), "value": n}
+             for code, n in data["sections"].get("clubs", {}).get("by_category", {}).items() if n]
+    incidents = [{"name": str(types.get(t, t)), "value": n}
+                 for t, n in data["sections"].get("safety", {}).get("by_type", {}).items() if n]
+    empty = {}
+    if not any(item["value"] is not None for item in coverage):
+        empty["coverage"] = _("No coverage figures to compare this week.")
+    elif not any(item["value"] for item in coverage):
+        empty["coverage"] = _("No child is in the service here this week: coverage is 0% everywhere.")
+    if len(trend) < 2:
+        empty["trend"] = _("Only this week so far this term: no trend to draw yet.")
+    elif not any(t.get("in_service") for t in trend):
+        empty["trend"] = _("No child has been in the service so far this term: no trend to draw yet.")
+    if not clubs:
+        empty["clubs"] = _("No approved clubs this term.")
+    if not incidents:
+        empty["incidents"] = _("No incidents this week.")
     return {
-        "coverage_by_child": [{"name": scope_display_name(r["kind"], r["name"]), "value": r.get("coverage_rate")}
-                              for r in data.get("rows", [])],
-        "trend": [{"week": t["week"], "label": week_label(t["week"]), "coverage_rate": t.get("coverage_rate"), "in_service": t.get("in_service")}
-                  for t in trend],
-        "clubs_by_category": [{"name": categories.get(code, code), "value": n}
-                              for code, n in data["sections"].get("clubs", {}).get("by_category", {}).items()],
-        "incidents_by_type": [{"name": str(types.get(t, t)), "value": n}
-                              for t, n in data["sections"].get("safety", {}).get("by_type", {}).items()],
+        "coverage_by_child": coverage,
+        "trend": [{"week": t["week"], "label": week_label(t["week"]), "coverage_rate": t.get("coverage_rate"),
+                   "in_service": t.get("in_service")} for t in trend],
+        "clubs_by_category": clubs,
+        "incidents_by_type": incidents,
         "labels": {"coverage": _("Coverage rate (%)"), "in_service": _("Students in the service"),
                    "clubs": _("Clubs"), "incidents": _("Incidents")},
+        "empty": empty,
     }
+
+
+def _with_tables(report) -> list[tuple]:
+    """(section, rows, tables) of each section, as the page prints them."""
+    tables = selectors.section_tables(report)
+    return [(section, rows, tables.get(section.code, [])) for section, rows in selectors.section_rows(report)]
 
 
 @login_required
@@ -55,30 +83,27 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
     report = selectors.report_for_scope(user=request.user, scope=scope, week=week)
     context = {"scope": scope, "report": report, "week": week, "weeks": selectors.weeks_for_scope(
         user=request.user, scope=scope), "sees_city": request.user.scope.sees_city,
-        "sees_district": request.user.scope.sees_city or scope.district_id in request.user.scope.district_ids,
-        "default_build_week": iso_week(previous_week_start())}
+        "sees_district": request.user.scope.sees_city or scope.district_id in request.user.scope.district_ids}
     if report is not None:
         trend = selectors.trend(user=request.user, report=report)
-        labels = main_labels()
-        keys = list(labels)
-
         direct = str(ScopeKind.CITY_DIRECT.label)
+        # The city's rows are districts (and the city-direct group); every other scope's are schools,
+        # whose rows have no "schools with compliance flags" (a school's own flags are in its report).
+        columns = selectors.table_columns(ScopeKind.DISTRICT if scope.kind == ScopeKind.CITY else ScopeKind.SCHOOL)
+        school_columns = selectors.table_columns(ScopeKind.SCHOOL)
 
-        # A school's row has no "schools with compliance flags" (its own flags are listed below).
-        school_keys = [k for k in keys if k != "flagged_schools"]
-
-        def table(items, keys=keys):
+        def table(items, columns):
             # scope names were stored in the language of the build; show the group's in the reader's
             return [{**r, "name": scope_display_name(r["kind"], r["name"]),
                      "district": direct if r.get("city_direct") else r.get("district"),
-                     "cells": [r.get(k) for k in keys]} for r in items]
+                     "cells": [(key, r.get(key)) for key, _label, _short in columns]} for r in items]
 
         context.update(
-            sections=selectors.section_rows(report), main=selectors.main_rows(report),
+            headline=selectors.headline(report), sections=_with_tables(report), main=selectors.main_rows(report),
             flags=selectors.flag_rows(report), charts=_charts(report, trend),
-            columns=[(key, labels[key]) for key in labels], flag_labels=FLAG_LABELS,
-            school_columns=[(key, labels[key]) for key in school_keys],
-            rows=table(report.data.get("rows", [])), schools=table(report.data.get("schools", []), school_keys),
+            columns=columns, school_columns=school_columns,
+            rows=table(report.data.get("rows", []), columns),
+            schools=table(report.data.get("schools", []), school_columns),
         )
     return render(request, "reports/scope.html", context)
 
@@ -92,7 +117,8 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return csv_response(f"{filename}.csv", *exports.report_csv(report))
     return render(request, "reports/print.html", {
-        "report": report, "sections": selectors.section_rows(report), "main": selectors.main_rows(report),
+        "report": report, "sections": _with_tables(report), "main": selectors.main_rows(report),
+        "headline": selectors.headline(report),
         "flags": selectors.flag_rows(report)})
 
 
@@ -102,6 +128,22 @@ def term_summary(request: HttpRequest, pk: int) -> HttpResponse:
     reports = selectors.term_reports(user=request.user, report=report)
     filename = f"term-summary-{report.scope_key.replace(':', '-')}.xlsx"
     return xlsx_response(filename, exports.term_sheets(reports))
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    """The report administrator's page (whoever may build reports: the bureau): build a week or a
+    correction, publish a draft. The dashboards link here; the figures stay on the dashboards."""
+    if not request.user.scope.sees_city:
+        raise Http404
+    last = previous_week_start()
+    # the weeks one may build, named as a person reads them: this week (so far) and the twelve before
+    choices = [iso_week(last + datetime.timedelta(days=7 * (1 - i))) for i in range(13)]
+    wanted = request.GET.get("week", "")
+    return render(request, "reports/manage.html", {
+        "weeks": selectors.build_weeks(user=request.user), "choices": choices,
+        "selected": wanted if wanted in choices else iso_week(last),
+    })
 
 
 @require_POST
@@ -114,11 +156,11 @@ def build(request: HttpRequest) -> HttpResponse:
         services.reports_check_buildable(week_start=week_start, correction=correction)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("reports:city")
+        return redirect("reports:manage")
     week = iso_week(week_start)
     build_weekly_reports.delay(week=week, user_id=request.user.pk, correction=correction)
-    messages.success(request, _("The reports of week %(week)s are being built.") % {"week": week})
-    return redirect(f"{selectors.scope_get_for_user(user=request.user, kind=ScopeKind.CITY).url}?week={week}")
+    messages.success(request, _("The reports of %(week)s are being built.") % {"week": week_label(week)})
+    return redirect("reports:manage")
 
 
 @require_POST
@@ -130,7 +172,7 @@ def publish(request: HttpRequest) -> HttpResponse:
         count = services.reports_publish(week=week or "", by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("reports:city")
-    messages.success(request, _("%(count)d reports of week %(week)s are published.") % {"count": count,
-                                                                                         "week": week})
-    return redirect(f"{selectors.scope_get_for_user(user=request.user, kind=ScopeKind.CITY).url}?week={week}")
+        return redirect("reports:manage")
+    messages.success(request, _("%(count)d reports of %(week)s are published.") % {"count": count,
+                                                                                   "week": week_label(week)})
+    return redirect("reports:manage")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import RoleAssignment
@@ -288,7 +289,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-EXPORT_HEADERS = [_lazy("number"), _lazy("school"), _lazy("district"), _lazy("when it happened"), _lazy("type"),
+EXPORT_HEADERS = [pgettext_lazy("incident export column", "No."), _lazy("school"), _lazy("district"), _lazy("when it happened"), _lazy("type"),
                   _lazy("severity"), _lazy("status"), _lazy("escalated at"), _lazy("children involved"),
                   _lazy("where"), _lazy("what happened"), _lazy("actions taken"), _lazy("closing summary")]
 

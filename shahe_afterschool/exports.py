@@ -2,7 +2,9 @@
 
 Every cell passes through `safe_cell`, so an export can never carry a spreadsheet formula
 (CSV/formula injection: a cell starting with = + - @ is prefixed with an apostrophe). CSV is written
-as UTF-8 with a BOM so that Excel and WPS on Chinese Windows open it correctly.
+as UTF-8 with a BOM so that Excel and WPS on Chinese Windows open it correctly. Numbers stay numbers:
+a percentage is a `Percent` (the figure 0-100 as the page shows it); the XLSX holds it as a fraction
+with a percent number format (37.5 → 0.375 shown as 37.5%), the CSV as the plain figure.
 """
 from __future__ import annotations
 
@@ -15,6 +17,19 @@ from urllib.parse import quote
 from django.http import HttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PERCENT_FORMAT = "0.0%"
+
+
+class Percent(float):
+    """A percentage as a page prints it (37.5 for 37.5 %), marked for the spreadsheets: an XLSX cell
+    gets 0.375 with the percent number format, a CSV cell the figure itself."""
+
+    __slots__ = ()
+
+
+def percent(value) -> Percent | None:
+    """`value` (a number 0-100, or None) marked as a percentage."""
+    return None if value is None else Percent(value)
 
 
 def safe_cell(value):
@@ -58,8 +73,10 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) 
         widths = [len(str(h)) * 2 + 2 for h in headers]
         for row in rows:
             values = [safe_cell(v) for v in row]
-            sheet.append(values)
+            sheet.append([v / 100 if isinstance(v, Percent) else v for v in values])
             for i, v in enumerate(values):
+                if isinstance(v, Percent):
+                    sheet.cell(row=sheet.max_row, column=i + 1).number_format = PERCENT_FORMAT
                 if i < len(widths):
                     widths[i] = min(max(widths[i], len(str(v)) * 2 if v is not None else 0), 60)
         for i, width in enumerate(widths, start=1):

@@ -220,7 +220,7 @@ def check_page(page, name: str, *, expect_status: tuple[int, ...] = (), axe: boo
             client_width,
         )
         problems.append(f"horizontal scrollbar: content {scroll_width}px wide in {client_width}px: {wide}")
-    if page.viewport_name in {"phone", "tablet", "tablet_portrait"} and (small := page.evaluate(SMALL_TARGETS_JS)):
+    if page.viewport_name in {"phone", "phone_390", "tablet", "tablet_portrait"} and (small := page.evaluate(SMALL_TARGETS_JS)):
         problems.append(f"touch targets under 44px: {small}")
     html_lang = page.evaluate("() => document.documentElement.lang")
     if html_lang != lang:

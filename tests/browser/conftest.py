@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORTS = {
     "phone": {"width": 375, "height": 812},      # parents, in WeChat's browser
+    "phone_390": {"width": 390, "height": 844},  # the bureau's dashboard read on the go (issue 21)
     "tablet": {"width": 1024, "height": 768},    # teachers, duty leaders
     "tablet_portrait": {"width": 820, "height": 1180},  # the same tablet held upright (issue 21)
     "desktop": {"width": 1440, "height": 900},   # principals, the bureau
@@ -151,8 +152,8 @@ def site(live_server, lang):
 def _new_page(browser, site, viewport_name, *, bypass_csp=False):
     context = browser.new_context(
         viewport=VIEWPORTS[viewport_name], locale=LOCALES[site.lang], base_url=site.base,
-        bypass_csp=bypass_csp, is_mobile=viewport_name == "phone", has_touch=viewport_name != "desktop",
-        user_agent=WECHAT_USER_AGENT if viewport_name == "phone" else None,
+        bypass_csp=bypass_csp, is_mobile=viewport_name.startswith("phone"), has_touch=viewport_name != "desktop",
+        user_agent=WECHAT_USER_AGENT if viewport_name.startswith("phone") else None,
     )
     context.set_default_timeout(10_000)
     page = context.new_page()

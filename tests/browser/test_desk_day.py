@@ -165,27 +165,59 @@ def _build_week_nobody_reads():
     return week
 
 
+def _open(page, fold_id):
+    """Unfold a section of the report page, as a person does: click its summary."""
+    fold = page.locator(f"#{fold_id}")
+    if fold.get_attribute("open") is None:
+        fold.locator("summary").click()
+    expect(fold).to_have_attribute("open", "")
+    return fold
+
+
 def _figures(page):
-    """The main figures as the page shows them: {label: text}."""
-    cards = page.locator("#main-figures [data-figure]")
-    return {cards.nth(i).get_attribute("data-figure"): cards.nth(i).inner_text().strip()
-            for i in range(cards.count())}
+    """Every main figure as the page shows it (the folded "every figure" table): {label: text}."""
+    _open(page, "fold-figures")
+    cells = page.locator("#main-figures [data-figure]")
+    return {cells.nth(i).get_attribute("data-figure"): cells.nth(i).inner_text().strip()
+            for i in range(cells.count())}
+
+
+def _headline(page):
+    """The four figures on top: {key: (value, target, state, change)} as shown."""
+    out = {}
+    cards = page.locator("#headline [data-testid^=headline-]")
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        key = card.get_attribute("data-testid").removeprefix("headline-")
+        out[key] = tuple(card.get_by_test_id(part).inner_text().strip() for part in ("value", "target", "state"))
+    return out
 
 
 def _table(page, table_id):
-    """A drill-down table as the page shows it: header texts and rows of cell texts."""
+    """A drill-down table as the page shows it: the header texts (short), their tooltips (the full
+    labels), and rows of cell texts (the name first)."""
     table = page.locator(f"#{table_id}")
     headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
-    rows = [[c.strip() for c in row.locator("td").all_inner_texts()] for row in table.locator("tbody tr").all()]
-    return headers, rows
+    tooltips = [b.get_attribute("title") or b.inner_text().strip() for b in table.locator("thead th button").all()]
+    rows = [[c.strip() for c in row.locator("th, td").all_inner_texts()] for row in table.locator("tbody tr").all()]
+    return headers, tooltips, rows
 
 
 def _fits(page, table_id) -> bool:
-    """The table shows every column without scrolling sideways inside its wrapper."""
+    """The table shows every column without scrolling sideways inside its scroll container."""
     return page.evaluate("""(id) => {
-        const wrapper = document.getElementById(id).closest('.table-responsive');
+        const wrapper = document.getElementById(id).closest('.table-scroll');
         return wrapper.scrollWidth <= wrapper.clientWidth;
     }""", table_id)
+
+
+def _one_line_headers(page, table_id) -> bool:
+    """Every header of the table stands on one line (none wrapped, let alone a character a line)."""
+    return page.evaluate("""(id) => [...document.querySelectorAll(`#${id} thead th button`)].every(b => {
+        const text = document.createRange();
+        text.selectNodeContents(b);
+        return text.getBoundingClientRect().height < 1.8 * parseFloat(getComputedStyle(b).fontSize);
+    })""", table_id)
 
 
 def _number(text: str) -> float | None:
@@ -194,7 +226,12 @@ def _number(text: str) -> float | None:
 
 def _value(value):
     """A figure as a page text or a spreadsheet cell, to compare the two: the page prints None as an
-    en dash and 180.0 as "180.0", the sheet keeps the number (180)."""
+    en dash and 180.0 as "180.0", the sheet keeps the number (180); a percentage is a fraction with a
+    percent format in the sheet (0.6 for the page's 60.0)."""
+    if isinstance(value, tuple):  # (cell value, number format) from the sheet
+        value, number_format = value
+        if isinstance(value, int | float) and number_format.endswith("%"):
+            return round(value * 100, 1)
     if value is None or value == "–":
         return None
     if isinstance(value, int | float):
@@ -206,11 +243,15 @@ def _value(value):
 
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"], indirect=True)
-def test_bureau_reads_the_weekly_report_drills_down_and_downloads_it(desktop, sign_in, site, check_page):
+def test_bureau_reads_the_weekly_report_drills_down_and_downloads_it(desktop, make_page, sign_in, site,
+                                                                    check_page):
     import openpyxl
+    from django.utils import translation
 
     from enrollment.models import Application
+    from reports import selectors
     from reports.models import WeeklyCoverageReport
+    from reports.weeks import week_label
     from schools.models import District, School, Student
 
     week = _build_week_nobody_reads()
@@ -222,50 +263,76 @@ def test_bureau_reads_the_weekly_report_drills_down_and_downloads_it(desktop, si
         desktop.get_by_test_id("work-reports.last_week").click()
     assert desktop.url.startswith(site.url("/reports/city/"))
     desktop.get_by_label(site.t("Week"), exact=True).select_option(week)
-    desktop.get_by_role("button", name=site.t("Show")).click()
+    desktop.get_by_role("button", name=site.t("Show"), exact=True).click()
     heading = desktop.locator("main h1")
     expect(heading).to_have_text(f"{site.t('Weekly coverage report')} · {site.t('City')}")
-    from django.utils import translation
-
-    from reports.weeks import week_label
-
     with translation.override(site.lang):
         expect(desktop.locator("main")).to_contain_text(week_label(week))  # "第46周 · 11月9日—15日"
-    figures = _figures(desktop)
-    # Counted here: the children enrolled, and those holding a seat in the service this term.
+        expected = {h.key: (h.value_text, h.target_text, h.state_text) for h in selectors.headline(city_report)}
+    # the four figures on top, each with its target and its state in words
     placed = Application.objects.filter(term=city_report.term, status=Application.Status.PLACED,
                                         student__in=enrolled).values("student").distinct()
+    headline = _headline(desktop)
+    assert list(headline) == ["coverage_rate", "attendance_rate", "flagged_schools", "escalated_open"]
+    assert headline == expected
+    assert headline["coverage_rate"][0] == f"{round(placed.count() / enrolled.count() * 100, 1):.1f}%"
+    # a draft: the page says so and leads to the build page
+    expect(desktop.get_by_role("status")).to_contain_text(site.t("Publish them on the build page"))
+    figures = _figures(desktop)
     assert figures[site.t("Students enrolled")] == str(enrolled.count())
     assert figures[site.t("Students in the service")] == str(placed.count())
-    # The coverage chart draws one bar per district (and the city-direct group), as the table lists them.
-    headers, districts = _table(desktop, "table-rows")
+    # The districts' table: one row per district (and the city-direct group), short headers on one line
+    # with the full label as their tooltip; the coverage chart draws the table's coverage column.
+    headers, labels, districts = _table(desktop, "table-rows")
     assert len(districts) == District.objects.count() + 1
+    assert labels[1:5] == [site.t("Coverage rate (%)"), site.t("Attendance rate (%)"),
+                           site.t("Schools with compliance flags"), site.t("Escalated incidents open")]
+    assert _one_line_headers(desktop, "table-rows")
+    _open(desktop, "fold-charts")
+    expect(desktop.locator("#chart-coverage canvas")).to_have_count(1)  # drawn when the fold opens
     chart = desktop.evaluate("""() => {
         const option = echarts.getInstanceByDom(document.getElementById('chart-coverage')).getOption();
         return {names: option.xAxis[0].data, values: option.series[0].data};
     }""")
-    coverage = headers.index(site.t("Coverage rate (%)"))
+    coverage = labels.index(site.t("Coverage rate (%)"))
     assert chart["names"] == [row[0] for row in districts]
     assert chart["values"] == [_number(row[coverage]) for row in districts]
-    expect(desktop.locator("#chart-trend canvas")).to_have_count(1)
-    # At the bureau's desk every column of the drill-down tables is in view.
-    assert _fits(desktop, "table-rows") and _fits(desktop, "table-schools")
+    # a chart with nothing to draw says so (the demo's week three back had no incident)
+    if not city_report.data["sections"]["safety"]["incidents"]:
+        expect(desktop.get_by_test_id("chart-empty-incidents")).to_have_text(site.t("No incidents this week."))
+    # At the bureau's desk every column of the districts' table is in view.
+    assert _fits(desktop, "table-rows")
     check_page(desktop, "report-city", axe=True)
 
-    # The XLSX holds what the page showed: the main figures and the districts' rows.
+    # The column chooser hides a column, and the browser remembers it on the next visit.
+    late = site.t("Late pickups")
+    late_header = desktop.locator("#table-rows thead th[data-column=late_pickups]")
+    desktop.get_by_test_id("columns-table-rows").click()
+    desktop.locator("[data-columns-for=table-rows]").get_by_label(late, exact=True).uncheck()
+    expect(late_header).to_be_hidden()
+    desktop.reload()
+    expect(late_header).to_be_hidden()
+    expect(desktop.locator("#table-rows tbody td[data-column=late_pickups]").first).to_be_hidden()
+    desktop.get_by_test_id("columns-table-rows").click()
+    desktop.locator("[data-columns-for=table-rows]").get_by_role("button", name=site.t("Show every column")).click()
+    expect(late_header).to_be_visible()
+
+    # The XLSX holds what the page showed: the main figures and the districts' rows, numbers as numbers.
+    desktop.get_by_test_id("report-downloads").click()
     with desktop.expect_download() as download:
         desktop.get_by_role("link", name=site.t("Download XLSX")).click()
     assert download.value.suggested_filename == f"report-{week}-city-v{city_report.version}.xlsx"
     with open(download.value.path(), "rb") as xlsx:
         book = openpyxl.load_workbook(xlsx)
-    summary = list(book[site.t("Summary")].iter_rows(values_only=True))
-    assert summary[0] == (f"{site.t('City')} · {week} · v{city_report.version}", site.t("Value"),
-                          site.t("Change on last week"))
-    assert {label: _value(value) for label, value, _change in summary[1:]} == {
+    summary = list(book[site.t("Summary")].iter_rows(min_row=1))
+    assert tuple(c.value for c in summary[0]) == (f"{site.t('City')} · {week} · v{city_report.version}",
+                                                  site.t("Value"), site.t("Change on last week"))
+    assert {row[0].value: _value((row[1].value, row[1].number_format)) for row in summary[1:]} == {
         label: _value(text) for label, text in figures.items()}
-    breakdown = list(book[site.t("Breakdown")].iter_rows(values_only=True))
-    assert list(breakdown[0]) == headers
-    assert [[_value(v) for v in row] for row in breakdown[1:]] == [[_value(t) for t in row] for row in districts]
+    breakdown = list(book[site.t("Breakdown")].iter_rows())
+    assert [c.value for c in breakdown[0]][1:] == labels[1:]
+    assert [[_value((c.value, c.number_format)) for c in row] for row in breakdown[1:]] == [
+        [_value(t) for t in row] for row in districts]
 
     # Drill down: the district with the most schools, then its first school.
     district = max(District.objects.all(), key=lambda d: (d.schools.count(), -d.pk))
@@ -275,21 +342,52 @@ def test_bureau_reads_the_weekly_report_drills_down_and_downloads_it(desktop, si
     in_district = enrolled.filter(school__district=district)
     district_figures = _figures(desktop)
     assert district_figures[site.t("Students enrolled")] == str(in_district.count())
-    _headers, schools = _table(desktop, "table-rows")
+    _headers, school_labels, schools = _table(desktop, "table-rows")
     names = list(School.objects.filter(district=district, active=True).order_by("code").values_list("name", flat=True))
     assert [row[0] for row in schools] == names
-    assert [row for row in districts if row[0] == district.name][0][1:] == [
-        district_figures[h] for h in headers[1:]]
+    # the district's row in the city's table holds the district's own figures (the city's columns
+    # have "schools with flags" where the school rows have none)
+    city_row = dict(zip(labels[1:], [row for row in districts if row[0] == district.name][0][1:], strict=True))
+    assert {label: city_row[label] for label in school_labels[1:]} == {
+        label: district_figures[label] for label in school_labels[1:]}
     assert _fits(desktop, "table-rows")
     check_page(desktop, "report-district", axe=True)
 
     school = School.objects.get(name=names[0])
     desktop.locator("#table-rows").get_by_role("link", name=school.name).click()
     expect(heading).to_have_text(f"{site.t('Weekly coverage report')} · {school.name}")
+    # the school's own figures: its flags, no count of schools with flags, no "Schools: 1"
+    assert list(_headline(desktop)) == ["coverage_rate", "attendance_rate", "flag_count", "escalated_open"]
     school_figures = _figures(desktop)
+    assert site.t("Schools with compliance flags") not in school_figures
     assert school_figures[site.t("Students enrolled")] == str(in_district.filter(school=school).count())
-    assert schools[0][1:] == [school_figures[h] for h in headers[1:]]
+    assert schools[0][1:] == [school_figures[h] for h in school_labels[1:]]
+    desktop.locator("[data-section-fold=students] summary").click()
     section = desktop.locator("table[data-section=students]")
-    schools_row = section.locator("tr").filter(has=desktop.get_by_role("rowheader", name=site.t("Schools"), exact=True))
-    expect(schools_row.locator("td")).to_have_text("1")
+    expect(section.get_by_role("rowheader", name=site.t("Students enrolled in school"), exact=True)).to_be_visible()
+    expect(section.get_by_role("rowheader", name=site.t("Schools"), exact=True)).to_have_count(0)
     check_page(desktop, "report-school", axe=True)
+
+    # The build page, for the bureau's report administrator, from the dashboard.
+    desktop.goto(f"/reports/city/?week={week}")
+    desktop.get_by_test_id("reports-manage-link").click()
+    expect(heading).to_have_text(site.t("Build and publish reports"))
+    expect(desktop.get_by_label(site.t("Week"), exact=True)).to_have_value(week)
+    expect(desktop.locator(f"#build-weeks tr[data-week='{week}']").get_by_role("button")).to_be_visible()
+    check_page(desktop, "report-manage", axe=True)
+
+    # On the go: the same page on a phone (390 px). The four figures two by two, the districts' table
+    # scrolls sideways inside its container (never the page), the name column stays in view.
+    phone = make_page("phone_390")
+    sign_in(phone, "bureau")
+    phone.goto(f"/reports/city/?week={week}")
+    expect(phone.locator("#headline [data-testid^=headline-]")).to_have_count(4)
+    scroll = phone.evaluate("""() => {
+        const box = document.getElementById('table-rows').closest('.table-scroll');
+        box.scrollLeft = 200;
+        const name = document.querySelector('#table-rows tbody th').getBoundingClientRect();
+        return {wide: box.scrollWidth > box.clientWidth, nameLeft: name.left, boxLeft: box.getBoundingClientRect().left};
+    }""")
+    assert scroll["wide"] and abs(scroll["nameLeft"] - scroll["boxLeft"]) < 2
+    assert _one_line_headers(phone, "table-rows")
+    check_page(phone, "report-city", axe=True)

@@ -93,20 +93,29 @@ def test_drafts_are_for_the_bureau_only(city, client):
 
 
 def test_xlsx_holds_the_figures_of_the_page(published, client):
+    """Every section row of the page is in the XLSX with the same figure; a percentage is a number
+    with a percent format there (60.0 on the page, 0.6 shown as 60.0% in the sheet)."""
+    from shahe_afterschool.exports import Percent
+
     w = published
     client.force_login(w.principal)
     r = report(w, f"school:{w.school_a.pk}")
     page = client.get(reverse("reports:school", args=[w.school_a.pk]))
     page_rows = {(str(section.title), label): value
-                 for section, rows in page.context["sections"] for label, value in rows}
+                 for section, rows, _tables in page.context["sections"] for label, value in rows}
     book = load_workbook(io.BytesIO(client.get(reverse("reports:xlsx", args=[r.pk])).content))
-    xlsx_rows = {}
+    xlsx_rows, formats = {}, {}
     for sheet in book.worksheets:
-        for row in sheet.iter_rows(min_row=2, values_only=True):
-            xlsx_rows[(sheet.title, row[0])] = row[1]
+        for row in sheet.iter_rows(min_row=2):
+            xlsx_rows[(sheet.title, row[0].value)] = row[1].value if len(row) > 1 else None
+            formats[(sheet.title, row[0].value)] = row[1].number_format if len(row) > 1 else None
     for (title, label), value in page_rows.items():
-        assert xlsx_rows[(title[:31], label)] == value, (title, label)
-    assert xlsx_rows[("Coverage", "Coverage rate (%)")] == 60.0
+        if isinstance(value, Percent):
+            assert xlsx_rows[(title[:31], label)] == pytest.approx(value / 100), (title, label)
+            assert formats[(title[:31], label)] == "0.0%", (title, label)
+        else:
+            assert xlsx_rows[(title[:31], label)] == value, (title, label)
+    assert xlsx_rows[("Coverage", "Coverage rate (%)")] == pytest.approx(0.6)
     assert xlsx_rows[("Students enrolled", "Students enrolled in school")] == 5
     html = page.content.decode()
     assert "Coverage rate (%)" in html and "60.0" in html

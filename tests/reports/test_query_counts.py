@@ -1,4 +1,6 @@
 """The dashboard's queries do not grow with the number of schools (5 vs 50)."""
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +30,40 @@ def dashboard_queries(world, client, n_schools):
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     return counts
+
+
+def city_queries(world, client, n_districts, schools_per_district):
+    """The city page, the build page and a district's page, with this many districts."""
+    districts = [world.district_a, world.district_b, *[DistrictFactory() for _ in range(n_districts - 2)]]
+    for district in districts:
+        for _ in range(schools_per_district):
+            school = SchoolFactory(district=district)
+            StudentFactory(homeroom_class=HomeroomClassFactory(school=school))
+    week_start = previous_week_start()
+    for start in (week_start - datetime.timedelta(days=7), week_start):  # a week before: changes, trend
+        reports_build(week_start=start)
+        reports_publish(week=iso_week(start), by=world.bureau)
+    reports_build(week_start=week_start, correction=True)  # a draft correction on the build page
+    client.force_login(world.bureau)
+    client.get(reverse("reports:city"))  # warm the session
+    counts = []
+    for url in (reverse("reports:city"), reverse("reports:manage"),
+                reverse("reports:district", args=[world.district_a.pk])):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    return counts
+
+
+def test_headline_pages_queries_are_constant_in_the_number_of_districts_and_schools(world, client):
+    """Issue 21: the headline, the column chooser and the folds add no query per district or school."""
+    from reports.models import WeeklyCoverageReport
+
+    small = city_queries(world, client, 2, 1)
+    WeeklyCoverageReport.objects.filter(supersedes__isnull=False).delete()
+    WeeklyCoverageReport.objects.all().delete()
+    large = city_queries(world, client, 8, 4)
+    assert small == large
 
 
 def test_dashboard_queries_are_constant_in_the_number_of_schools(world, client):

@@ -217,6 +217,23 @@ def test_bureau_export_has_escalated_incidents_and_counts_only_of_the_rest(safet
     assert sum(v for k, v in counts.items() if k in ("一般", "较大", "重大", "特别重大")) == 2
 
 
+def test_incident_export_headers_are_translated_and_numbers_are_numbers(safety, login_as):
+    """Issue 21: the incident XLSX had an untranslated header "number"; every header is Chinese now,
+    the incident's number and the count of children are numeric cells."""
+    import re
+
+    from openpyxl import load_workbook
+
+    report(safety, type="missing_child", description="学生走失")
+    client = login_as(safety.bureau)
+    book = load_workbook(io.BytesIO(client.get("/safety/incidents/export/?format=xlsx").content))
+    header, row = list(book.worksheets[0].values)[:2]
+    assert header[0] == "编号" and not [h for h in header if re.search(r"[A-Za-z]", h)]
+    assert isinstance(row[0], int) and isinstance(row[header.index("涉及学生")], int)
+    csv = client.get("/safety/incidents/export/?format=csv").content.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("编号,学校,学区")
+
+
 def test_history_is_kept_and_nothing_is_deleted_through_the_api(safety, api):
     incident = report(safety)
     services.incident_update(incident=incident, user=safety.principal, actions_taken="冰敷")

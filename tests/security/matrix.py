@@ -237,6 +237,9 @@ ENDPOINTS += [
              expect=REPORT_READERS_A),
     *[Endpoint(f"reports:{name}", setup=_published_reports, kwargs=lambda w: {"pk": w.report_school_a.pk},
                expect=REPORT_READERS_A) for name in ("xlsx", "csv", "print", "term_xlsx")],
+    # the report administrator's page (build a week, publish a draft): whoever may build, i.e. the bureau
+    Endpoint("reports:manage", setup=_published_reports, expect=ONLY_BUREAU,
+             variants=[lambda w: {"week": "<script>"}]),
     Endpoint("reports:build", method="POST", setup=_published_reports, data=lambda w: {"week": "2020-W01"},
              default=403, expect=BUREAU_POSTS),
     Endpoint("reports:publish", method="POST", setup=_published_reports, data=lambda w: {"week": "2020-W01"},

@@ -1,13 +1,14 @@
-/* The coverage dashboard: ECharts charts from the data in #report-charts, and sortable tables. */
+/* The coverage dashboard: ECharts charts from the data in #report-charts, and sortable tables.
+   A chart with nothing to draw is not here at all: the page says so in words instead (views._charts).
+   The charts sit in a folded <details>: each is drawn when its section is first opened (ECharts
+   cannot measure a hidden element). */
 (function () {
   "use strict";
   const source = document.getElementById("report-charts");
   const data = source ? JSON.parse(source.textContent) : null;
   const charts = [];
 
-  function chart(id, option) {
-    const el = document.getElementById(id);
-    if (!el || typeof echarts === "undefined") return;
+  function draw(el, option) {
     const c = echarts.init(el);
     // containLabel: the axis labels (rotated category names, long in English) stay inside the chart.
     c.setOption(Object.assign({
@@ -15,6 +16,22 @@
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
     }, option));
     charts.push(c);
+  }
+
+  function chart(id, option) {
+    const el = document.getElementById(id);
+    if (!el || typeof echarts === "undefined") return;
+    const fold = el.closest("details");
+    if (!fold || fold.open) {
+      draw(el, option);
+      return;
+    }
+    const onToggle = () => {
+      if (!fold.open) return;
+      fold.removeEventListener("toggle", onToggle);
+      draw(el, option);
+    };
+    fold.addEventListener("toggle", onToggle);
   }
 
   function bar(id, items, name) {
