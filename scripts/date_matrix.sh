@@ -10,7 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PACKAGES=(tests/attendance tests/enrollment tests/clubs tests/reports tests/safety tests/accounts tests/test_clock.py
-          tests/schools)
+          tests/schools tests/notices)
 unset DATABASE_URL REDIS_URL REQUIRE_SERVICES REQUIRE_BROWSER TEST_SQLITE_FILE
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -17,11 +17,13 @@ from safety import services as safety_services
 from safety.services import guardian_message_key
 from tests.attendance.conftest import att  # noqa: F401  (the attendance world: a roll today, a duty leader)
 from tests.attendance.factories import children_in_group
-from tests.factories import GuardianshipFactory, StudentFactory, UserFactory
+from tests.factories import IN_TERM, GuardianshipFactory, StudentFactory, UserFactory
 from tests.safety.conftest import login_as, safety  # noqa: F401
 from tests.safety.factories import report
 
-pytestmark = pytest.mark.django_db
+# A school day at 15:00: a delivery "a few minutes ago" is today's, shown with its time only (after
+# midnight it would be yesterday's, shown with its date).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(IN_TERM)]
 _keys = itertools.count()
 
 
