@@ -71,6 +71,22 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
     "held_minutes", "by_kind": {"noon"|"group"|"club": {the four figures}}}`, by name.
     `sessions`, when given, receives each held session counted (of `teacher_id`, else of everyone):
     `{"roll", "date", "name", "kind", "starts_at", "ends_at", "minutes", "teacher"}`."""
+    return _hours(school=school, date_from=date_from, date_to=date_to, teacher_id=teacher_id,
+                  sessions=sessions, bucket=lambda date: None).get(None, [])
+
+
+def teacher_hours_by_month(*, school: School, date_from: datetime.date, date_to: datetime.date,
+                           teacher_id: int | None = None, sessions: list | None = None
+                           ) -> dict[datetime.date, list[dict]]:
+    """`teacher_hours` of each month between the two dates, read once for the whole range (the same
+    queries as one month): {first day of the month: rows}. Months without hours are left out."""
+    return _hours(school=school, date_from=date_from, date_to=date_to, teacher_id=teacher_id,
+                  sessions=sessions, bucket=lambda date: date.replace(day=1))
+
+
+def _hours(*, school: School, date_from: datetime.date, date_to: datetime.date, teacher_id: int | None,
+           sessions: list | None, bucket) -> dict:
+    """The rule of planned and held hours, counted into `bucket(date)` (one bucket, or a month's)."""
     from clubs.models import Club, ClubSlot, ReviewStatus, ServicePlan
     from enrollment.models import ServiceGroup
 
@@ -97,8 +113,9 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
     calendar = calendar_for_schools(school_ids=[school.pk], date_from=date_from, date_to=date_to,
                                     school_days={school.pk: (1, 2, 3, 4, 5, 6, 7)})[school.pk]
     weeks = {t.pk: tuple(plans[t.pk].school_days) if t.pk in plans else ORDINARY_WEEK for t in terms}
-    rows: dict[int, dict] = defaultdict(lambda: {k: {"planned_sessions": 0, "held_sessions": 0, "planned_minutes": 0,
-                                                     "held_minutes": 0} for k in KINDS})
+    buckets: dict = defaultdict(lambda: defaultdict(lambda: {k: {"planned_sessions": 0, "held_sessions": 0,
+                                                                 "planned_minutes": 0, "held_minutes": 0}
+                                                             for k in KINDS}))
 
     def plan_window(term: Term, date: datetime.date, session: str):
         plan = plans.get(term.pk)
@@ -114,6 +131,7 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
         wd = info.weekday
         if info.kind != CalendarDay.Kind.SCHOOL_DAY and wd not in weeks[term.pk]:
             continue
+        rows = buckets[bucket(date)]
         for g in groups:
             if g.term_id != term.pk or g.teacher_id is None or wd not in (g.weekdays or []):
                 continue
@@ -151,7 +169,7 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
             window = plan_window(term, roll.date, roll.session)
             if window is not None:
                 minutes = min(minutes, _capped(*window, ends_at))
-        kind = rows[holder][_roll_kind(roll)]
+        kind = buckets[bucket(roll.date)][holder][_roll_kind(roll)]
         kind["held_sessions"] += 1
         kind["held_minutes"] += minutes
         if sessions is not None and (teacher_id is None or holder == teacher_id):
@@ -159,16 +177,22 @@ def teacher_hours(*, school: School, date_from: datetime.date, date_to: datetime
                              "starts_at": roll.starts_at, "ends_at": roll.ends_at, "minutes": minutes,
                              "teacher": holder})
     if teacher_id is not None:
-        rows = {k: v for k, v in rows.items() if k == teacher_id}
-    names = dict(get_user_model().objects.filter(pk__in=list(rows)).values_list("pk", "name")) if rows else {}
+        buckets = {b: {k: v for k, v in rows.items() if k == teacher_id} for b, rows in buckets.items()}
+    people = {pk for rows in buckets.values() for pk in rows}
+    names = dict(get_user_model().objects.filter(pk__in=list(people)).values_list("pk", "name")) if people else {}
     usernames = {}
-    if any(not names.get(pk) for pk in rows):
-        usernames = dict(get_user_model().objects.filter(pk__in=list(rows)).values_list("pk", "username"))
-    out = []
-    for pk, by_kind in rows.items():
-        row = {"teacher": pk, "teacher_name": names.get(pk) or usernames.get(pk, ""), "by_kind": by_kind}
-        for figure in ("planned_sessions", "held_sessions", "planned_minutes", "held_minutes"):
-            row[figure] = sum(by_kind[k][figure] for k in KINDS)
-        out.append(row)
-    return sorted(out, key=lambda r: (pinyin_key(r["teacher_name"]), r["teacher"]))
+    if any(not names.get(pk) for pk in people):
+        usernames = dict(get_user_model().objects.filter(pk__in=list(people)).values_list("pk", "username"))
+    result = {}
+    for b, rows in buckets.items():
+        if not rows:
+            continue
+        out = []
+        for pk, by_kind in rows.items():
+            row = {"teacher": pk, "teacher_name": names.get(pk) or usernames.get(pk, ""), "by_kind": by_kind}
+            for figure in ("planned_sessions", "held_sessions", "planned_minutes", "held_minutes"):
+                row[figure] = sum(by_kind[k][figure] for k in KINDS)
+            out.append(row)
+        result[b] = sorted(out, key=lambda r: (pinyin_key(r["teacher_name"]), r["teacher"]))
+    return result
 

@@ -23,7 +23,7 @@ from shahe_afterschool.exports import xlsx_response
 from shahe_afterschool.ids import parse_id
 
 from . import statements as st
-from .hours import KINDS, month_range, teacher_hours
+from .hours import KINDS, month_range, teacher_hours, teacher_hours_by_month
 from .statement_models import Statement
 
 
@@ -239,14 +239,21 @@ def my_hours(request):
     month, error = _month(request, default=months[0])
     first, last = month_range(f"{month:%Y-%m}")
     summary, sessions = [], []
-    if month not in months:
+    if month not in months:  # a month further back: its sessions are read on their own
         for school in schools:
             teacher_hours(school=school, date_from=first, date_to=last, teacher_id=request.user.pk, sessions=sessions)
+    # The six months are read at once for each school (the queries of one month), then split by month.
+    held = []
+    by_month: dict[datetime.date, list[dict]] = {}
+    for school in schools:
+        for m, rows in teacher_hours_by_month(school=school, date_from=months[-1],
+                                              date_to=month_range(f"{months[0]:%Y-%m}")[1],
+                                              teacher_id=request.user.pk, sessions=held).items():
+            by_month.setdefault(m, []).extend(rows)
+    if month in months:
+        sessions = [s for s in held if first <= s["date"] <= last]
     for m in months:
-        mf, ml = month_range(f"{m:%Y-%m}")
-        rows = [r for school in schools
-                for r in teacher_hours(school=school, date_from=mf, date_to=ml, teacher_id=request.user.pk,
-                                       sessions=sessions if m == month else None)]
+        rows = by_month.get(m, [])
         total = {f: sum(r[f] for r in rows) for f in ("planned_sessions", "held_sessions", "planned_minutes",
                                                       "held_minutes")}
         by_kind = {k: sum(r["by_kind"][k]["held_minutes"] for r in rows) for k in KINDS}

@@ -51,3 +51,23 @@ def test_the_page_is_for_school_staff(sw, client):  # noqa: F811
     for user in (w.parent_a, w.bureau, w.district):
         client.force_login(user)
         assert client.get("/attendance/hours/mine/").status_code == 403
+
+
+def test_six_months_cost_the_queries_of_one(sw, client, django_assert_max_num_queries):  # noqa: F811
+    """The six months of the summary are read at once (one pass of the hours rule per school), not
+    month by month: the page costs as many queries as a single month's hours, plus the page's own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from attendance.hours import teacher_hours
+
+    w = sw
+    client.force_login(w.teacher_a)
+    client.get("/attendance/hours/mine/?month=2026-11")  # sessions, caches of the menu warmed
+    with CaptureQueriesContext(connection) as one_month:
+        teacher_hours(school=w.school_a, date_from=datetime.date(2026, 11, 1), date_to=datetime.date(2026, 11, 30),
+                      teacher_id=w.teacher_a.pk)
+    with CaptureQueriesContext(connection) as page:
+        assert client.get("/attendance/hours/mine/?month=2026-11").status_code == 200
+    # the page around the hours (session, user, roles, menu badges, statement lines) is under 20
+    assert len(page) < len(one_month) + 20, [q["sql"][:80] for q in page.captured_queries]
