@@ -45,7 +45,12 @@ class Notification(models.Model):
                 fields=["recipient", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="unique_notice_dedupe"
             )
         ]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # how the notices of a day's absences and refusals reached each guardian is looked up by
+            # key (notices.selectors.delivery_states, the duty console): without it, a scan of every notice
+            models.Index(fields=["dedupe_key"], condition=~models.Q(dedupe_key=""), name="notice_dedupe_key"),
+        ]
 
     def __str__(self) -> str:
         return self.title
