@@ -105,3 +105,13 @@ def principal_b(world):
 @pytest.fixture
 def ns():
     return SimpleNamespace
+
+
+@pytest.fixture
+def published(city):
+    """The city with its week built and published by the bureau."""
+    from reports.services import reports_build, reports_publish
+
+    reports_build(week_start=city.week_start)
+    reports_publish(week=city.week, by=city.bureau)
+    return city

@@ -2,17 +2,11 @@
 import pytest
 
 from reports.models import WeeklyCoverageReport as Report
-from reports.services import reports_build, reports_publish
+from reports.services import reports_build
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/reports/weekly/"
 
-
-@pytest.fixture
-def published(city):
-    reports_build(week_start=city.week_start)
-    reports_publish(week=city.week, by=city.bureau)
-    return city
 
 
 def params(w, scope, obj=None):

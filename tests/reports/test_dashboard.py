@@ -23,12 +23,6 @@ def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
-@pytest.fixture
-def published(city):
-    reports_build(week_start=city.week_start)
-    reports_publish(week=city.week, by=city.bureau)
-    return city
-
 
 def report(city, key, week=None):
     return Report.objects.get(week=week or city.week, scope_key=key, status="published")

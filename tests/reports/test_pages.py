@@ -16,12 +16,6 @@ def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
-@pytest.fixture
-def published(city):
-    reports_build(week_start=city.week_start)
-    reports_publish(week=city.week, by=city.bureau)
-    return city
-
 
 def report(city, key):
     return Report.objects.get(week=city.week, scope_key=key, status="published")

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from reports.services import reports_build, reports_publish
 from reports.weeks import week_label
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +25,6 @@ def test_week_label(value, zh, en):
     with translation.override("en"):
         assert week_label(value) == en
 
-
-@pytest.fixture
-def published(city):
-    reports_build(week_start=city.week_start)
-    reports_publish(week=city.week, by=city.bureau)
-    return city
 
 
 def _text(html):
