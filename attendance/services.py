@@ -24,7 +24,7 @@ from shahe_afterschool.errors import ConflictError, DomainError
 from shahe_afterschool.ids import parse_id
 from shahe_afterschool.queue import enqueue
 
-from . import totals
+from . import console_cache, totals
 from .models import (
     AbsenceFollowUp,
     CustodyEvent,
@@ -209,6 +209,8 @@ def marks_record(*, roll: Roll, user, marks, roll_student_ids: set[int]) -> dict
     with transaction.atomic():
         Roll.objects.select_for_update().filter(pk=roll.pk).first()
         existing = {m.student_id: m for m in Mark.objects.filter(roll=roll, student_id__in=[c[0] for c in cleaned])}
+        for mark in existing.values():
+            mark.roll = roll  # the receivers of a saved mark (today.py, console_cache.py) need its day
         # New marks (the whole roll at 16:00) go in with one INSERT and one INSERT of their history
         # rows, after the loop; a child twice in the batch updates the unsaved mark in memory.
         new: dict[int, Mark] = {}
@@ -237,6 +239,7 @@ def marks_record(*, roll: Roll, user, marks, roll_student_ids: set[int]) -> dict
             bulk_create_with_history(list(new.values()), Mark, default_user=user)
             # bulk_create sends no post_save: the parents' today cards of these children (today.py)
             today_forget(new.keys(), roll.date)
+            console_cache.day_changed(roll.school_id, roll.date)  # and the duty console's day
         if newly_absent and roll.status == Roll.Status.SUBMITTED:
             transaction.on_commit(lambda: _queue_absence_notices(roll.pk))
     return outcome
@@ -650,6 +653,7 @@ def handover_record(*, user, source_kind: str, source_pk, target_key: str, to_te
             event.full_clean(exclude=["school", "student", "from_user", "to_user", "roll", "recorded_by",
                                       "corrects", "pickup_person"])
         events = bulk_create_with_history(events, CustodyEvent, default_user=user)
+        console_cache.day_changed(screen.school.pk, today)  # bulk_create sends no post_save
         if target.substitute:
             roll = Roll.objects.select_for_update().get(pk=roll.pk)
             previous = roll.teacher

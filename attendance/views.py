@@ -10,11 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -28,7 +30,7 @@ from schools.models import Student, Venue
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.ids import parse_id, parse_ids
 
-from . import selectors, services
+from . import console_cache, selectors, services
 from .models import AbsenceFollowUp, CustodyEvent, DutyRota, Leave, Mark, PatrolLog
 
 
@@ -167,26 +169,44 @@ def my_console(request):
 
 @login_required
 def console(request, school_id):
+    """The duty leader's console. Its body is kept rendered in the cache until the day changes or
+    the minute turns (attendance/console_cache.py); the page around it is rendered every time."""
     day = _day(request)
     school = _console_school(request, school_id, day)
     is_leader = services.rostered_leader(user=request.user, school_id=school.pk, date=day)
+    key = console_cache.body_key(request, school_id=school.pk, date=day, is_leader=is_leader)
+    cached = console_cache.get_body(key)
+    if cached is None:
+        context = _console_context(request, school, day, is_leader)
+        html = get_template("attendance/_console_body.html").render(context)
+        late_ids = [c.student.pk for c, _phones in context["late"]] if is_leader else []
+        console_cache.set_body(key, html, late_ids)
+    else:
+        context, (html, late_ids) = {}, cached
+    if late_ids and not getattr(request, "htmx", False):
+        # Guardians' phone numbers are sensitive: the duty leader's reads are audited (one INSERT),
+        # from the cache or not. The 30-second htmx refresh keeps only the figures, which show no
+        # phone: not a read.
+        audit_read_many(request=request, objects=[Student(pk=pk) for pk in late_ids],
+                        object_type="schools.student", detail="guardian phones (late pickup)")
+    return render(request, "attendance/console.html", {**context, "school": school, "day": day,
+                                                       "body": mark_safe(html)})  # noqa: S308 (rendered by us)
+
+
+def _console_context(request, school, day, is_leader) -> dict:
     state = selectors.day_state(school=school, date=day, with_guardians=True)
     held_ids = [c.student.pk for c in state.held]
     options = selectors.pickup_options(school=school, date=day, student_ids=held_ids)
     plans = selectors.pickup_plans(date=day, student_ids=held_ids, options=options)
     late = [(c, selectors.guardian_phones(c, full=is_leader)) for c in state.late_pickups]
-    if is_leader and late and not getattr(request, "htmx", False):
-        # Guardians' phone numbers are sensitive: the duty leader's reads are audited (one INSERT).
-        # The 30-second htmx refresh keeps only the figures, which show no phone: not a read.
-        audit_read_many(request=request, objects=[c.student for c, _phones in late], object_type="schools.student",
-                        detail="guardian phones (late pickup)")
     absences = state.absent_children
     contacts = selectors.guardians_of([s.pk for s in state.absences_open])
     # Whether the notices of absences and refused pickups reached each guardian, and by which
     # channel (one query for all, also on a day without any).
     reached = selectors.day_deliveries(state)
     departures = selectors.departure_board(date=day, held=state.held, plans=plans)
-    return render(request, "attendance/console.html", {
+    return {
+        "request": request, "csrf_token": get_token(request),
         "school": school, "day": day, "state": state, "is_leader": is_leader, "late": late,
         "departures": departures,
         "held": [(c, options.get(c.student.pk, []), plans[c.student.pk])
@@ -196,7 +216,7 @@ def console(request, school_id):
         "refusals": [(r, reached.refusals.get(r.pk, [])) for r in state.refusals],
         "outcomes": AbsenceFollowUp.Outcome.choices,
         "venues": Venue.objects.filter(school=school, active=True),
-    })
+    }
 
 
 def _back(school, day):

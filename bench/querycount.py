@@ -2,7 +2,9 @@
 
 Run as `DJANGO_SETTINGS_MODULE=bench.settings python -m bench.querycount`; prints one JSON object
 {target key: {"queries": n, "status": code, "user": username}}. Each page is requested once to warm
-up (the session policy writes the session on a staff member's first request), then counted.
+up (the session policy writes the session on a staff member's first request), then counted with
+the cache emptied first: what the page costs when it is computed (the duty console's body and the
+parents' today cards are kept in the cache; a cached read would hide a count that grows with rows).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import sys
 def count_queries() -> dict:
     """{target key: {"queries", "status", "user", "url"}} in the current database (urlconf bench.urls)."""
     from django.conf import settings
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -33,6 +36,7 @@ def count_queries() -> dict:
         client.cookies[settings.SESSION_COOKIE_NAME] = session_cookie(user_of(actor))
         url = t.url(actor)
         client.get(url)
+        cache.clear()
         with CaptureQueriesContext(connection) as ctx:
             resp = client.get(url)
         out[t.key] = {"queries": len(ctx.captured_queries), "status": resp.status_code,

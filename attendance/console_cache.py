@@ -1,0 +1,124 @@
+"""The duty console's body, cached per school day and reader, keyed by what changes it (issue 23).
+
+Duty leaders keep the console open and refreshing (every 30 s, at 150 schools at once around 17:00);
+computing it reads the day's rolls, children, marks, leave, handovers and pickups and renders a
+panel per held child (a closed day of a big school: 20 queries, 300 children, 45 KB of HTML). Most
+refreshes find nothing changed, so the rendered body is kept in the cache under a key made of:
+
+- the **day's version**: a random token per (school, date) in the cache, replaced after the commit
+  of every write the console shows (`day_changed`): marks (also the roll page's bulk insert), rolls,
+  handovers and pickups (also the class handover's bulk insert), leave, refused pickups, follow-ups,
+  the day close and the rota. A write replaces the token at once and again after its commit, so
+  the next read computes the day again; a read that started before the commit stores its body under
+  a token that nobody asks for any more. A token lost from the cache is replaced by a new one (never by an old value), so an
+  eviction costs one computation, never shows an old body.
+- the **minute** of the clock: what depends on the time (late pickups, "leaves alone from 17:00",
+  where a child is now) and what no write above announces (delivery lines of the SMS and WeChat
+  notices, a guardian's or authorised person's change, a new placement) is at most one minute old.
+  The pickup itself checks the adult against the list when it is recorded, so a button shown for an
+  adult removed within that minute records nothing.
+- the reader: the language, whether they are the rostered leader (full phone numbers), the page's
+  path, and a digest of their CSRF secret (the body holds the forms' CSRF tokens).
+
+The page around the body (navigation, messages after a pickup) is rendered for each request, and the
+audit of the late pickups' phone numbers is written on every read, cached body or not.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from .models import AbsenceFollowUp, CustodyEvent, DayClose, DutyRota, Leave, Mark, PickupRefusal, Roll
+
+#: How long a body is kept (its key also names the minute, so it is read within that minute only).
+BODY_SECONDS = 90
+#: How long a day's version token is kept; a lost token is replaced by a new one.
+VERSION_SECONDS = 3 * 24 * 3600
+
+
+def _version_key(school_id: int, date: datetime.date) -> str:
+    return f"attendance:console:v:{school_id}:{date.isoformat()}"
+
+
+def day_version(school_id: int, date: datetime.date) -> str:
+    key = _version_key(school_id, date)
+    token = cache.get(key)
+    if token is None:
+        token = uuid.uuid4().hex
+        if not cache.add(key, token, VERSION_SECONDS):  # another request made one first
+            token = cache.get(key) or token
+    return token
+
+
+def day_changed(school_id: int, date: datetime.date) -> None:
+    """The console of this school day must be computed again: a new token now, and another after
+    the current transaction commits (a read between the two may store the day as it was before the
+    commit under the first; the second leaves it unread)."""
+    key = _version_key(school_id, date)
+    cache.set(key, uuid.uuid4().hex, VERSION_SECONDS)
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, VERSION_SECONDS))
+
+
+def body_key(request, *, school_id: int, date: datetime.date, is_leader: bool) -> str:
+    now = timezone.localtime()
+    secret = request.META.get("CSRF_COOKIE") or ""
+    if not secret:
+        get_token(request)  # the body's forms need a token: make the secret now, as they would
+        secret = request.META.get("CSRF_COOKIE") or ""
+    reader = hashlib.blake2b(f"{secret}|{request.get_full_path()}".encode(), digest_size=12).hexdigest()
+    return ":".join(["attendance:console:body", str(school_id), date.isoformat(), day_version(school_id, date),
+                     now.strftime("%Y%m%d%H%M"), get_language() or "", "L" if is_leader else "-", reader])
+
+
+def get_body(key: str):
+    """(html, ids of the late pickups shown with phone numbers) or None."""
+    return cache.get(key)
+
+
+def set_body(key: str, html: str, late_ids: list[int]) -> None:
+    cache.set(key, (html, late_ids), BODY_SECONDS)
+
+
+# --- what changes the day -----------------------------------------------------------------------
+def _roll_day(roll_id: int):
+    return Roll.objects.filter(pk=roll_id).values_list("school_id", "date").first()
+
+
+@receiver(post_save, sender=Mark, dispatch_uid="attendance.console.mark")
+def _mark_saved(sender, instance: Mark, **kwargs):
+    if Mark.roll.is_cached(instance):
+        day_changed(instance.roll.school_id, instance.roll.date)
+    elif (day := _roll_day(instance.roll_id)) is not None:
+        day_changed(*day)
+
+
+@receiver(post_save, sender=Roll, dispatch_uid="attendance.console.roll")
+def _roll_saved(sender, instance: Roll, **kwargs):
+    day_changed(instance.school_id, instance.date)
+
+
+@receiver(post_save, sender=CustodyEvent, dispatch_uid="attendance.console.custody")
+@receiver(post_save, sender=PickupRefusal, dispatch_uid="attendance.console.refusal")
+@receiver(post_save, sender=AbsenceFollowUp, dispatch_uid="attendance.console.follow_up")
+@receiver(post_save, sender=DayClose, dispatch_uid="attendance.console.close")
+@receiver(post_save, sender=DutyRota, dispatch_uid="attendance.console.rota")
+def _school_day_saved(sender, instance, **kwargs):
+    day_changed(instance.school_id, instance.date)
+
+
+@receiver(post_save, sender=Leave, dispatch_uid="attendance.console.leave")
+def _leave_saved(sender, instance: Leave, **kwargs):
+    from schools.models import Student
+
+    school_id = Student.objects.filter(pk=instance.student_id).values_list("school_id", flat=True).first()
+    if school_id is not None:
+        day_changed(school_id, instance.date)
