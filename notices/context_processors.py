@@ -8,6 +8,6 @@ def unread(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from .unread import unread_count
+    from .unread import unread_for
 
-    return {"unread_notices": SimpleLazyObject(lambda: unread_count(user)), "inbox_url": reverse("notices:inbox")}
+    return {"unread_notices": SimpleLazyObject(lambda: unread_for(request)), "inbox_url": reverse("notices:inbox")}

@@ -25,6 +25,13 @@ def unread_count(user) -> int:
     return count
 
 
+def unread_for(request) -> int:
+    """The signed-in user's unread count, read once per request (the header shows it twice)."""
+    if not hasattr(request, "_unread_count"):
+        request._unread_count = unread_count(request.user)
+    return request._unread_count
+
+
 def unread_forget(user_ids) -> None:
     keys = [_key(pk) for pk in set(user_ids)]
     if keys:
