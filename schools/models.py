@@ -257,6 +257,11 @@ class Student(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["school", "student_number"], name="unique_student_number")
         ]
+        indexes = [
+            # The school list counts each school's enrolled children (index-only, not 500 rows read
+            # from the table per school: docs/performance.md).
+            models.Index(fields=["school", "id"], condition=models.Q(status="enrolled"), name="student_enrolled_school"),
+        ]
 
     def __str__(self) -> str:
         return self.name
