@@ -48,9 +48,10 @@ def roll_list(*, user, date: datetime.date | None = None, school_id=None) -> Que
     return qs.order_by("date", "starts_at", "name", "pk")
 
 
-def roll_children(rolls) -> dict[int, list[Student]]:
+def roll_children(rolls, *, marks: list[Mark] | None = None) -> dict[int, list[Student]]:
     """The children expected on each roll (placed in the group for that weekday, or holding a seat
-    in the club), plus any child already marked on it. Three queries for any number of rolls."""
+    in the club), plus any child already marked on it. Three queries for any number of rolls (two
+    when the caller passes the rolls' marks, read with their students)."""
     from clubs.models import ClubChoice
     from enrollment.models import Placement
 
@@ -77,7 +78,9 @@ def roll_children(rolls) -> dict[int, list[Student]]:
             for r in by_club[c.club_id]:
                 out[r.pk][c.student_id] = c.student
     if rolls:
-        for m in Mark.objects.filter(roll__in=rolls).select_related(*STUDENT_FIELDS):
+        if marks is None:
+            marks = Mark.objects.filter(roll__in=rolls).select_related(*STUDENT_FIELDS)
+        for m in marks:
             out[m.roll_id].setdefault(m.student_id, m.student)
     return {pk: sorted(kids.values(), key=lambda s: (s.name_pinyin, s.pk)) for pk, kids in out.items()}
 
@@ -110,9 +113,11 @@ class RollView:
 
 
 def roll_view(roll: Roll) -> RollView:
-    """The roll page: each child with the mark and any leave for the day (four queries)."""
-    children = roll_children([roll])[roll.pk]
-    marks = {m.student_id: m for m in Mark.objects.filter(roll=roll)}
+    """The roll page: each child with the mark and any leave for the day (four queries: the marks are
+    read once, with their children)."""
+    roll_marks = list(Mark.objects.filter(roll=roll).select_related(*STUDENT_FIELDS))
+    children = roll_children([roll], marks=roll_marks)[roll.pk]
+    marks = {m.student_id: m for m in roll_marks}
     leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=roll.date,
                                                                        student_id__in=[c.pk for c in children])}
     return RollView(roll=roll, entries=[RollEntry(c, marks.get(c.pk), leaves.get(c.pk)) for c in children])

@@ -143,6 +143,11 @@ class Incident(models.Model):
         return _choice_label(Severity, self.severity)
 
     @property
+    def severity_tone(self) -> str:
+        """The Bootstrap colour of the severity's badge."""
+        return "danger" if self.severity >= 3 else "warning" if self.severity == 2 else "secondary"
+
+    @property
     def status_label(self) -> str:
         return _choice_label(Incident.Status, self.status)
 

@@ -24,12 +24,14 @@ from .models import (
 )
 
 
-def incident_list(*, user, school_id=None, status: str = "", type: str = "", escalated_only: bool = False
-                  ) -> QuerySet[Incident]:
+def incident_list(*, user, school_id=None, status: str = "", type: str = "", escalated_only: bool = False,
+                  with_children: bool = True) -> QuerySet[Incident]:
+    """`with_children=False` leaves the children's names unread (a reader who sees only their number)."""
     qs = (Incident.objects.visible_to(user)
           .select_related("school", "venue")
-          .prefetch_related(Prefetch("children", queryset=Student.objects.only("id", "name", "school_id")))
           .annotate(children_count=Count("children", distinct=True)))
+    if with_children:
+        qs = qs.prefetch_related(Prefetch("children", queryset=Student.objects.only("id", "name", "school_id")))
     if school_id:
         qs = qs.filter(school_id=school_id)
     if status in Incident.Status.values:

@@ -62,13 +62,21 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     kind = request.GET.get("type", "")
     kind = kind if kind in IncidentType.values else ""
-    qs = selectors.incident_list(user=request.user, status=status, type=kind)
+    is_parent = scope.has_role(Role.PARENT)
+    # The children's names are read only by those who may see some: the school's staff, admin, a
+    # guardian (their own children); the bureau and the districts see counts.
+    qs = selectors.incident_list(user=request.user, status=status, type=kind,
+                                 with_children=is_parent or scope.is_admin or bool(scope.staff_school_ids))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    own_children = selectors.own_children_ids(user=request.user) if scope.has_role(Role.PARENT) else set()
+    own_children = selectors.own_children_ids(user=request.user) if is_parent else set()
     for incident in page:
         incident.staff_view = selectors.incident_staff_view(user=request.user, incident=incident)
         incident.names_visible = selectors.incident_names_visible(user=request.user, incident=incident)
-        incident.own_children = [c for c in incident.children.all() if c.pk in own_children]
+        children = list(incident.children.all()) if (incident.names_visible or own_children) else []
+        incident.children_shown = children if incident.names_visible else []
+        incident.own_children = [c for c in children if c.pk in own_children]
+        text = incident.description or ""
+        incident.summary = text if len(text) <= 120 else text[:119] + "…"
     context = {
         "page": page, "status": status, "type": kind, "statuses": Incident.Status.choices,
         "types": IncidentType.choices, "can_log": scope.is_admin or bool(scope.staff_school_ids),
