@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -98,12 +99,17 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
                      "district": direct if r.get("city_direct") else r.get("district"),
                      "cells": [(key, r.get(key)) for key, _label, _short in columns]} for r in items]
 
+        # The tables, sections, main figures and flags are printed inside the template's fragment
+        # cache (one per report build and language): computed only when the fragment is rendered
+        # (the city's 150 schools' rows were most of a cached page's time).
         context.update(
-            headline=selectors.headline(report), sections=_with_tables(report), main=selectors.main_rows(report),
-            flags=selectors.flag_rows(report), charts=_charts(report, trend),
+            headline=selectors.headline(report), charts=_charts(report, trend),
+            sections=SimpleLazyObject(lambda: _with_tables(report)),
+            main=SimpleLazyObject(lambda: selectors.main_rows(report)),
+            flags=SimpleLazyObject(lambda: selectors.flag_rows(report)),
             columns=columns, school_columns=school_columns,
-            rows=table(report.data.get("rows", []), columns),
-            schools=table(report.data.get("schools", []), school_columns),
+            rows=SimpleLazyObject(lambda: table(report.data.get("rows", []), columns)),
+            schools=SimpleLazyObject(lambda: table(report.data.get("schools", []), school_columns)),
         )
     return render(request, "reports/scope.html", context)
 
