@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
@@ -48,7 +49,21 @@ def held_minutes(start: datetime.time | None, end: datetime.time | None, cap: tu
     return minutes
 
 
-def _roll_kind(roll: Roll) -> str:
+class HeldRoll(NamedTuple):
+    """The columns of a submitted roll the rule reads."""
+    pk: int
+    date: datetime.date
+    kind: str
+    session: str
+    club_slot_id: int | None
+    starts_at: datetime.time | None
+    ends_at: datetime.time | None
+    teacher_id: int | None
+    submitted_by_id: int | None
+    name: str
+
+
+def _roll_kind(roll: Roll | HeldRoll) -> str:
     if roll.kind == Roll.Kind.CLUB:
         return "club"
     return "noon" if roll.session == Roll.Session.NOON else "group"
@@ -117,11 +132,17 @@ def _hours(*, school: School, date_from: datetime.date, date_to: datetime.date, 
                                                                  "planned_minutes": 0, "held_minutes": 0}
                                                              for k in KINDS}))
 
+    windows: dict = {}  # (term, summer?) → the plan's windows, read once (not once a day and roll)
+
     def plan_window(term: Term, date: datetime.date, session: str):
         plan = plans.get(term.pk)
         if plan is None:
             return None
-        return plan.windows(term.is_summer(date)).get("noon" if session == "noon" else "after")
+        key = (term.pk, term.is_summer(date))
+        found = windows.get(key)
+        if found is None:
+            found = windows[key] = plan.windows(key[1])
+        return found.get("noon" if session == "noon" else "after")
 
     term_of = {d: t for t in terms for d in calendar if t.start_date <= d <= t.end_date}
     for date, info in calendar.items():
@@ -150,9 +171,8 @@ def _hours(*, school: School, date_from: datetime.date, date_to: datetime.date, 
             kind = rows[teachers[0].pk]["club"]
             kind["planned_sessions"] += 1
             kind["planned_minutes"] += _capped(s.start, s.end, info.ends_at)
-    rolls = (rolls
-             .only("pk", "date", "kind", "session", "club_slot_id", "starts_at", "ends_at", "teacher_id",
-                   "submitted_by_id", "name"))
+    # Read as rows, not model instances (a school's half year is thousands of rolls).
+    rolls = (HeldRoll(*row) for row in rolls.values_list(*HeldRoll._fields))
     for roll in rolls:
         holder = roll.teacher_id or roll.submitted_by_id
         if holder is None:
