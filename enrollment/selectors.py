@@ -1,7 +1,7 @@
 """Reads of enrollment, always through `visible_to`, in a fixed number of queries per page."""
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -129,11 +129,13 @@ def parent_overview(*, user, term: Term | None) -> list[dict]:
             current = apps.get(app.student_id)
             if current is None or app.is_open or not current.is_open:
                 apps[app.student_id] = app
-        for letter in ParentLetter.objects.filter(school_id__in={c.school_id for c in children}, term=term
-                                                  ).order_by("school_id", "version"):
+        # The letters and whether this guardian acknowledged each, in one query.
+        for letter in (ParentLetter.objects.filter(school_id__in={c.school_id for c in children}, term=term)
+                       .annotate(acked=Exists(LetterAcknowledgement.objects.filter(guardian=user,
+                                                                                   letter=OuterRef("pk"))))
+                       .order_by("school_id", "version")):
             letters[letter.school_id] = letter
-        acked = set(LetterAcknowledgement.objects.filter(
-            guardian=user, letter__in=letters.values()).values_list("letter_id", flat=True))
+        acked = {letter.pk for letter in letters.values() if letter.acked}
     return [
         {"child": c, "application": apps.get(c.pk), "letter": letters.get(c.school_id),
          "letter_acknowledged": c.school_id in letters and letters[c.school_id].pk in acked}
