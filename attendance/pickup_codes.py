@@ -21,6 +21,7 @@ Callers write the attempt outside their own transaction with `counting_wrong_cod
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 import unicodedata
 from contextlib import contextmanager
@@ -140,7 +141,14 @@ def day_words(date: datetime.date) -> str:
 def qr_svg(code: str, *, label: str = "") -> str:
     """The code as a QR code, an inline SVG (no external image, nothing the CSP blocks): scalable,
     white quiet zone, labelled for screen readers, and without the fixed id the library puts on
-    its path (several on one page would repeat it)."""
+    its path (several on one page would repeat it). A code is the same all day and its page is
+    opened again and again: each (code, label) is drawn once per process (an LRU in memory only:
+    the codes are not written to any shared cache)."""
+    return _qr_svg(code, label)
+
+
+@functools.lru_cache(maxsize=2048)
+def _qr_svg(code: str, label: str) -> str:
     import qrcode
     from qrcode.image.svg import SvgPathFillImage
 
