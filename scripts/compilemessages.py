@@ -2,6 +2,7 @@
 
 Pure Python, so the setup command does not depend on a system gettext that may be missing.
 """
+import os
 from pathlib import Path
 
 import polib
@@ -14,8 +15,14 @@ def main() -> int:
     for po_path in ROOT.glob("**/locale/*/LC_MESSAGES/django.po"):
         if ".venv" in po_path.parts:
             continue
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime_ns >= po_path.stat().st_mtime_ns:
+            continue  # up to date: not rewritten (two test runs started together must not race)
         po = polib.pofile(str(po_path))
-        po.save_as_mofile(str(po_path.with_suffix(".mo")))
+        # written beside and renamed, so that a process starting meanwhile reads the old or the new file
+        tmp = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        po.save_as_mofile(str(tmp))
+        os.replace(tmp, mo_path)
         count += 1
     print(f"compiled {count} message catalogues")
     return 0
