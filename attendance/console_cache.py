@@ -8,13 +8,14 @@ refreshes find nothing changed, so the rendered body is kept in the cache under 
 - the **day's version**: a random token per (school, date) in the cache, replaced after the commit
   of every write the console shows (`day_changed`): marks (also the roll page's bulk insert), rolls,
   handovers and pickups (also the class handover's bulk insert), leave, refused pickups, follow-ups,
-  the day close and the rota. A write replaces the token at once and again after its commit, so
+  the day close and the rota, and each attempt to deliver the guardians' notice of an absence or a
+  refused pickup (the console's delivery lines). A write replaces the token at once and again after its commit, so
   the next read computes the day again; a read that started before the commit stores its body under
   a token that nobody asks for any more. A token lost from the cache is replaced by a new one (never by an old value), so an
   eviction costs one computation, never shows an old body.
 - the **minute** of the clock: what depends on the time (late pickups, "leaves alone from 17:00",
-  where a child is now) and what no write above announces (delivery lines of the SMS and WeChat
-  notices, a guardian's or authorised person's change, a new placement) is at most one minute old.
+  where a child is now) and what no write above announces (a guardian's or authorised person's
+  change, a new placement, a delivery claimed by a worker) is at most one minute old.
   The pickup itself checks the adult against the list when it is recorded, so a button shown for an
   adult removed within that minute records nothing.
 - the reader: the language, whether they are the rostered leader (full phone numbers), the page's
@@ -36,6 +37,8 @@ from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from notices.models import Delivery, Notification
 
 from .models import AbsenceFollowUp, CustodyEvent, DayClose, DutyRota, Leave, Mark, PickupRefusal, Roll
 
@@ -113,6 +116,31 @@ def _roll_saved(sender, instance: Roll, **kwargs):
 @receiver(post_save, sender=DutyRota, dispatch_uid="attendance.console.rota")
 def _school_day_saved(sender, instance, **kwargs):
     day_changed(instance.school_id, instance.date)
+
+
+@receiver(post_save, sender=Delivery, dispatch_uid="attendance.console.delivery")
+def _delivery_saved(sender, instance: Delivery, **kwargs):
+    """An attempt to deliver a guardian's notice of an absence or a refused pickup: its line on the
+    console changes (a query for the notice's key, one for its day; only the worker pays them)."""
+    key = (instance.notification.dedupe_key if Delivery.notification.is_cached(instance) else
+           Notification.objects.filter(pk=instance.notification_id).values_list("dedupe_key", flat=True).first())
+    day = notice_day(key or "")
+    if day is not None:
+        day_changed(*day)
+
+
+def notice_day(key: str):
+    """(school id, date) of the day whose console shows the notice with this dedupe key, or None:
+    `attendance.absent:<roll>:<child>` (selectors.absence_notice_key) and
+    `attendance.refusal:<refusal>:guardians` (selectors.refusal_notice_key)."""
+    parts = key.split(":")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    if parts[0] == "attendance.absent":
+        return _roll_day(int(parts[1]))
+    if parts[0] == "attendance.refusal" and parts[2] == "guardians":
+        return PickupRefusal.objects.filter(pk=int(parts[1])).values_list("school_id", "date").first()
+    return None
 
 
 @receiver(post_save, sender=Leave, dispatch_uid="attendance.console.leave")

@@ -145,3 +145,23 @@ def test_the_cached_forms_post_with_the_readers_csrf_token(att, api):
                                                  "csrfmiddlewaretoken": token, "date": w.today.isoformat()})
     assert response.status_code == 302
     assert "陌生人乙" in _get(client, w)[0]
+
+
+def test_a_delivery_attempt_is_on_the_next_read(att, api, client):
+    """The guardians' notice of an absence: the worker's attempt (SMS sent, then delivered) shows on the
+    console's next read, not a minute later."""
+    from notices.models import Delivery, Notification
+
+    w = att
+    _present(api, w, w.child_a, status="absent")
+    notice = Notification.objects.create(recipient=w.parent_a, kind="attendance.absent", title="缺勤",
+                                         dedupe_key=f"attendance.absent:{w.roll.pk}:{w.child_a.pk}")
+    delivery = Delivery.objects.create(notification=notice, channel="sms", status=Delivery.Status.SENDING,
+                                       key="console-cache-1", to_display="138****0001")
+    client.force_login(w.duty)
+    _get(client, w)
+    assert "SMS sending" in _get(client, w)[0]  # from the cache
+    delivery.status, delivery.sent_at = Delivery.Status.SENT, IN_TERM
+    delivery.save()
+    html = _get(client, w)[0]
+    assert "SMS delivered" in html and "SMS sending" not in html
