@@ -3,6 +3,11 @@
 # of tests/clock_dates.txt. One pytest session runs them all (`--clock-file`, tests/clockplugin.py):
 # every test once per instant, its id ending in [clock=INSTANT], so that the workers start, collect
 # and build their databases once rather than once a date, and share the whole matrix between them.
+# A test that fixes its own clock (`@pytest.mark.time_machine(INSTANT)` on it, its class or its module)
+# and has no broader-scoped fixture that could read the run clock runs under the first instant only:
+# time-machine starts its clock before any of its fixtures and stops it after them, so its setup,
+# body and teardown run at INSTANT whatever the run clock is, and nine runs would be one run nine
+# times (the proof, and a run-time guard, in tests/clockplugin.py: fixes_its_own_clock).
 # Fails when any test fails at any date, and lists the dates that failed.
 #
 # It runs on SQLite in the project's .venv (the dates are Python's clock, not the database's).

@@ -15,6 +15,13 @@ A test whose outcome depends on the date fixes its own clock with `@pytest.mark.
 inside the run clock (the run clock is started first, in a setup hook that runs before any fixture)
 and wins over it, which the matrix itself shows (tests/test_clock.py). The `run_clock` fixture
 tells a test the instant it was started at (None without a run clock).
+
+Under `--clock-file`, a test that fixes its own clock with the marker (on the function, its class or
+its module's `pytestmark`, at a fixed instant) and has no fixture of broader scope that could have
+read the run clock runs under the file's first instant only: its outcome is the same under every
+instant (the proof is `fixes_its_own_clock`'s docstring), so running it under all of them would only
+repeat it. A run-time guard (`pytest_runtest_makereport`) fails such a test if it used a
+broader-scoped fixture that collection could not see. Every other test runs under every instant.
 """
 import datetime
 from pathlib import Path
@@ -59,6 +66,8 @@ def pytest_configure(config):
         config._shahe_clocks = [(v, _instant(v)) for v in read_clock_file(path)]
         if not config._shahe_clocks:
             raise pytest.UsageError(f"--clock-file {path} holds no instant")
+        #: the test functions run under the first instant only (fixes_its_own_clock)
+        config._shahe_one_instant = set()
 
 
 def pytest_report_header(config):
@@ -73,9 +82,89 @@ def pytest_report_header(config):
     return None
 
 
+#: Fixtures of broader scope than a test that do not read the run clock in any way the test could
+#: see: pytest-django's and pytest's session machinery and pytest-xdist's names. django_db_setup
+#: builds the test database once per worker and session, at whatever instant the worker's first
+#: test had: that state is shared by every instant of the matrix alike, so it cannot tell them apart.
+CLOCK_FREE_BROAD_FIXTURES = frozenset({
+    "django_db_setup", "django_db_blocker", "django_test_environment", "django_db_keepdb",
+    "django_db_createdb", "django_db_use_migrations", "django_db_modify_db_settings",
+    "django_db_modify_db_settings_xdist_suffix", "django_db_modify_db_settings_tox_suffix",
+    "django_db_modify_db_settings_parallel_suffix", "django_db_serialized_rollback",
+    "_django_setup_unittest", "_fail_for_invalid_template_variable", "_session_faker",
+    "pytestconfig", "tmp_path_factory", "tmpdir_factory", "worker_id", "testrun_uid",
+})
+#: Fixtures that hand a test the run instant itself: a test asking for them is never collapsed.
+RUN_CLOCK_FIXTURES = frozenset({"run_clock", PARAM})
+
+
+def _fixed_destination(marker) -> bool:
+    """Whether a `time_machine` marker names one instant that does not depend on the clock it starts
+    under: a datetime or a date, a timestamp, or an ISO 8601 string (`datetime.fromisoformat`).
+    Anything else (no argument, None = "now", a timedelta from now, a callable or generator, a
+    string only dateutil parses, which fills missing parts from today) is not."""
+    if len(marker.args) != 1 or set(marker.kwargs) - {"tick"}:
+        return False
+    destination = marker.args[0]
+    if isinstance(destination, (datetime.datetime, datetime.date)):
+        return True
+    if isinstance(destination, (int, float)) and not isinstance(destination, bool):
+        return True
+    if isinstance(destination, str):
+        try:
+            datetime.datetime.fromisoformat(destination)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def fixes_its_own_clock(metafunc) -> bool:
+    """Whether every run of this test function has the same outcome under every run instant, so
+    that the date matrix runs it under one instant only (`pytest_generate_tests`).
+
+    The proof. time-machine's pytest plugin gives every item that carries the `time_machine`
+    marker (on the function, its class or the module's `pytestmark`) the `time_machine` fixture at
+    position 0 of its fixture names (its `pytest_collection_modifyitems`), and pytest sets fixtures
+    up in that order: the test's own travel starts before any other fixture of the test, on top of
+    the run clock (started earlier, in `pytest_runtest_setup`), and is stopped after every other
+    function-scoped fixture is torn down (finalisers run in reverse order). So every
+    function-scoped fixture, the body and every function-scoped teardown run at the marker's
+    instant, ticking from it, whatever the run instant; the run clock is back only after the
+    test. What else could the test see of the run instant?
+    - a fixture of broader scope (module, class, package, session) built under another test's
+      clock and cached: allowed only if it is one of CLOCK_FREE_BROAD_FIXTURES; anything else
+      (e.g. tests/conftest.py's demo_seeded, seeded at the run instant) keeps all the instants;
+    - the instant handed over as a value: `run_clock` (and the parameter itself) keep them all;
+    - a marker whose instant is computed from the clock (None, a timedelta, a callable, a partial
+      date string): only fixed destinations count (`_fixed_destination`);
+    - a marker only on some parameters (`pytest.param(..., marks=...)`) is not on the function's
+      definition, so such a test keeps every instant.
+    The rest of the process is the same for every instant (the database is rolled back after each
+    test and the cache is cleared before it), so the outcome is a function of the marker only."""
+    marker = metafunc.definition.get_closest_marker("time_machine")
+    if marker is None or not _fixed_destination(marker):
+        return False
+    names = set(metafunc.fixturenames)
+    if names & RUN_CLOCK_FIXTURES:
+        return False
+    for name in names:
+        definitions = metafunc._arg2fixturedefs.get(name)
+        if not definitions:
+            continue  # a direct parameter (`parametrize`), not a fixture
+        # every definition of the name, not only the nearest: an override may ask for the one it hides
+        if name not in CLOCK_FREE_BROAD_FIXTURES and any(d.scope != "function" for d in definitions):
+            return False
+    return True
+
+
 def pytest_generate_tests(metafunc):
     clocks = getattr(metafunc.config, "_shahe_clocks", None)
     if clocks:
+        if fixes_its_own_clock(metafunc):
+            # the same outcome under every instant (see fixes_its_own_clock): the first one only
+            clocks = clocks[:1]
+            metafunc.config._shahe_one_instant.add(metafunc.definition.nodeid)
         metafunc.fixturenames.append(PARAM)
         # module scope: a module's tests run grouped by instant, and a module-scoped fixture that
         # asks for the instant (tests/conftest.py's demo_seeded) is built once per instant
@@ -115,6 +204,30 @@ def pytest_runtest_setup(item):
         traveller.start()
         item._shahe_traveller = traveller
     yield
+
+
+def _definition_id(item) -> str:
+    return f"{item.parent.nodeid}::{getattr(item, 'originalname', item.name)}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """The guard of fixes_its_own_clock, at run time: a test run under one instant must not have used
+    a broader-scoped fixture outside CLOCK_FREE_BROAD_FIXTURES (not even one it asked for with
+    `request.getfixturevalue`, which collection cannot see); if it did, it fails and says so."""
+    report = yield
+    one_instant = getattr(item.config, "_shahe_one_instant", None)
+    if one_instant and report.when == "call" and report.passed and _definition_id(item) in one_instant:
+        used = getattr(getattr(item, "_request", None), "_fixture_defs", {})
+        broad = sorted(name for name, d in used.items()
+                       if d.scope != "function" and name not in CLOCK_FREE_BROAD_FIXTURES | {PARAM})
+        if broad:
+            report.outcome = "failed"
+            report.longrepr = (f"{item.nodeid} runs under one instant of the date matrix (it fixes its own "
+                               f"clock) but used the broader-scoped fixtures {broad}, which may read the run "
+                               "clock: add them to CLOCK_FREE_BROAD_FIXTURES if they do not "
+                               "(tests/clockplugin.py)")
+    return report
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)

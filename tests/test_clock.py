@@ -1,7 +1,8 @@
 """The run clock (`--clock`, tests/conftest.py) and the fixed clock of a test (time-machine's marker).
 
 `.ci/run` runs the date-sensitive packages under each instant of tests/clock_dates.txt; these tests
-show that the harness moves the clock, and that a test which fixes its own clock is not moved."""
+show that the harness moves the clock, that a test which fixes its own clock is not moved, and that
+the matrix runs such a test under one instant only (tests/clockplugin.py, fixes_its_own_clock)."""
 import datetime
 
 import pytest
@@ -47,8 +48,9 @@ def test_the_dates_file_parses():
 @pytest.mark.time_machine(WEDNESDAY)
 def test_a_fixed_clock_wins_over_the_run_clock(world):
     """Would fail on a Saturday or Sunday without the fixed clock: rolls for a plain (not any-weekday)
-    school day are created only on the plan's weekdays. The date matrix runs it under its Saturday
-    and Sunday (and every other instant): the test's own clock wins over the run clock."""
+    school day are created only on the plan's weekdays. The date matrix runs it under the first
+    instant of tests/clock_dates.txt, a Saturday (only that one: it fixes its own clock), and with
+    `--clock` under any instant: the test's own clock wins over the run clock."""
     from tests.attendance.factories import approved_plan, place
     from tests.enrollment.factories import ServiceGroupFactory
 
@@ -58,3 +60,141 @@ def test_a_fixed_clock_wins_over_the_run_clock(world):
     place(world.child_a, group)
     services.rolls_create_for_day(school=world.school_a, date=timezone.localdate())
     assert Roll.objects.filter(group=group, date=WEDNESDAY.date()).exists()
+
+
+#: A test module for the date matrix's own tests below: what runs under one instant and what under all.
+MATRIX_MODULE = '''
+import datetime
+
+import pytest
+
+FIXED = datetime.datetime(2026, 12, 2, 15, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
+@pytest.fixture(scope="module")
+def built_once():
+    return datetime.date.today()
+
+
+@pytest.fixture
+def per_test():
+    return datetime.date.today()
+
+
+def test_moved(run_clock):
+    assert datetime.date.today() == run_clock.date()
+
+
+@pytest.mark.time_machine(FIXED)
+def test_fixed(per_test):
+    assert datetime.date.today() == per_test == FIXED.date()
+
+
+@pytest.mark.time_machine("2026-12-02T15:00+08:00")
+def test_fixed_by_an_iso_string():
+    assert datetime.date.today() == FIXED.date()
+
+
+@pytest.mark.time_machine(FIXED)
+class TestFixedClass:
+    def test_in_a_class(self):
+        assert datetime.date.today() == FIXED.date()
+
+
+@pytest.mark.time_machine(FIXED)
+def test_fixed_with_a_module_fixture(built_once):
+    pass
+
+
+@pytest.mark.time_machine(FIXED)
+def test_fixed_but_told_the_run_clock(run_clock):
+    pass
+
+
+@pytest.mark.time_machine(datetime.timedelta(days=1))
+def test_relative_to_the_run_clock():
+    pass
+
+
+@pytest.mark.time_machine("10:00")
+def test_a_time_without_a_date():
+    pass
+'''
+MARKED_MODULE = '''
+import datetime
+
+import pytest
+
+pytestmark = pytest.mark.time_machine(datetime.datetime(2026, 12, 2, 15, 0))
+
+
+def test_marked_by_the_module():
+    assert datetime.date.today() == datetime.date(2026, 12, 2)
+
+
+@pytest.fixture(scope="module")
+def built_once():
+    return datetime.date.today()
+
+
+def test_sneaks_a_module_fixture_in(request):
+    request.getfixturevalue("built_once")
+'''
+
+
+def _matrix(tmp_path, *args):
+    """pytest on MATRIX_MODULE and MARKED_MODULE with a dates file of two instants (a Saturday and a
+    Monday), through tests/clockplugin.py and time-machine only (no Django)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_matrix_module.py").write_text(MATRIX_MODULE)
+    (tmp_path / "test_marked_module.py").write_text(MARKED_MODULE)
+    (tmp_path / "dates.txt").write_text("2026-12-05T10:00+08:00  a Saturday\n2026-12-07T17:59+08:00  a Monday\n")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-p", "no:django", "-p", "no:cacheprovider",
+         "-p", "no:xdist", "-p", "tests.clockplugin", "--clock-file", "dates.txt", *args],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    return result
+
+
+@pytest.mark.time_machine(WEDNESDAY)  # so that the date matrix runs this one under one instant too
+def test_the_matrix_runs_a_test_that_fixes_its_own_clock_under_one_instant(tmp_path):
+    """`--clock-file`: a test whose marker fixes its clock (on the function, its class or the module)
+    runs under the first instant only; a test that reads the run clock, asks for a broader-scoped
+    fixture (built at the run clock), or whose marker is relative to the clock (a timedelta, a time
+    without a date) keeps every instant (tests/clockplugin.py, fixes_its_own_clock). The run-time
+    guard: a module-scoped fixture that collection cannot see (`request.getfixturevalue`) makes a
+    test run under one instant fail with the reason, rather than pass where it needed every instant."""
+    result = _matrix(tmp_path, "-v", "-rf")
+    outcomes = {}
+    for line in result.stdout.splitlines():
+        words = line.split()
+        if len(words) >= 2 and "::" in words[0] and words[1] in ("PASSED", "FAILED"):
+            outcomes[words[0].split("::", 1)[1]] = words[1]
+    counts = {}
+    for test_id in outcomes:
+        name = test_id.split("[")[0]
+        counts[name] = counts.get(name, 0) + 1
+    assert counts == {
+        "test_moved": 2,
+        "test_fixed": 1,
+        "test_fixed_by_an_iso_string": 1,
+        "TestFixedClass::test_in_a_class": 1,
+        "test_fixed_with_a_module_fixture": 2,
+        "test_fixed_but_told_the_run_clock": 2,
+        "test_relative_to_the_run_clock": 2,
+        "test_a_time_without_a_date": 2,
+        "test_marked_by_the_module": 1,
+        "test_sneaks_a_module_fixture_in": 1,
+    }, result.stdout + result.stderr
+    assert outcomes["test_fixed[clock=2026-12-05T10:00+08:00]"] == "PASSED"  # the first instant of the file
+    failed = sorted(test_id for test_id, outcome in outcomes.items() if outcome == "FAILED")
+    assert failed == ["test_sneaks_a_module_fixture_in[clock=2026-12-05T10:00+08:00]"], result.stdout
+    assert "used the broader-scoped fixtures ['built_once']" in result.stdout
