@@ -23,6 +23,10 @@ construction (and checked by tests/scale/):
 - each absence without leave notifies the child's guardians once per roll (the dedupe key of
   `absences_notify`).
 
+Then each school's day totals (`attendance.DayTotal`, what the weekly report reads), by
+`attendance.totals` as the nightly task and the day close write them: every day before `today`,
+and the closed days from `today` on.
+
 Club rolls are not generated: the generated city has no club members yet. History tables are not
 filled (the generated rows have no past). Marks, custody events, leave and notices go in with
 PostgreSQL COPY (`scale.loader`); rolls get their ids from the sequence first.
@@ -40,7 +44,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import RoleAssignment
 from accounts.roles import Role
-from attendance.models import CustodyEvent, DayClose, DutyRota, Leave, Mark, PatrolLog, Roll
+from attendance import totals
+from attendance.models import CustodyEvent, DayClose, DayTotal, DutyRota, Leave, Mark, PatrolLog, Roll
 from clubs.models import ReviewStatus, ServicePlan
 from enrollment.models import Application, AuthorisedPickupPerson, Placement, ServiceGroup
 from notices.models import Notification
@@ -216,6 +221,29 @@ class AttendanceGenerator:
             with connection.cursor() as cur:
                 for model in (Roll, Mark, CustodyEvent, Leave, DayClose, DutyRota, Notification):
                     cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        t1 = time.monotonic()
+        written = self.day_totals(days)
+        self.gen.stats.rows[DayTotal._meta.label] += written
+        self.gen.log(f"    attendance.DayTotal: {written:,} rows (attendance.totals) in {time.monotonic() - t1:.1f} s")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(f"ANALYZE {connection.ops.quote_name(DayTotal._meta.db_table)}")
+
+    def day_totals(self, days) -> int:
+        """The day totals the weekly report reads, written by production's own code as production
+        would have written them: the nightly task's `totals.write_day` for every service day before
+        `today` (every school with rolls that day; closed or not), and the day close's
+        `totals.write` for a school that closed a later day (the generated term runs past `today`)."""
+        written = 0
+        closes = defaultdict(set)
+        for school_id, day in DayClose.objects.filter(date__gte=self.gen.today).values_list("school_id", "date"):
+            closes[day].add(school_id)
+        for day in days:
+            if day < self.gen.today:
+                written += totals.write_day(date=day)
+            elif closes.get(day):
+                written += totals.write(school_ids=closes[day], date=day)
+        return written
 
     def count_rolls(self, days) -> int:
         n = 0
