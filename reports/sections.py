@@ -22,7 +22,7 @@ time of a module imported from `ReportsConfig.ready()`.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -483,15 +483,17 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
         out[school_id]["service_minutes"] += days[school_id].count(weekday) * timerules.window_minutes((start, end))
     groups = ServiceGroup.objects.filter(term=ctx.term, school_id__in=ctx.school_ids,
                                          status=ServiceGroup.Status.ACTIVE, teacher__isnull=False)
+    # A group meets on the service days of its weekdays, for its school's window of its session.
+    day_count = {sid: Counter(weekdays) for sid, weekdays in days.items()}
+    window_minutes = {sid: {session: timerules.window_minutes(window) for session, window in windows.items()}
+                      for sid, windows in ctx.windows.items()}
     for school_id, teacher_id, session, weekdays in groups.order_by().values_list("school_id", "teacher_id",
                                                                                   "session", "weekdays"):
         teachers[school_id].add(teacher_id)
-        windows = ctx.windows.get(school_id)
-        if windows is not None:
-            window = windows["noon" if session == Session.NOON else "after"]
-            meets = set(weekdays or [])
-            held = sum(1 for d in days[school_id] if d in meets)
-            out[school_id]["service_minutes"] += held * timerules.window_minutes(window)
+        minutes = window_minutes.get(school_id)
+        if minutes is not None:
+            held = sum(day_count[school_id][weekday] for weekday in set(weekdays or []))
+            out[school_id]["service_minutes"] += held * minutes["noon" if session == Session.NOON else "after"]
     for sid, ids in teachers.items():
         out[sid]["teachers_serving"] = len(ids)
     _held_minutes(ctx, out, slots)

@@ -25,7 +25,7 @@ construction (and checked by tests/scale/):
 
 Then each school's day totals (`attendance.DayTotal`, what the weekly report reads), by
 `attendance.totals` as the nightly task and the day close write them: every day before `today`,
-and the closed days from `today` on.
+and `today` where it was closed; none after `today`.
 
 Club rolls are not generated: the generated city has no club members yet. History tables are not
 filled (the generated rows have no past). Marks, custody events, leave and notices go in with
@@ -232,17 +232,16 @@ class AttendanceGenerator:
     def day_totals(self, days) -> int:
         """The day totals the weekly report reads, written by production's own code as production
         would have written them: the nightly task's `totals.write_day` for every service day before
-        `today` (every school with rolls that day; closed or not), and the day close's
-        `totals.write` for a school that closed a later day (the generated term runs past `today`)."""
+        `today` (every school with rolls that day, closed or not), and the day close's `totals.write`
+        for the schools that closed `today`. The days after `today` get none: the generated term runs
+        past it, but nothing is closed or written at night before the day has come."""
         written = 0
-        closes = defaultdict(set)
-        for school_id, day in DayClose.objects.filter(date__gte=self.gen.today).values_list("school_id", "date"):
-            closes[day].add(school_id)
         for day in days:
             if day < self.gen.today:
                 written += totals.write_day(date=day)
-            elif closes.get(day):
-                written += totals.write(school_ids=closes[day], date=day)
+        closed_today = set(DayClose.objects.filter(date=self.gen.today).values_list("school_id", flat=True))
+        if closed_today:
+            written += totals.write(school_ids=closed_today, date=self.gen.today)
         return written
 
     def count_rolls(self, days) -> int:

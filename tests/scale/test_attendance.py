@@ -176,16 +176,16 @@ def test_weekly_reports_of_the_weeks_so_far(city):
 
 
 def test_day_totals_as_the_nightly_task_and_the_day_close_write_them(city, django_assert_max_num_queries):
-    """Every school day before TODAY has its total (the nightly task's), a later day only when it was
-    closed (the day close's); each equals the figures worked out from the marks and handovers, so the
-    weekly report of a past week reads the totals, never the marks."""
+    """Every school day before TODAY has its total (the nightly task's), TODAY only where it was
+    closed (the day close's), a later day none; each equals the figures worked out from the marks
+    and handovers, so the weekly report of a past week reads the totals, never the marks."""
     term = Term.objects.get()
     schools = list(School.objects.values_list("pk", flat=True))
     expected = by_hand(schools, term.start_date, term.end_date, term.latest_end)
     closed = set(DayClose.objects.values_list("school_id", "date"))
     stored = {(t.school_id, t.date): t for t in DayTotal.objects.all()}
-    assert len(stored) > 0.9 * len(expected)
-    assert set(stored) == {key for key in expected if key[1] < TODAY or key in closed}
+    assert len(stored) > 0.45 * len(expected)  # the first half of the term
+    assert set(stored) == {key for key in expected if key[1] < TODAY or (key[1] == TODAY and key in closed)}
     for key, total in stored.items():
         assert {f: getattr(total, f) for f in totals.FIGURES} == expected[key], key
         assert total.closed == (key in closed)
