@@ -190,7 +190,7 @@ def _compress_with_lz4() -> None:
     """PostgreSQL: the reports written in this transaction are compressed with lz4 rather than the
     default pglz (`default_toast_compression`, for columns that set none). A report's JSON is a few
     kilobytes and is always compressed: with pglz the write of the week's reports took about twice
-    as long (50 reports at scale 0.2: 14-21 ms against 11-13 ms), and lz4 is also faster to read.
+    as long (the 50 reports of scale 0.2: 14-30 ms against 11.5-14 ms), and lz4 is also faster to read.
     A server built without lz4 keeps pglz."""
     global _LZ4
     if connection.vendor != "postgresql":
