@@ -378,6 +378,7 @@ def _plan(ctx: BuildContext) -> dict[int, Raw]:
     from clubs import timerules
 
     out = {}
+    codes_of: dict[tuple, set] = {}  # the rules' verdict depends on the windows only: once per pair
     for sid in ctx.school_ids:
         plan = ctx.plans.get(sid)
         days = len(ctx.service_days(sid))
@@ -388,8 +389,11 @@ def _plan(ctx: BuildContext) -> dict[int, Raw]:
         else:
             windows = ctx.windows[sid]
             per_day = timerules.window_minutes(windows["noon"]) + timerules.window_minutes(windows["after"])
-            codes = {p.code for p in timerules.check_day(ctx.term, summer=ctx.summer, noon=windows["noon"],
-                                                        after=windows["after"])}
+            key = (windows["noon"], windows["after"])
+            if key not in codes_of:
+                codes_of[key] = {p.code for p in timerules.check_day(ctx.term, summer=ctx.summer, noon=windows["noon"],
+                                                                     after=windows["after"])}
+            codes = codes_of[key]
             fig.update(schools_with_plan=1, plan_minutes_total=per_day, planned_minutes_week=per_day * days)
             if "too_short" in codes:
                 fig["schools_under_minimum"] = 1
