@@ -101,13 +101,17 @@ class BuildContext:
                 for (sid, grade), n in counts.items()]
 
     def grade_of_classes(self, class_ids) -> dict[int, int]:
-        """{class: its grade's number} for these classes (kept for the build: read once each)."""
+        """{class: its grade's number} for these classes (kept for the build). The first call reads
+        the classes of the week's schools (one query on the schools, not thousands of class ids);
+        a class of another school is read by id."""
         from schools.models import HomeroomClass
 
+        classes = HomeroomClass.objects.order_by().values_list("pk", "grade__number")
+        if not self._class_grades:
+            self._class_grades.update(classes.filter(school_id__in=self.school_ids))
         missing = set(class_ids) - set(self._class_grades) - {None}
         if missing:
-            self._class_grades.update(HomeroomClass.objects.filter(pk__in=missing).order_by()
-                                      .values_list("pk", "grade__number"))
+            self._class_grades.update(classes.filter(pk__in=missing))
         return self._class_grades
 
     @cached_property
@@ -303,15 +307,15 @@ def _service(ctx: BuildContext) -> dict[int, Raw]:
     placed_class = Case(When(status=Application.Status.PLACED, student__status=Student.Status.ENROLLED,
                              then=F("student__homeroom_class_id")), default=None)
     rows = list(apps.annotate(placed_class=placed_class).values("school_id", "status", "placed_class")
-                .annotate(n=Count("pk")).order_by())
-    grades = ctx.grade_of_classes({row["placed_class"] for row in rows})
-    for row in rows:
-        fig = out[row["school_id"]]
-        fig["applications"][row["status"]] = fig["applications"].get(row["status"], 0) + row["n"]
-        if row["placed_class"] is not None:
-            grade = fig["by_grade"].setdefault(str(grades[row["placed_class"]]), {"enrolled": 0, "in_service": 0})
-            grade["in_service"] += row["n"]
-            fig["in_service"] += row["n"]
+                .annotate(n=Count("pk")).order_by().values_list("school_id", "status", "placed_class", "n"))
+    grades = ctx.grade_of_classes({class_id for _sid, _status, class_id, _n in rows})
+    for school_id, status, class_id, n in rows:
+        fig = out[school_id]
+        fig["applications"][status] = fig["applications"].get(status, 0) + n
+        if class_id is not None:
+            grade = fig["by_grade"].setdefault(str(grades[class_id]), {"enrolled": 0, "in_service": 0})
+            grade["in_service"] += n
+            fig["in_service"] += n
     claims = (PriorityClaim.objects.filter(application__term=ctx.term, application__school_id__in=ctx.school_ids)
               .exclude(status=PriorityClaim.Status.DECLINED)
               .exclude(application__status__in=[Application.Status.WITHDRAWN, Application.Status.REJECTED]))
