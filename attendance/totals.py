@@ -121,14 +121,15 @@ def for_range(*, school_ids: Iterable[int], first: datetime.date, last: datetime
     exists)."""
     school_ids = list(school_ids)
     stored = {(t["school_id"], t["date"]): t for t in DayTotal.objects.filter(
-        school_id__in=school_ids, date__range=(first, last), rolls__gt=0).values("school_id", "date", "closed", *FIGURES)}
+        school_id__in=school_ids, date__range=(first, last), rolls__gt=0).order_by().values(
+        "school_id", "date", "closed", *FIGURES)}
     today = timezone.localdate()
     # Only days up to today can have rolls; a day the nightly task has not reached is read from the
     # rolls' (school, date) pairs: one small query on the rolls' index, not the marks.
     missing = set()
     if first <= today:
         held = set(Roll.objects.filter(school_id__in=school_ids, date__range=(first, min(last, today)))
-                   .exclude(status=Roll.Status.CANCELLED).values_list("school_id", "date").distinct())
+                   .exclude(status=Roll.Status.CANCELLED).order_by().values_list("school_id", "date").distinct())
         missing = held - set(stored)
     out = {k: {f: v[f] for f in FIGURES} | {"closed": v["closed"]} for k, v in stored.items()}
     if missing:

@@ -49,7 +49,7 @@ def _attendance(ctx: BuildContext) -> dict[int, Raw]:
             row["days_not_closed"] += 1
     rota: dict[int, set] = defaultdict(set)
     for school_id, day in DutyRota.objects.filter(school_id__in=ctx.school_ids,
-                                                  date__range=(ctx.week_start, ctx.week_end)).values_list(
+                                                  date__range=(ctx.week_start, ctx.week_end)).order_by().values_list(
             "school_id", "date"):
         rota[school_id].add(day)
     today = timezone.localdate()

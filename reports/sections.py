@@ -22,12 +22,12 @@ time of a module imported from `ReportsConfig.ready()`.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -44,6 +44,7 @@ class BuildContext:
     week_start: datetime.date
     term: object | None
     schools: dict[int, dict]
+    _class_grades: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def week_end(self) -> datetime.date:
@@ -79,13 +80,39 @@ class BuildContext:
         return plans
 
     @cached_property
+    def windows(self) -> dict[int, dict]:
+        """Each planned school's windows of the week's timetable (`ServicePlan.windows`)."""
+        return {sid: plan.windows(self.summer) for sid, plan in self.plans.items()}
+
+    @cached_property
     def enrolled_by_grade(self) -> list[dict]:
         """Students enrolled in school, counted by school and grade: one query shared by the sections
-        that need it (students, service)."""
+        that need it (students, service). Counted by class on the students' table alone (no join per
+        student), each class then given its grade (`grade_of_classes`)."""
         from schools.models import Student
 
-        return list(Student.objects.filter(school_id__in=self.school_ids, status=Student.Status.ENROLLED)
-                    .values("school_id", "homeroom_class__grade__number").annotate(n=Count("pk")).order_by())
+        rows = list(Student.objects.filter(school_id__in=self.school_ids, status=Student.Status.ENROLLED)
+                    .values_list("school_id", "homeroom_class_id").annotate(n=Count("pk")).order_by())
+        grades = self.grade_of_classes({class_id for _sid, class_id, _n in rows})
+        counts: dict[tuple, int] = defaultdict(int)
+        for sid, class_id, n in rows:
+            counts[(sid, grades[class_id])] += n
+        return [{"school_id": sid, "homeroom_class__grade__number": grade, "n": n}
+                for (sid, grade), n in counts.items()]
+
+    def grade_of_classes(self, class_ids) -> dict[int, int]:
+        """{class: its grade's number} for these classes (kept for the build). The first call reads
+        the classes of the week's schools (one query on the schools, not thousands of class ids);
+        a class of another school is read by id."""
+        from schools.models import HomeroomClass
+
+        classes = HomeroomClass.objects.order_by().values_list("pk", "grade__number")
+        if not self._class_grades:
+            self._class_grades.update(classes.filter(school_id__in=self.school_ids))
+        missing = set(class_ids) - set(self._class_grades) - {None}
+        if missing:
+            self._class_grades.update(classes.filter(pk__in=missing))
+        return self._class_grades
 
     @cached_property
     def calendar(self) -> dict[int, dict]:
@@ -182,19 +209,25 @@ def percent_keys() -> frozenset:
 
 
 def combine(raws: list[Raw]) -> Raw:
-    """Deep sum of raw figures: numbers add up, dicts merge key by key, lists concatenate."""
+    """Deep sum of raw figures: numbers add up, dicts merge key by key, lists concatenate. A new
+    dict: the raws are never changed (a scope's sum is summed again into its parent's)."""
     out: Raw = {}
     for raw in raws:
-        for key, value in raw.items():
-            if isinstance(value, dict):
-                out[key] = combine([out.get(key, {}), value])
-            elif isinstance(value, list):
-                out[key] = [*out.get(key, []), *value]
-            elif value is None:
-                out.setdefault(key, None)
-            else:
-                out[key] = (out.get(key) or 0) + value
+        _add_into(out, raw)
     return out
+
+
+def _add_into(out: Raw, raw: Raw) -> None:
+    """Add `raw` into `out` in place (its own dicts and lists, never those of `raw`)."""
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            _add_into(out.setdefault(key, {}), value)
+        elif isinstance(value, list):
+            out.setdefault(key, []).extend(value)
+        elif value is None:
+            out.setdefault(key, None)
+        else:
+            out[key] = (out.get(key) or 0) + value
 
 
 def rate(part, whole) -> float | None:
@@ -267,17 +300,22 @@ def _service(ctx: BuildContext) -> dict[int, Raw]:
     if ctx.term is None:
         return out
     apps = Application.objects.filter(term=ctx.term, school_id__in=ctx.school_ids)
-    placed = apps.filter(status=Application.Status.PLACED, student__status=Student.Status.ENROLLED)
-    # A placed application is open: at most one per child and term (one_open_application_per_term),
-    # so counting applications counts children (no DISTINCT, no sort).
-    for row in (placed.values("school_id", "student__homeroom_class__grade__number")
-                .annotate(n=Count("pk")).order_by()):
-        grade = out[row["school_id"]]["by_grade"].setdefault(str(row["student__homeroom_class__grade__number"]),
-                                                              {"enrolled": 0, "in_service": 0})
-        grade["in_service"] += row["n"]
-        out[row["school_id"]]["in_service"] += row["n"]
-    for row in apps.values("school_id", "status").annotate(n=Count("pk")).order_by():
-        out[row["school_id"]]["applications"][row["status"]] = row["n"]
+    # One pass over the term's applications: counted by school and status, and a placed application
+    # of a child enrolled in school also by the child's class (its grade below). A placed application
+    # is open: at most one per child and term (one_open_application_per_term), so counting
+    # applications counts children (no DISTINCT, no sort).
+    placed_class = Case(When(status=Application.Status.PLACED, student__status=Student.Status.ENROLLED,
+                             then=F("student__homeroom_class_id")), default=None)
+    rows = list(apps.annotate(placed_class=placed_class).values("school_id", "status", "placed_class")
+                .annotate(n=Count("pk")).order_by().values_list("school_id", "status", "placed_class", "n"))
+    grades = ctx.grade_of_classes({class_id for _sid, _status, class_id, _n in rows})
+    for school_id, status, class_id, n in rows:
+        fig = out[school_id]
+        fig["applications"][status] = fig["applications"].get(status, 0) + n
+        if class_id is not None:
+            grade = fig["by_grade"].setdefault(str(grades[class_id]), {"enrolled": 0, "in_service": 0})
+            grade["in_service"] += n
+            fig["in_service"] += n
     claims = (PriorityClaim.objects.filter(application__term=ctx.term, application__school_id__in=ctx.school_ids)
               .exclude(status=PriorityClaim.Status.DECLINED)
               .exclude(application__status__in=[Application.Status.WITHDRAWN, Application.Status.REJECTED]))
@@ -344,6 +382,7 @@ def _plan(ctx: BuildContext) -> dict[int, Raw]:
     from clubs import timerules
 
     out = {}
+    codes_of: dict[tuple, set] = {}  # the rules' verdict depends on the windows only: once per pair
     for sid in ctx.school_ids:
         plan = ctx.plans.get(sid)
         days = len(ctx.service_days(sid))
@@ -352,10 +391,13 @@ def _plan(ctx: BuildContext) -> dict[int, Raw]:
         if plan is None:
             fig["flags"].append("no_approved_plan")
         else:
-            windows = plan.windows(ctx.summer)
+            windows = ctx.windows[sid]
             per_day = timerules.window_minutes(windows["noon"]) + timerules.window_minutes(windows["after"])
-            codes = {p.code for p in timerules.check_day(ctx.term, summer=ctx.summer, noon=windows["noon"],
-                                                        after=windows["after"])}
+            key = (windows["noon"], windows["after"])
+            if key not in codes_of:
+                codes_of[key] = {p.code for p in timerules.check_day(ctx.term, summer=ctx.summer, noon=windows["noon"],
+                                                                     after=windows["after"])}
+            codes = codes_of[key]
             fig.update(schools_with_plan=1, plan_minutes_total=per_day, planned_minutes_week=per_day * days)
             if "too_short" in codes:
                 fig["schools_under_minimum"] = 1
@@ -449,14 +491,17 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
         out[school_id]["service_minutes"] += days[school_id].count(weekday) * timerules.window_minutes((start, end))
     groups = ServiceGroup.objects.filter(term=ctx.term, school_id__in=ctx.school_ids,
                                          status=ServiceGroup.Status.ACTIVE, teacher__isnull=False)
-    for school_id, teacher_id, session, weekdays in groups.values_list("school_id", "teacher_id", "session",
-                                                                       "weekdays"):
+    # A group meets on the service days of its weekdays, for its school's window of its session.
+    day_count = {sid: Counter(weekdays) for sid, weekdays in days.items()}
+    window_minutes = {sid: {session: timerules.window_minutes(window) for session, window in windows.items()}
+                      for sid, windows in ctx.windows.items()}
+    for school_id, teacher_id, session, weekdays in groups.order_by().values_list("school_id", "teacher_id",
+                                                                                  "session", "weekdays"):
         teachers[school_id].add(teacher_id)
-        plan = ctx.plans.get(school_id)
-        if plan is not None:
-            window = plan.windows(ctx.summer)["noon" if session == Session.NOON else "after"]
-            held = sum(1 for d in days[school_id] if d in set(weekdays or []))
-            out[school_id]["service_minutes"] += held * timerules.window_minutes(window)
+        minutes = window_minutes.get(school_id)
+        if minutes is not None:
+            held = sum(day_count[school_id][weekday] for weekday in set(weekdays or []))
+            out[school_id]["service_minutes"] += held * minutes["noon" if session == Session.NOON else "after"]
     for sid, ids in teachers.items():
         out[sid]["teachers_serving"] = len(ids)
     _held_minutes(ctx, out, slots)
@@ -466,21 +511,25 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
 def _held_minutes(ctx: BuildContext, out: dict, slots: dict) -> None:
     """Teachers' held minutes of the week: the submitted rolls, each counted as `attendance.hours`
     counts it (the roll's times capped by the plan's window or the club's slot, cut short by an
-    early dismissal). One query."""
+    early dismissal). One query, grouped by what the count depends on: a school's group rolls of a
+    day and session share their times, so the city's week is a few hundred rows, not every roll."""
     from attendance.hours import held_minutes
     from attendance.models import Roll
 
-    for school_id, date, kind, session, slot_id, start, end in (
+    windows = ctx.windows
+    for school_id, date, kind, session, slot_id, start, end, n in (
             Roll.objects.filter(school_id__in=ctx.school_ids, date__range=(ctx.week_start, ctx.week_end),
                                 status=Roll.Status.SUBMITTED)
-            .values_list("school_id", "date", "kind", "session", "club_slot_id", "starts_at", "ends_at")):
+            .values("school_id", "date", "kind", "session", "club_slot_id", "starts_at", "ends_at")
+            .annotate(n=Count("*")).order_by().values_list("school_id", "date", "kind", "session", "club_slot_id",
+                                                            "starts_at", "ends_at", "n")):
         info = ctx.calendar.get(school_id, {}).get(date)
-        plan = ctx.plans.get(school_id)
         if kind == Roll.Kind.CLUB:
             cap = slots.get(slot_id)
         else:
-            cap = plan.windows(ctx.summer)["noon" if session == Roll.Session.NOON else "after"] if plan else None
-        out[school_id]["held_minutes"] += held_minutes(start, end, cap, info.ends_at if info else None)
+            plan = windows.get(school_id)
+            cap = plan["noon" if session == Roll.Session.NOON else "after"] if plan else None
+        out[school_id]["held_minutes"] += n * held_minutes(start, end, cap, info.ends_at if info else None)
 
 
 def _clubs_final(raw: Raw, ctx) -> dict:
@@ -532,21 +581,24 @@ def _safety(ctx: BuildContext) -> dict[int, Raw]:
                               "overdue_rectifications": 0, "schools_plan_unreviewed": 0, "schools_no_drill": 0,
                               "flags": []})
     start, end = ctx.week_bounds()
-    for row in (Incident.objects.filter(school_id__in=ctx.school_ids, occurred_at__gte=start, occurred_at__lt=end)
+    # One pass over the week's incidents and the escalated incidents still open when the week ended
+    # (escalated by then, not closed by then), of whichever week they happened in: what the bureau
+    # is following. Each row counts the former by type and severity, and the latter.
+    in_week = Q(occurred_at__gte=start, occurred_at__lt=end)
+    still_open = (Q(closed_at__isnull=True, status__in=[Incident.Status.OPEN, Incident.Status.REVIEWING])
+                  | Q(closed_at__gte=end)) & Q(escalated_at__lt=end)
+    for row in (Incident.objects.filter(in_week | still_open, school_id__in=ctx.school_ids)
                 .values("school_id", "type", "severity")
-                .annotate(n=Count("pk"), escalated=Count("pk", filter=Q(escalated_at__isnull=False))).order_by()):
+                .annotate(n=Count("pk", filter=in_week), escalated=Count("pk", filter=in_week & Q(
+                    escalated_at__isnull=False)), still_open=Count("pk", filter=still_open)).order_by()):
         fig = out[row["school_id"]]
+        fig["escalated_open"] += row["still_open"]
+        if not row["n"]:
+            continue
         fig["incidents"] += row["n"]
         fig["escalated"] += row["escalated"]
         fig["by_type"][row["type"]] = fig["by_type"].get(row["type"], 0) + row["n"]
         fig["by_severity"][str(row["severity"])] = fig["by_severity"].get(str(row["severity"]), 0) + row["n"]
-    # Escalated incidents still open when the week ended (escalated by then, not closed by then), of
-    # whichever week they happened in: what the bureau is following.
-    still_open = Q(closed_at__isnull=True, status__in=[Incident.Status.OPEN, Incident.Status.REVIEWING]) | Q(
-        closed_at__gte=end)
-    for row in (Incident.objects.filter(still_open, school_id__in=ctx.school_ids, escalated_at__lt=end)
-                .values("school_id").annotate(n=Count("pk")).order_by()):
-        out[row["school_id"]]["escalated_open"] = row["n"]
     for row in (Drill.objects.filter(school_id__in=ctx.school_ids, held_on__range=(ctx.week_start, ctx.week_end))
                 .values("school_id").annotate(n=Count("pk")).order_by()):
         out[row["school_id"]]["drills"] = row["n"]
@@ -609,7 +661,7 @@ def _voice(ctx: BuildContext) -> dict[int, Raw]:
     out = _zero(ctx, lambda: {"responses": 0, "index_weighted": 0, "schools_surveyed": 0})
     if ctx.term is None:
         return out
-    for row in satisfaction_by_school(term=ctx.term):
+    for row in satisfaction_by_school(term=ctx.term, questions=False):
         if row["school_id"] in out and row["index"] is not None:
             out[row["school_id"]] = {"responses": row["responses"], "schools_surveyed": 1,
                                      "index_weighted": row["index"] * row["responses"]}

@@ -72,7 +72,7 @@ def _changes(main: dict, previous: dict | None) -> dict:
     out = {}
     for key, value in main.items():
         before = previous.get(key)
-        if isinstance(value, int | float) and isinstance(before, int | float):
+        if isinstance(value, (int, float)) and isinstance(before, (int, float)):
             out[key] = round(value - before, 1)
     return out
 
@@ -104,12 +104,15 @@ def reports_compute(*, week_start: datetime.date) -> list[dict]:
     secs = sections()
     # Raw sums per scope. A district, the city-direct group and the city are summed from their child
     # scopes' sums when those cover exactly their schools (the deep sum is associative): the city adds
-    # up 19 sums instead of 150 schools. Finalizing never changes a sum, so a parent may reuse it.
+    # up 19 sums instead of 150 schools. Finalizing never changes a sum, so a parent may reuse it, and
+    # a school's sum is its own raw figures (`combine` never changes what it adds up): not copied.
     sums: dict[str, dict] = {}
     ids_of = {s["key"]: s["ids"] for s in scopes}
     for scope in scopes:
         children = [k for k in scope["children"] if k in sums]
-        if children and sorted(sid for k in children for sid in ids_of[k]) == sorted(scope["ids"]):
+        if scope["kind"] == ScopeKind.SCHOOL:
+            summed = {sec.code: raw[sec.code][scope["school_id"]] for sec in secs}
+        elif children and sorted(sid for k in children for sid in ids_of[k]) == sorted(scope["ids"]):
             summed = {sec.code: combine([sums[k][sec.code] for k in children]) for sec in secs}
         else:
             summed = {sec.code: combine([raw[sec.code][sid] for sid in scope["ids"]]) for sec in secs}
@@ -151,13 +154,15 @@ def reports_build(*, week_start: datetime.date, by=None, correction: bool = Fals
     computed = reports_compute(week_start=week_start)
     now = timezone.now()
     with transaction.atomic():
-        # The drafts' figures are replaced, never read: not loaded.
-        existing = list(Report.objects.select_for_update().filter(week=week).current().defer("data")
-                        .order_by("version"))
+        _compress_with_lz4()
+        # Every version of the week, locked, in one query (the drafts' figures are replaced, never
+        # read: not loaded): the current ones (drafts and published) and each scope's last version.
+        week_reports = list(Report.objects.select_for_update().filter(week=week).defer("data").order_by("version"))
+        existing = [r for r in week_reports if r.status != Report.Status.SUPERSEDED]
         drafts = {r.scope_key: r for r in existing if r.status == Report.Status.DRAFT}
         published = {r.scope_key: r for r in existing if r.status == Report.Status.PUBLISHED}
         _refuse(week, published=bool(published), correction=correction)
-        versions = dict(Report.objects.filter(week=week).values_list("scope_key", "version").order_by("version"))
+        versions = {r.scope_key: r.version for r in week_reports}
         to_create, to_update = [], []
         for item in computed:
             draft = drafts.get(item["key"])
@@ -175,6 +180,28 @@ def reports_build(*, week_start: datetime.date, by=None, correction: bool = Fals
         Report.objects.bulk_create(to_create, batch_size=500)
         _update_drafts(to_update)
     return to_create + to_update
+
+
+#: Whether this PostgreSQL compresses with lz4 (asked once per process; None: not asked yet).
+_LZ4: bool | None = None
+
+
+def _compress_with_lz4() -> None:
+    """PostgreSQL: the reports written in this transaction are compressed with lz4 rather than the
+    default pglz (`default_toast_compression`, for columns that set none). A report's JSON is a few
+    kilobytes and is always compressed: with pglz the write of the week's reports took about twice
+    as long (the 50 reports of scale 0.2: 14-30 ms against 11.5-14 ms), and lz4 is also faster to read.
+    A server built without lz4 keeps pglz."""
+    global _LZ4
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        if _LZ4 is None:
+            cur.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+            row = cur.fetchone()
+            _LZ4 = bool(row and row[0])
+        if _LZ4:
+            cur.execute("SET LOCAL default_toast_compression = 'lz4'")
 
 
 def _update_drafts(drafts: list[Report]) -> None:

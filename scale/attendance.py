@@ -23,6 +23,10 @@ construction (and checked by tests/scale/):
 - each absence without leave notifies the child's guardians once per roll (the dedupe key of
   `absences_notify`).
 
+Then each school's day totals (`attendance.DayTotal`, what the weekly report reads), by
+`attendance.totals` as the nightly task and the day close write them: every day before `today`,
+and `today` where it was closed; none after `today`.
+
 Club rolls are not generated: the generated city has no club members yet. History tables are not
 filled (the generated rows have no past). Marks, custody events, leave and notices go in with
 PostgreSQL COPY (`scale.loader`); rolls get their ids from the sequence first.
@@ -40,7 +44,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import RoleAssignment
 from accounts.roles import Role
-from attendance.models import CustodyEvent, DayClose, DutyRota, Leave, Mark, PatrolLog, Roll
+from attendance import totals
+from attendance.models import CustodyEvent, DayClose, DayTotal, DutyRota, Leave, Mark, PatrolLog, Roll
 from clubs.models import ReviewStatus, ServicePlan
 from enrollment.models import Application, AuthorisedPickupPerson, Placement, ServiceGroup
 from notices.models import Notification
@@ -216,6 +221,28 @@ class AttendanceGenerator:
             with connection.cursor() as cur:
                 for model in (Roll, Mark, CustodyEvent, Leave, DayClose, DutyRota, Notification):
                     cur.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        t1 = time.monotonic()
+        written = self.day_totals(days)
+        self.gen.stats.rows[DayTotal._meta.label] += written
+        self.gen.log(f"    attendance.DayTotal: {written:,} rows (attendance.totals) in {time.monotonic() - t1:.1f} s")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(f"ANALYZE {connection.ops.quote_name(DayTotal._meta.db_table)}")
+
+    def day_totals(self, days) -> int:
+        """The day totals the weekly report reads, written by production's own code as production
+        would have written them: the nightly task's `totals.write_day` for every service day before
+        `today` (every school with rolls that day, closed or not), and the day close's `totals.write`
+        for the schools that closed `today`. The days after `today` get none: the generated term runs
+        past it, but nothing is closed or written at night before the day has come."""
+        written = 0
+        for day in days:
+            if day < self.gen.today:
+                written += totals.write_day(date=day)
+        closed_today = set(DayClose.objects.filter(date=self.gen.today).values_list("school_id", flat=True))
+        if closed_today:
+            written += totals.write(school_ids=closed_today, date=self.gen.today)
+        return written
 
     def count_rolls(self, days) -> int:
         n = 0

@@ -312,11 +312,12 @@ def text_answers(*, user, questionnaire: Questionnaire) -> QuerySet[Answer]:
             .order_by("question__position", "-response__submitted_on", "pk"))
 
 
-def satisfaction_by_school(*, term: Term, user=None, include_open: bool = False) -> list[dict]:
+def satisfaction_by_school(*, term: Term, user=None, include_open: bool = False, questions: bool = True) -> list[dict]:
     """The term satisfaction survey's index per school, for the weekly report and the bureau
     dashboard: `[{"school_id", "school", "district_id", "district", "responses", "index", "questions":
     {code: index}}]`, sorted by school code. Only a closed survey counts unless `include_open`.
-    With `user`, narrowed to the schools that user may see. Three queries."""
+    With `user`, narrowed to the schools that user may see. Three queries; two with
+    `questions=False` (the weekly report: no index per question, "questions" left empty)."""
     questionnaires = Questionnaire.objects.filter(term=term, kind=Questionnaire.Kind.TERM_SATISFACTION)
     if not include_open:
         questionnaires = questionnaires.filter(status=Questionnaire.Status.CLOSED)
@@ -325,7 +326,8 @@ def satisfaction_by_school(*, term: Term, user=None, include_open: bool = False)
         responses = responses.filter(school__in=School.objects.visible_to(user))
     answers = Answer.objects.filter(response__in=responses.values("pk"), rating__isnull=False)
     per_question = defaultdict(dict)
-    for row in answers.values("response__school_id", "question__code").annotate(mean=Avg("rating")):
+    for row in (answers.values("response__school_id", "question__code").annotate(mean=Avg("rating"))
+                if questions else ()):
         per_question[row["response__school_id"]][row["question__code"]] = satisfaction_index(row["mean"])
     overall = {row["response__school_id"]: row["mean"] for row in
                answers.values("response__school_id").annotate(mean=Avg("rating"))}

@@ -9,14 +9,16 @@ import pytest
 from django.db import transaction
 from django.db.models import Count
 
-from attendance.models import HELD_STATUSES, CustodyEvent, DayClose, DutyRota, Leave, Mark, Roll
+from attendance import totals
+from attendance.models import HELD_STATUSES, CustodyEvent, DayClose, DayTotal, DutyRota, Leave, Mark, Roll
 from attendance.selectors import held_children, roll_children
 from enrollment.models import Application, AuthorisedPickupPerson, ServiceGroup
 from notices.models import Notification
 from reports.models import WeeklyCoverageReport
 from scale.attendance import HOLIDAYS
 from scale.generator import CityGenerator
-from schools.models import Guardianship, School
+from schools.models import Guardianship, School, Term
+from tests.reports.day_figures import by_hand
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +173,28 @@ def test_weekly_reports_of_the_weeks_so_far(city):
     assert city["present"] == week_marks.filter(status="present").count()
     assert city["absent"] == week_marks.filter(status="absent").count()
     assert city["days_held"] == School.objects.count() * 5
+
+
+def test_day_totals_as_the_nightly_task_and_the_day_close_write_them(city, django_assert_max_num_queries):
+    """Every school day before TODAY has its total (the nightly task's), TODAY only where it was
+    closed (the day close's), a later day none; each equals the figures worked out from the marks
+    and handovers, so the weekly report of a past week reads the totals, never the marks."""
+    term = Term.objects.get()
+    schools = list(School.objects.values_list("pk", flat=True))
+    expected = by_hand(schools, term.start_date, term.end_date, term.latest_end)
+    closed = set(DayClose.objects.values_list("school_id", "date"))
+    stored = {(t.school_id, t.date): t for t in DayTotal.objects.all()}
+    assert len(stored) > 0.45 * len(expected)  # the first half of the term
+    assert set(stored) == {key for key in expected if key[1] < TODAY or (key[1] == TODAY and key in closed)}
+    for key, total in stored.items():
+        assert {f: getattr(total, f) for f in totals.FIGURES} == expected[key], key
+        assert total.closed == (key in closed)
+        assert total.source == (DayTotal.Source.CLOSE if key in closed else DayTotal.Source.NIGHTLY)
+    week = (datetime.date(2026, 11, 16), datetime.date(2026, 11, 22))
+    with django_assert_max_num_queries(2) as ctx:
+        read = totals.for_range(school_ids=schools, first=week[0], last=week[1])
+    assert not any('"attendance_mark"' in q["sql"] for q in ctx.captured_queries)
+    assert set(read) == {key for key in expected if week[0] <= key[1] <= week[1]}
 
 
 def models_f(name):
