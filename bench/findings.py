@@ -66,6 +66,31 @@ meet it: per-day attendance counts per school written when the duty leader close
 the week reads about 750 rows instead of the marks (they came as `attendance.DayTotal`; the
 generated city had none until the change below).
 
+### The pages of round two (issue 23, 2026-12-05)
+
+Measured in process on `shahe_bench_s1_0` (the bench's users, school and day), one request at a time
+with Django's query log, EXPLAIN ANALYZE for single statements, cProfile for where the time went;
+the machine was shared with two other jobs (load average 2-7), so times are noisy: the counts and
+the EXPLAIN figures are not. The full run at the top of this file came after all of these.
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| duty console (`attendance.views.console`), the bench's closed day of 335 children (313 released) | cProfile: half the request rendering the panels and the released list, a third `day_state`; duty leaders refresh it every 15-30 s and most refreshes find nothing changed | 125 ms, 20 queries (floor 6-8 ms in the same minutes) | **8 ms, 6 queries** from the cache (20 when computed): the body kept per school day and reader (`attendance/console_cache.py`), keyed by the day's version (replaced by every write the console shows, the two bulk inserts and each delivery attempt of an absence or refusal notice included) and the minute; the page around it and the phone-number audit on every request |
+| every staff page's header (`accounts.context_processors.roles`) | cProfile of `base.html` alone: the navigation's groups built with 41 `reverse()` calls and rendered through 23 includes on every request | bureau 5.4 ms, teacher 4.9 ms, parent 1.3 ms (base.html rendered alone, interleaved) | 0.7 ms each: the navigation's HTML rendered once per process for each roles / language / current entry / unread count (an LRU), except on the workbench, which passes its badges |
+| student list API, a principal (`Student.objects.visible_to`) | EXPLAIN ANALYZE of the COUNT: the guardians' subquery under an `OR` with `school_id IN (...)` made PostgreSQL scan all 75,000 students (`Seq Scan`, 74,476 rows removed); the page sorted by pinyin filtering 7,404 rows | COUNT 7.9 ms, page 2.8-3.5 ms | COUNT 0.15 ms (the guardians' branch only for a parent), page 0.03 ms (an index `(school, name_pinyin, id)`, built concurrently) |
+| bureau school list (`schools.selectors.school_list`) | EXPLAIN ANALYZE: each school's enrolled count read 504 table rows through the school index (50 schools a page) | 6.9 ms | 4.5 ms: a partial index `(school, id) WHERE status = 'enrolled'` (index-only scan), built concurrently |
+| parent's pickup code (`attendance.pickup_codes.qr_svg`) | cProfile: a third of the view drawing the QR code (the mask pattern chosen by trying all eight), the same code all day | 15 of 44 ms (profiled) | drawn once per process and code (an LRU in memory only: the codes are written to no shared cache) |
+| bureau dashboard (`reports.views.scope_page`) | the city's 150 schools' rows, the sections and the flags computed for a template fragment that was already in the cache | 8 queries | 7: computed only when the fragment is rendered (`SimpleLazyObject`) |
+| roll page (`attendance.selectors.roll_view`) | query log: the roll's marks read twice (once with the children, once for the marks); the strings of each child translated in the loop | 8 queries | 7; strings read once |
+| incident list, the bureau (`safety.views.incident_list`) | the children's names prefetched for readers who only see their number; a template include and a `Truncator` per row | 8 queries | 7 for the bureau and districts; the severity badge inline, the summary cut by slicing |
+| parent's home (`enrollment.selectors.parent_overview`) | query log: the term's letters and this guardian's acknowledgements in two queries | 9 queries | 8 (`Exists` annotation) |
+| my hours (`attendance.hours._hours`) | cProfile: the plan's windows rebuilt for every day and roll (335 calls a page); the half year's rolls built as model instances | 12 queries | 12, the windows once per term and timetable, the rolls read as rows |
+
+What was not changed, and why: the remaining cost of the bureau lists, the roll page and my hours
+is rendering and Python per row of pages of 25-60 rows and the fixed cost of 7-12 queries; caching
+their output would be measured by the benchmark (8 users asking for the same page) but rarely hit in
+use (a few bureau readers, a teacher's own hours), so it was not done for them.
+
 ### The weekly report from the day totals (branch `weekly`, issue 23; scale 0.2, 2026-12-05)
 
 Measured at **scale 0.2** (own databases: 30 schools, 15,000 students, week 2026-W48 with 63,146
