@@ -140,8 +140,11 @@ def fixes_its_own_clock(metafunc) -> bool:
       date string): only fixed destinations count (`_fixed_destination`);
     - a marker only on some parameters (`pytest.param(..., marks=...)`) is not on the function's
       definition, so such a test keeps every instant.
-    The rest of the process is the same for every instant (the database is rolled back after each
-    test and the cache is cleared before it), so the outcome is a function of the marker only."""
+    What the process holds between tests (the database, rolled back after each test; the cache,
+    cleared before it; modules already imported) does not depend on the instant this test is
+    parametrised with, so, given that state, the outcome is a function of the marker only: the
+    nine runs were one run nine times. (It may depend on which tests ran before it in the worker,
+    as any test's may; the matrix never fixed that order either.)"""
     marker = metafunc.definition.get_closest_marker("time_machine")
     if marker is None or not _fixed_destination(marker):
         return False
