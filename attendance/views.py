@@ -182,7 +182,9 @@ def console(request, school_id):
         late_ids = [c.student.pk for c, _phones in context["late"]] if is_leader else []
         console_cache.set_body(key, html, late_ids)
     else:
-        context, (html, late_ids) = {}, cached
+        context = {}
+        html = cached[0]
+        late_ids = cached[1]
     if late_ids and not getattr(request, "htmx", False):
         # Guardians' phone numbers are sensitive: the duty leader's reads are audited (one INSERT),
         # from the cache or not. The 30-second htmx refresh keeps only the figures, which show no
