@@ -21,6 +21,8 @@ class Watcher:
     school_id: int
     leader_id: int
     session_key: str = ""
+    #: the cookies the leader's browser keeps (the session's, then the CSRF cookie the first answer sets)
+    cookies: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -82,10 +84,19 @@ def run(base: str, watchers: list[Watcher], *, day, cookie_name: str, interval: 
         if s is None:
             s = local.session = requests.Session()
         path = f"/attendance/console/{w.school_id}/?date={day.isoformat()}" if kind == "console" else "/bench/floor/"
+        # Each leader's tablet keeps its own cookies, as a browser does: the session and the CSRF
+        # cookie the first answer set (without it every refresh would be a new visitor to CSRF, whose
+        # forms carry a new secret each time). The thread's connection is shared, its jar is not.
+        s.cookies.clear()
+        with lock:
+            cookies = {**w.cookies, cookie_name: w.session_key}
         t0 = time.perf_counter()
         try:
-            r = s.get(base + path, cookies={cookie_name: w.session_key}, timeout=60, allow_redirects=False)
+            r = s.get(base + path, cookies=cookies, timeout=60, allow_redirects=False)
             code = r.status_code
+            if r.cookies:
+                with lock:
+                    w.cookies.update(r.cookies.get_dict())
         except requests.RequestException:
             code = -1
         took = time.perf_counter() - t0
