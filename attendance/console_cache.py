@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import uuid
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.middleware.csrf import get_token
@@ -39,36 +37,26 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from notices.models import Delivery, Notification
+from shahe_afterschool import fragments
 
 from .models import AbsenceFollowUp, CustodyEvent, DayClose, DutyRota, Leave, Mark, PickupRefusal, Roll
 
 #: How long a body is kept (its key also names the minute, so it is read within that minute only).
 BODY_SECONDS = 90
-#: How long a day's version token is kept; a lost token is replaced by a new one.
-VERSION_SECONDS = 3 * 24 * 3600
 
 
-def _version_key(school_id: int, date: datetime.date) -> str:
-    return f"attendance:console:v:{school_id}:{date.isoformat()}"
+def _subject(school_id: int, date: datetime.date) -> str:
+    return f"attendance:console:{school_id}:{date.isoformat()}"
 
 
 def day_version(school_id: int, date: datetime.date) -> str:
-    key = _version_key(school_id, date)
-    token = cache.get(key)
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(key, token, VERSION_SECONDS):  # another request made one first
-            token = cache.get(key) or token
-    return token
+    return fragments.version(_subject(school_id, date))
 
 
 def day_changed(school_id: int, date: datetime.date) -> None:
-    """The console of this school day must be computed again: a new token now, and another after
-    the current transaction commits (a read between the two may store the day as it was before the
-    commit under the first; the second leaves it unread)."""
-    key = _version_key(school_id, date)
-    cache.set(key, uuid.uuid4().hex, VERSION_SECONDS)
-    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, VERSION_SECONDS))
+    """The console of this school day must be computed again (shahe_afterschool.fragments.changed:
+    a new token now and another after the current transaction commits)."""
+    fragments.changed(_subject(school_id, date))
 
 
 def body_key(request, *, school_id: int, date: datetime.date, is_leader: bool) -> str:

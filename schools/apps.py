@@ -10,6 +10,8 @@ class SchoolsConfig(AppConfig):
         from accounts.nav import register_nav
         from accounts.roles import STAFF_ROLES, Role
 
+        from . import receivers  # noqa: F401  (what changes the rendered school list)
+
         register_nav(_("Schools"), "schools:list", roles=STAFF_ROLES, order=90)
         register_nav(_("My children"), "schools:my_children", roles={Role.PARENT}, order=10)
         register_nav(_("School administration"), "schools:admin_entry", roles={Role.PRINCIPAL, Role.ADMIN}, order=80)

@@ -23,7 +23,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import RoleAssignment
 from accounts.privacy import normalise_phone, validate_phone
 from accounts.roles import Role
+from shahe_afterschool import fragments
 
+from . import selectors
 from .models import Grade, Guardianship, HomeroomClass, School, Student, pinyin_key
 from .spreadsheets import CellError, Msg, Table, class_key, clean_name, clean_text, map_columns, parse_date
 from .spreadsheets import Msg as _  # untranslated until shown (see spreadsheets.Msg)
@@ -387,6 +389,7 @@ def roster_plan(*, school: School, rows: list[dict]) -> RosterPlan:
 def roster_write(*, plan: RosterPlan, user, reason: str) -> None:
     """Write a plan with bulk statements and their history rows (the caller holds the transaction)."""
     history = {"default_user": user, "default_change_reason": reason}
+    fragments.changed(selectors.LIST_SUBJECT)  # bulk writes send no post_save (schools.receivers)
     # Objects that point at objects created just before get their ids from Django's
     # _prepare_related_fields_for_save, which bulk_create and bulk_update call.
     if plan.new_grades:

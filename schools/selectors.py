@@ -16,6 +16,11 @@ def _count_of(qs):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+#: The version subject of the rendered school list (schools.views._school_rows; shahe_afterschool.fragments):
+#: replaced when a school, a class or a child is saved (schools.receivers) or children are imported.
+LIST_SUBJECT = "schools:list"
+
+
 def school_list(*, user, district_id=None, search: str = "") -> QuerySet[School]:
     qs = (
         School.objects.visible_to(user)
