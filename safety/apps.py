@@ -10,7 +10,7 @@ class SafetyConfig(AppConfig):
         from accounts.nav import register_nav
         from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES, Role
 
-        from . import hooks
+        from . import hooks, receivers  # noqa: F401  (receivers: what changes the shared incident list)
 
         hooks.register()  # privacy registries
         register_nav(_("Incidents"), "safety:incidents", roles=SCHOOL_ROLES | {Role.PARENT}, order=60)

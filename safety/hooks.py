@@ -50,6 +50,12 @@ def privacy_scrubber(student) -> None:
     replace(IncidentFollowUp.history.filter(incident_id__in=incident_ids), ("text",))
     replace(GuardianContact.objects.filter(incident_id__in=incident_ids), ("note",))
     replace(GuardianContact.history.filter(incident_id__in=incident_ids), ("note",))
+    # the shared incident list shows the descriptions: the name must not stay in a rendered page
+    from shahe_afterschool import fragments
+
+    from .selectors import LIST_SUBJECT
+
+    fragments.changed(LIST_SUBJECT)
 
 
 def register() -> None:

@@ -23,6 +23,11 @@ from .models import (
     Severity,
 )
 
+#: The version subject of the incident list the bureau and districts share (safety.views.incident_list;
+#: shahe_afterschool.fragments): replaced when an incident, its children, a school or a venue is saved
+#: (safety.receivers).
+LIST_SUBJECT = "safety:incidents"
+
 
 def incident_list(*, user, school_id=None, status: str = "", type: str = "", escalated_only: bool = False,
                   with_children: bool = True) -> QuerySet[Incident]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext_lazy
@@ -20,6 +23,7 @@ from accounts.roles import SCHOOL_ROLES, SCHOOL_WIDE_ROLES, Role
 from accounts.scoping import get_for_user, scope_of
 from accounts.services import audit_record
 from schools.models import School
+from shahe_afterschool import fragments
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
 from shahe_afterschool.ids import parse_ids
@@ -63,6 +67,42 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("type", "")
     kind = kind if kind in IncidentType.values else ""
     is_parent = scope.has_role(Role.PARENT)
+    sees_area = scope.sees_city or bool(scope.district_ids)
+    shared = sees_area and not (is_parent or scope.is_admin or scope.staff_school_ids)
+
+    def rows() -> str:
+        return render_to_string("safety/_incident_rows.html", _incident_rows(request, scope, status=status, kind=kind,
+                                                                              is_parent=is_parent), request=request)
+
+    def counts() -> dict | None:
+        return selectors.incident_counts(user=request.user) if sees_area else None
+
+    if shared:
+        # The bureau's and a district's readers see the same escalated incidents and counts, without
+        # children's names: rendered once per area, filter, page and language, kept until an incident
+        # (or its school, venue or children) changes (selectors.LIST_SUBJECT).
+        reader = "city" if scope.sees_city else sorted(scope.district_ids)
+        key = fragments.key("incident-list", selectors.LIST_SUBJECT, reader, request.GET.urlencode())
+        cached = cache.get(key)
+        if cached is None:
+            cached = (rows(), counts())
+            cache.set(key, cached, LIST_SECONDS)
+        rows_html, counts_data = mark_safe(cached[0]), cached[1]  # noqa: S308 (the template's own output)
+    else:
+        rows_html, counts_data = rows(), counts()
+    context = {
+        "rows_html": rows_html, "status": status, "type": kind, "statuses": Incident.Status.choices,
+        "types": IncidentType.choices, "can_log": scope.is_admin or bool(scope.staff_school_ids),
+        "counts": counts_data,
+    }
+    return render(request, "safety/incident_list.html", context)
+
+
+#: How long a rendered page of the shared incident list is kept (its key names the list's version).
+LIST_SECONDS = 600
+
+
+def _incident_rows(request, scope, *, status: str, kind: str, is_parent: bool) -> dict:
     # The children's names are read only by those who may see some: the school's staff, admin, a
     # guardian (their own children); the bureau and the districts see counts.
     qs = selectors.incident_list(user=request.user, status=status, type=kind,
@@ -77,12 +117,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         incident.own_children = [c for c in children if c.pk in own_children]
         text = incident.description or ""
         incident.summary = text if len(text) <= 120 else text[:119] + "…"
-    context = {
-        "page": page, "status": status, "type": kind, "statuses": Incident.Status.choices,
-        "types": IncidentType.choices, "can_log": scope.is_admin or bool(scope.staff_school_ids),
-        "counts": selectors.incident_counts(user=request.user) if (scope.sees_city or scope.district_ids) else None,
-    }
-    return render(request, "safety/incident_list.html", context)
+    return {"page": page}
 
 
 @login_required
