@@ -10,7 +10,7 @@ class ReportsConfig(AppConfig):
         from accounts.nav import register_nav
         from accounts.roles import Role
 
-        from . import attendance_section, sections  # noqa: F401  register the built-in sections
+        from . import attendance_section, receivers, sections  # noqa: F401  the built-in sections; receivers
 
         register_nav(_("Coverage reports"), "reports:dashboard",
                      roles={Role.BUREAU, Role.DISTRICT, Role.PRINCIPAL, Role.ADMIN}, order=70)

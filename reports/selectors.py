@@ -22,6 +22,11 @@ from .weeks import parse_week
 
 Report = WeeklyCoverageReport
 
+#: The version subject of the rendered report pages (reports.views.scope_page; shahe_afterschool.fragments):
+#: replaced when a week's reports are built or published (reports.services) and when a name the pages
+#: show is saved (reports.receivers: a school, a district, a club category).
+REPORTS_SUBJECT = "reports:pages"
+
 
 @dataclass(frozen=True)
 class ReportScope:

@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import District, School, Term
+from shahe_afterschool import fragments
 from shahe_afterschool.errors import ConflictError, DomainError
 
+from . import selectors
 from .models import ScopeKind, WeeklyCoverageReport
 from .sections import FLAG_LABELS, BuildContext, combine, sections
 from .weeks import iso_week, week_label
@@ -179,6 +181,7 @@ def reports_build(*, week_start: datetime.date, by=None, correction: bool = Fals
             to_create.append(report)
         Report.objects.bulk_create(to_create, batch_size=500)
         _update_drafts(to_update)
+        fragments.changed(selectors.REPORTS_SUBJECT)  # the rendered report pages (bulk writes send no signal)
     return to_create + to_update
 
 
@@ -234,6 +237,7 @@ def reports_publish(*, week: str, by) -> int:
         replaced = [d.supersedes_id for d in drafts if d.supersedes_id]
         Report.objects.filter(pk__in=replaced).update(status=Report.Status.SUPERSEDED)
         now = timezone.now()
+        fragments.changed(selectors.REPORTS_SUBJECT)
         return Report.objects.filter(pk__in=[d.pk for d in drafts]).update(
             status=Report.Status.PUBLISHED, published_at=now, published_by=by)
 

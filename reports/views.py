@@ -6,12 +6,16 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shahe_afterschool import fragments
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import csv_response, xlsx_response
 
@@ -81,10 +85,32 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
     except DomainError as exc:
         messages.error(request, exc.message)
         week = None
+    reader = request.user.scope
+    sees_city = reader.sees_city
+    sees_district = reader.sees_city or scope.district_id in reader.district_ids
+    # Every reader of a scope sees the same page (the bureau also sees a week's draft): it is rendered
+    # once per scope, week, language and what the reader may open (the city's and the district's
+    # pages), and kept until a report is built or published, or a name it shows changes
+    # (selectors.REPORTS_SUBJECT).
+    key = fragments.key("report-page", selectors.REPORTS_SUBJECT, scope.key, week, sees_city, sees_district)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _scope_body(request, scope=scope, week=week, sees_city=sees_city, sees_district=sees_district)
+        cache.set(key, cached, PAGE_SECONDS)
+    body_html, has_report = cached
+    return render(request, "reports/scope.html", {
+        "scope": scope, "body_html": mark_safe(body_html),  # noqa: S308 (the template's own output)
+        "has_report": has_report})
+
+
+#: How long a rendered report page is kept (its key names the reports' version).
+PAGE_SECONDS = 3600
+
+
+def _scope_body(request, *, scope, week, sees_city: bool, sees_district: bool) -> tuple[str, bool]:
     report = selectors.report_for_scope(user=request.user, scope=scope, week=week)
     context = {"scope": scope, "report": report, "week": week, "weeks": selectors.weeks_for_scope(
-        user=request.user, scope=scope), "sees_city": request.user.scope.sees_city,
-        "sees_district": request.user.scope.sees_city or scope.district_id in request.user.scope.district_ids}
+        user=request.user, scope=scope), "sees_city": sees_city, "sees_district": sees_district}
     if report is not None:
         trend = selectors.trend(user=request.user, report=report)
         direct = str(ScopeKind.CITY_DIRECT.label)
@@ -111,7 +137,7 @@ def scope_page(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRe
             rows=SimpleLazyObject(lambda: table(report.data.get("rows", []), columns)),
             schools=SimpleLazyObject(lambda: table(report.data.get("schools", []), school_columns)),
         )
-    return render(request, "reports/scope.html", context)
+    return render_to_string("reports/_scope_body.html", context, request=request), report is not None
 
 
 @login_required

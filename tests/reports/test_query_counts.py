@@ -1,7 +1,10 @@
-"""The dashboard's queries do not grow with the number of schools (5 vs 50)."""
+"""The dashboard's queries do not grow with the number of schools (5 vs 50). A report page is kept
+rendered until the reports change (reports.views.scope_page): the counts are of pages computed (the
+cache emptied before each), and a cached read is counted on its own."""
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,6 +29,7 @@ def dashboard_queries(world, client, n_schools):
     counts = []
     for url in (reverse("reports:city"), reverse("reports:district", args=[world.district_a.pk]),
                 reverse("reports:school", args=[world.school_a.pk])):
+        cache.clear()
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
@@ -49,6 +53,7 @@ def city_queries(world, client, n_districts, schools_per_district):
     counts = []
     for url in (reverse("reports:city"), reverse("reports:manage"),
                 reverse("reports:district", args=[world.district_a.pk])):
+        cache.clear()
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
@@ -85,13 +90,48 @@ def test_city_dashboard_query_count(world, client, django_assert_num_queries, n)
     reports_publish(week=iso_week(week_start), by=world.bureau)
     client.force_login(world.bureau)
     client.get(reverse("reports:city"))  # warm the session
+    cache.clear()
     with django_assert_num_queries(EXPECTED):
+        client.get(reverse("reports:city"))
+    with django_assert_num_queries(EXPECTED_CACHED):  # another reader of the city's page
         client.get(reverse("reports:city"))
 
 
-# The second read finds the tables and sections in the fragment cache: the club categories they
-# name are not read again (8 on the first read).
-EXPECTED = 7
+# The page computed with the cache empty: the session, the user, the roles, the report, its weeks, the
+# trend, the club categories for the charts and for the tables' fragment, the unread notices' count.
+EXPECTED = 9
+# The page read from the cache: the session, the user and the roles only.
+EXPECTED_CACHED = 3
+
+
+def test_a_build_and_a_publication_are_on_the_next_read(world, client):
+    week_start = previous_week_start()
+    client.force_login(world.bureau)
+    assert "No report for this scope and week yet." in client.get(reverse("reports:city"),
+                                                                  HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    reports_build(week_start=week_start)
+    body = client.get(reverse("reports:city"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This week's reports are a draft" in body
+    reports_publish(week=iso_week(week_start), by=world.bureau)
+    body = client.get(reverse("reports:city"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This week's reports are a draft" not in body and "Published" in body
+    assert world.school_a.name in client.get(reverse("reports:school", args=[world.school_a.pk])).content.decode()
+    world.school_a.name = "沙河市实验小学（东校区）"
+    world.school_a.save()
+    body = client.get(reverse("reports:school", args=[world.school_a.pk])).content.decode()
+    assert 'aria-current="page">沙河市实验小学（东校区）</li>' in body  # the breadcrumb's last item
+
+
+def test_readers_who_may_open_less_get_their_own_page(world, client):
+    week_start = previous_week_start()
+    reports_build(week_start=week_start)
+    reports_publish(week=iso_week(week_start), by=world.bureau)
+    url = reverse("reports:school", args=[world.school_a.pk])
+    client.force_login(world.bureau)
+    assert reverse("reports:manage") in client.get(url).content.decode()  # the bureau's page is in the cache
+    client.force_login(world.principal)
+    body = client.get(url).content.decode()
+    assert reverse("reports:manage") not in body and reverse("reports:city") not in body
 
 
 def build_queries(world, n_schools):
