@@ -33,6 +33,10 @@ from .models import (
 )
 
 STUDENT_FIELDS = ("student", "student__homeroom_class")
+#: What the roll page reads of each child (and of the placement that puts the child on the roll): a
+#: roll of 60 children built every column of 240 rows (applications with their JSON) for these.
+ROLL_PAGE_STUDENT = ("id", "name", "name_pinyin", "school_id", "homeroom_class_id", "health_notes", "status",
+                     "homeroom_class__id", "homeroom_class__name")
 
 
 def roll_get_for_user(*, user, pk) -> Roll:
@@ -48,10 +52,12 @@ def roll_list(*, user, date: datetime.date | None = None, school_id=None) -> Que
     return qs.order_by("date", "starts_at", "name", "pk")
 
 
-def roll_children(rolls, *, marks: list[Mark] | None = None) -> dict[int, list[Student]]:
+def roll_children(rolls, *, marks: list[Mark] | None = None, student_fields: tuple | None = None
+                  ) -> dict[int, list[Student]]:
     """The children expected on each roll (placed in the group for that weekday, or holding a seat
     in the club), plus any child already marked on it. Three queries for any number of rolls (two
-    when the caller passes the rolls' marks, read with their students)."""
+    when the caller passes the rolls' marks, read with their students). `student_fields`: read only
+    these of each child (and its class), e.g. ROLL_PAGE_STUDENT."""
     from clubs.models import ClubChoice
     from enrollment.models import Placement
 
@@ -68,13 +74,20 @@ def roll_children(rolls, *, marks: list[Mark] | None = None) -> dict[int, list[S
         placements = (Placement.objects.filter(active=True, group_id__in=list(by_group))
                       .select_related("application", "application__student",
                                       "application__student__homeroom_class"))
+        if student_fields:
+            placements = placements.only("id", "group_id", "application__id", "application__student_id",
+                                         "application__weekdays",
+                                         *(f"application__student__{f}" for f in student_fields))
         for p in placements:
             for r in by_group[p.group_id]:
                 days = p.application.weekdays or []
                 if not days or r.date.isoweekday() in days or r.date.isoweekday() > 5:
                     out[r.pk][p.application.student_id] = p.application.student
     if by_club:
-        for c in ClubChoice.objects.holding_seat().filter(club_id__in=list(by_club)).select_related(*STUDENT_FIELDS):
+        choices = ClubChoice.objects.holding_seat().filter(club_id__in=list(by_club)).select_related(*STUDENT_FIELDS)
+        if student_fields:
+            choices = choices.only("id", "club_id", "student_id", *(f"student__{f}" for f in student_fields))
+        for c in choices:
             for r in by_club[c.club_id]:
                 out[r.pk][c.student_id] = c.student
     if rolls:
@@ -115,8 +128,9 @@ class RollView:
 def roll_view(roll: Roll) -> RollView:
     """The roll page: each child with the mark and any leave for the day (four queries: the marks are
     read once, with their children)."""
-    roll_marks = list(Mark.objects.filter(roll=roll).select_related(*STUDENT_FIELDS))
-    children = roll_children([roll], marks=roll_marks)[roll.pk]
+    roll_marks = list(Mark.objects.filter(roll=roll).select_related(*STUDENT_FIELDS).only(
+        *(f.attname for f in Mark._meta.concrete_fields), *(f"student__{f}" for f in ROLL_PAGE_STUDENT)))
+    children = roll_children([roll], marks=roll_marks, student_fields=ROLL_PAGE_STUDENT)[roll.pk]
     marks = {m.student_id: m for m in roll_marks}
     leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=roll.date,
                                                                        student_id__in=[c.pk for c in children])}
