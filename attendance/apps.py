@@ -23,7 +23,7 @@ class AttendanceConfig(AppConfig):
         from privacy.registry import register_provider, register_scrubber
         from schools.selectors import register_day_holder
 
-        from . import console_cache, today  # noqa: F401  (the today cards' and the console's cache receivers)
+        from . import console_cache, hours_cache, today  # noqa: F401  (the cache receivers: today cards, console, my hours)
         from .selectors import child_data, child_scrub, day_holder
 
         register_day_holder(day_holder)  # health notes: the day's rolls and rostered duty leader

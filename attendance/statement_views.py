@@ -8,10 +8,13 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +25,7 @@ from shahe_afterschool.errors import DomainError
 from shahe_afterschool.exports import xlsx_response
 from shahe_afterschool.ids import parse_id
 
+from . import hours_cache
 from . import statements as st
 from .hours import KINDS, month_range, teacher_hours, teacher_hours_by_month
 from .statement_models import Statement
@@ -229,14 +233,33 @@ def _months_back(today: datetime.date, n: int) -> list[datetime.date]:
 @login_required
 def my_hours(request):
     """A teacher's own held hours month by month (this month and the five before, by kind, planned
-    beside held), the sessions of the chosen month listed, and their lines on the statements."""
+    beside held), the sessions of the chosen month listed, and their lines on the statements. Kept
+    rendered until a roll of their schools or a rule of the hours changes (attendance.hours_cache)."""
     scope = scope_of(request.user)
-    schools = list(School.objects.filter(pk__in=scope.staff_school_ids).order_by("code"))
-    if not schools:
+    school_ids = sorted(scope.staff_school_ids)
+    if not school_ids:
         raise PermissionDenied(_("Your hours are shown to a school's staff."))
     today = timezone.localdate()
     months = _months_back(today, 6)
     month, error = _month(request, default=months[0])
+    if error:  # the page with its message, computed (a mistyped month is not kept)
+        return render(request, "attendance/my_hours.html", {
+            "body_html": _my_hours_body(request, school_ids, months, month, error)}, status=400)
+    key = hours_cache.page_key(user_id=request.user.pk, school_ids=school_ids, parts=(today, month))
+    body = cache.get(key)
+    if body is None:
+        body = _my_hours_body(request, school_ids, months, month, error)
+        cache.set(key, body, MY_HOURS_SECONDS)
+    return render(request, "attendance/my_hours.html", {
+        "body_html": mark_safe(body)})  # noqa: S308 (the template's own output)
+
+
+#: How long a teacher's rendered hours are kept (the key names the versions of what they count).
+MY_HOURS_SECONDS = 3600
+
+
+def _my_hours_body(request, school_ids, months, month, error) -> str:
+    schools = list(School.objects.filter(pk__in=school_ids).order_by("code"))
     first, last = month_range(f"{month:%Y-%m}")
     summary, sessions = [], []
     if month not in months:  # a month further back: its sessions are read on their own
@@ -261,9 +284,9 @@ def my_hours(request):
                         "planned_hours": round(total["planned_minutes"] / 60, 2),
                         "by_kind": {k: round(v / 60, 2) for k, v in by_kind.items()}})
     sessions.sort(key=lambda s: (s["date"], s["starts_at"] or datetime.time(0)))
-    return render(request, "attendance/my_hours.html", {
+    return render_to_string("attendance/_my_hours_body.html", {
         "summary": summary, "month": month, "sessions": sessions, "error": error, "kinds": KINDS,
         "lines": list(st.my_statement_lines(user=request.user)[:24]),
         "held_minutes": sum(s["minutes"] for s in sessions), "held_hours": round(sum(s["minutes"] for s in sessions) / 60, 2),
-    }, status=400 if error else 200)
+    }, request=request)
 
