@@ -144,6 +144,22 @@ class BuildContext:
         return self._class_grades
 
     @cached_property
+    def week_rolls(self) -> list[tuple]:
+        """The week's rolls not cancelled, counted by school, day, status and what a roll's held
+        minutes depend on: `(school, date, status, kind, session, club slot, starts_at, ends_at, n)`.
+        One query read by two sections: attendance (the days with rolls) and clubs (the teachers'
+        held minutes). A school's group rolls of a day and session share their times, so the city's
+        week is a few hundred rows, not every roll. Every school's rolls are read (by the date's
+        index), the week's schools kept."""
+        from attendance.models import Roll
+
+        rows = (Roll.objects.filter(date__range=(self.week_start, self.week_end))
+                .exclude(status=Roll.Status.CANCELLED)
+                .values_list("school_id", "date", "status", "kind", "session", "club_slot_id", "starts_at", "ends_at")
+                .annotate(n=Count("*")).order_by())
+        return [row for row in rows if row[0] in self.schools]
+
+    @cached_property
     def calendar(self) -> dict[int, dict]:
         """The calendar's answer (`schools.calendar.DayInfo`) for each school and term day of the
         week: one query for any number of schools."""
@@ -501,13 +517,13 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
     categories = list(ClubCategory.objects.values_list("code", flat=True))
     out = _zero(ctx, lambda: {"clubs": 0, "by_category": dict.fromkeys(categories, 0), "type_codes": [],
                               "teachers_serving": 0, "teachers_total": 0, "service_minutes": 0, "held_minutes": 0})
-    # Every school's rows are read (no list of the week's schools in the SQL); the week's kept.
-    for school_id, n in (RoleAssignment.objects.active().filter(role=Role.TEACHER).values_list("school_id")
-                         .annotate(n=Count("user", distinct=True)).order_by()):
-        if school_id in out:
-            out[school_id]["teachers_total"] = n
+    # (by the school's index: most role assignments are parents')
+    for school_id, n in (RoleAssignment.objects.active().filter(role=Role.TEACHER, school_id__in=ctx.school_ids)
+                         .values_list("school_id").annotate(n=Count("user", distinct=True)).order_by()):
+        out[school_id]["teachers_total"] = n
     if ctx.term is None:
         return out
+    # Every school's rows are read (no list of the week's schools in the SQL); the week's kept.
     approved = Club.objects.filter(term=ctx.term, status=ReviewStatus.APPROVED)
     for school_id, category, type_code, n in (approved.values_list("school_id", "club_type__category__code",
                                                                    "club_type__code")
@@ -554,19 +570,14 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
 def _held_minutes(ctx: BuildContext, out: dict, slots: dict) -> None:
     """Teachers' held minutes of the week: the submitted rolls, each counted as `attendance.hours`
     counts it (the roll's times capped by the plan's window or the club's slot, cut short by an
-    early dismissal). One query, grouped by what the count depends on: a school's group rolls of a
-    day and session share their times, so the city's week is a few hundred rows, not every roll."""
+    early dismissal), from the rolls grouped by what the count depends on (`ctx.week_rolls`)."""
     from attendance.hours import held_minutes
     from attendance.models import Roll
 
     windows = ctx.windows
     counted: dict[tuple, int] = {}
-    for school_id, date, kind, session, slot_id, start, end, n in (
-            Roll.objects.filter(date__range=(ctx.week_start, ctx.week_end), status=Roll.Status.SUBMITTED)
-            .values("school_id", "date", "kind", "session", "club_slot_id", "starts_at", "ends_at")
-            .annotate(n=Count("*")).order_by().values_list("school_id", "date", "kind", "session", "club_slot_id",
-                                                            "starts_at", "ends_at", "n")):
-        if school_id not in out:  # every school's rolls are read, the week's schools kept
+    for school_id, date, status, kind, session, slot_id, start, end, n in ctx.week_rolls:
+        if status != Roll.Status.SUBMITTED:
             continue
         info = ctx.calendar.get(school_id, {}).get(date)
         if kind == Roll.Kind.CLUB:
