@@ -115,10 +115,12 @@ def write_day(*, date: datetime.date) -> int:
     return write(school_ids=schools, date=date) if schools else 0
 
 
-def for_range(*, school_ids: Iterable[int], first: datetime.date, last: datetime.date) -> dict[Key, dict]:
+def for_range(*, school_ids: Iterable[int], first: datetime.date, last: datetime.date,
+              held: set[Key] | None = None) -> dict[Key, dict]:
     """{(school, date): figures | {"closed"}} for the days with rolls: stored totals, and for a day
     with rolls but no total, the figures computed from its marks (marked not closed unless a close
-    exists)."""
+    exists). `held`: the (school, date) pairs of these schools with rolls not cancelled from `first`
+    to `last`, when the caller has read them already (else one query here)."""
     school_ids = list(school_ids)
     stored = {(t["school_id"], t["date"]): t for t in DayTotal.objects.filter(
         school_id__in=school_ids, date__range=(first, last), rolls__gt=0).order_by().values(
@@ -128,8 +130,11 @@ def for_range(*, school_ids: Iterable[int], first: datetime.date, last: datetime
     # rolls' (school, date) pairs: one small query on the rolls' index, not the marks.
     missing = set()
     if first <= today:
-        held = set(Roll.objects.filter(school_id__in=school_ids, date__range=(first, min(last, today)))
-                   .exclude(status=Roll.Status.CANCELLED).order_by().values_list("school_id", "date").distinct())
+        if held is None:
+            held = set(Roll.objects.filter(school_id__in=school_ids, date__range=(first, min(last, today)))
+                       .exclude(status=Roll.Status.CANCELLED).order_by().values_list("school_id", "date").distinct())
+        else:
+            held = {(sid, day) for sid, day in held if day <= today}
         missing = held - set(stored)
     out = {k: {f: v[f] for f in FIGURES} | {"closed": v["closed"]} for k, v in stored.items()}
     if missing:

@@ -133,4 +133,39 @@ so at city scale they, not the attendance, decide the ratio. Left for a later ch
 placed children per class kept like the day totals, or a cheaper plan for the claims (a second scan
 of the applications); a migration setting the reports' column to lz4 (raw SQL, so it needs a
 reviewer in `ops.migration_safety.REVIEWED`) instead of the per-transaction setting.
+
+### The weekly report at scale 1.0 (branch `weekly2`, issue 23 item 3; 2026-12-05)
+
+Measured on `shahe_bench_s1_0` (week 2026-W48: 314,076 marks, 170 reports) while the lead's jobs
+kept both cores busy (load average 2.5-4.6 throughout): under that load the floor itself took
+0.10-0.14 s instead of the full run's 0.060 s, so ratios measured here are not comparable with the
+run's 8.1×. Methods: main's code (exported from `fd9d1c4`) and this branch interleaved; builds in one
+process (7 builds a set: wall time, SQL time from Django's query log, the process's CPU time for the
+Python side); the bench's own `bench.weekly.run` (floor and task each in a child); statements timed
+from psycopg2 (minimum of 9 interleaved runs); cProfile and `time.process_time` per section. Every
+report's JSON of weeks 2026-W46 to W49 (170 scopes each, `reports_compute`) and the 170 drafts stored
+by a build of W48 are byte-identical between main and the branch.
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| coverage (`reports.sections`: students, service) | query log: the students counted by class (75,000 rows through the school index), then the term's applications joined to all 75,000 students again for the placed children's classes, then the priority claims with `COUNT(DISTINCT)` and a sort | 3 statements, 113 ms (24 + 62 + 27, minimum of 9) | 3 statements, 96 ms (67 + 6 + 23): one grouped query, every enrolled student LEFT JOIN its placed application of the term (`FilteredRelation`; at most one per child and term) by the student's school and class and the application's school; the applications' statuses by `COUNT(*)` from the (school, term, status) index (index-only scan); claims counted without DISTINCT (one claim per application and group, `unique_claim_group`) |
+| lists of the week's 150 schools in 13 statements (`school_id IN (1, 2, ...)`) | micro-benchmark of one small aggregate: Django builds and binds each id (`get_prep_value`, 5,700 calls a build in cProfile) and PostgreSQL plans the list (EXPLAIN: planning 1.2-2.6 ms for the coverage statements) | a drill count 1.79 ms wall, 1.25 ms CPU | 0.60 ms, 0.46 ms: the report covers every active school, so queries without an index on the school read every school's rows and keep the active schools' in Python (`if school_id in out`; a test adds a closed school with data in every section and checks that no scope changes). The teachers' count keeps its list: most of the 104,580 role assignments are parents' and the school index reads 4,350 (2 ms against 12 ms without it) |
+| clubs section | cProfile: 2,516 service groups fetched one by one (each `weekdays` JSON decoded) to add their planned minutes; the club and group teachers in two queries | 35 ms CPU, 7 statements | 16-17 ms CPU, 6: groups counted by school, session and weekdays in SQL (300 rows), the teachers serving in one `UNION`, held minutes counted once per distinct times, cap and dismissal |
+| the week's rolls | the attendance section's days with rolls (`totals.for_range`, a `DISTINCT` over the week's rolls) and the clubs section's held minutes read the same week's rolls | 2 statements, 13 + 6-8 ms | 1 (13 ms): grouped by school, day, status and what the held minutes depend on (`BuildContext.week_rolls`), passed to `for_range(held=...)` |
+| calendar, service days, the deep sum | cProfile: `calendar_for_schools` built 1,050 `DayInfo` for 150 schools though most schools share the city's days; `service_days` recomputed 450 times; `combine` ran `isinstance` chains 4,400 times a build | about 12 ms CPU | about 5 ms: a day without a school's own entry answered once per week pattern (`DayInfo` is frozen), service days once per school, the exact type tested first |
+| the build, in one process | all of the above | 34 statements; 3 sets of 7 builds: minimum 472-503 ms (SQL 297-320 ms, Python CPU 150-154 ms); an earlier pair of sets 440-464 ms | 33 statements; interleaved: 370-436 ms (SQL 248-275 ms, Python CPU 112-123 ms); 396-410 ms in the earlier pair |
+| the task, the benchmark's method (`bench.weekly.run`, interleaved pairs) | | 0.388 s / floor 0.135 s (2.9×), 0.821 / 0.129 (6.4×), 0.531 / 0.128 (4.2×); earlier 0.372 / 0.100 (3.7×), 0.620 / 0.141 (4.4×) | 0.306 / 0.133 (2.3×), 0.460 / 0.126 (3.7×), 0.414 / 0.133 (3.1×); earlier 0.469 / 0.117 (4.0×), 0.435 / 0.126 (3.5×) |
+
+**Not met with certainty**: the branch's builds are about 15-25% faster than main's in every
+interleaved set (SQL 40-50 ms less, Python 30-35 ms of CPU less), but with a quiet floor of 0.060 s
+the full run's 0.49 s would become about 0.37-0.42 s, 6-7×, not 3×; the ratios of 2.3-3.7× above are against a
+floor doubled by the load. What remains, at the time of the branch's fastest sets: the coverage join
+(the 75,000 students hashed against 46,000 placed applications, 60-70 ms; in a copy of the two tables
+a merge join of two partial covering indexes, `(id) INCLUDE (school_id, homeroom_class_id) WHERE
+status = 'enrolled'` and `(student_id) INCLUDE (school_id, term_id) WHERE status = 'placed'`, took
+29 ms against 61 ms, but PostgreSQL's planner keeps the hash join: it would need the two indexes and
+`SET LOCAL enable_hashjoin = off`, not done); the claims (22 ms; a nested loop over the 6,589 claims
+takes 12 ms, not chosen by the planner); the write of the 170 drafts (40-50 ms in PostgreSQL, of
+which parsing 760 KB of JSON into jsonb is about 15 ms, and 15 ms of Python, mostly `json.dumps`);
+and about 115 ms of Python CPU spread over 33 statements and the 170 scopes' finalizing.
 """

@@ -39,8 +39,9 @@ def _attendance(ctx: BuildContext) -> dict[int, Raw]:
     # The week's day totals (about 750 rows for the city): written at each day close and nightly;
     # a day with rolls and no total yet is computed from its marks (`attendance/totals.py`).
     held: dict[int, set] = defaultdict(set)
-    for (sid, day), fig in totals.for_range(school_ids=ctx.school_ids, first=ctx.week_start,
-                                           last=ctx.week_end).items():
+    # The days with rolls come from the week's rolls the clubs section reads too (`ctx.week_rolls`).
+    for (sid, day), fig in totals.for_range(school_ids=ctx.school_ids, first=ctx.week_start, last=ctx.week_end,
+                                           held={(row[0], row[1]) for row in ctx.week_rolls}).items():
         held[sid].add(day)
         row = out[sid]
         for key in ("minutes_held", "present", "late", "absent", "leave", "rolls", "rolls_open", "late_pickups"):

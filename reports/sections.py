@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Case, Count, F, Q, When
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -45,6 +45,7 @@ class BuildContext:
     term: object | None
     schools: dict[int, dict]
     _class_grades: dict[int, int] = field(default_factory=dict, init=False, repr=False)
+    _service_days: dict[int, list] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def week_end(self) -> datetime.date:
@@ -74,9 +75,10 @@ class BuildContext:
         if self.term is None:
             return {}
         plans: dict[int, object] = {}
-        for plan in (ServicePlan.objects.filter(term=self.term, school_id__in=self.school_ids,
-                                                status=ReviewStatus.APPROVED).order_by("school_id", "revision")):
-            plans[plan.school_id] = plan
+        for plan in (ServicePlan.objects.filter(term=self.term, status=ReviewStatus.APPROVED)
+                     .order_by("school_id", "revision")):
+            if plan.school_id in self.schools:
+                plans[plan.school_id] = plan
         return plans
 
     @cached_property
@@ -85,20 +87,47 @@ class BuildContext:
         return {sid: plan.windows(self.summer) for sid, plan in self.plans.items()}
 
     @cached_property
-    def enrolled_by_grade(self) -> list[dict]:
-        """Students enrolled in school, counted by school and grade: one query shared by the sections
-        that need it (students, service). Counted by class on the students' table alone (no join per
-        student), each class then given its grade (`grade_of_classes`)."""
+    def coverage(self) -> dict[str, dict[tuple[int, int], int]]:
+        """Students enrolled in school and those of them placed in the service this term, by school
+        and grade, from one grouped query shared by the students and service sections: every
+        enrolled student with its placed application of the term if it has one (a LEFT JOIN: at most
+        one per child and term, `one_open_application_per_term`), counted by the student's school and
+        class and the application's school. `{"enrolled": {(school, grade): n}, "placed": {(school,
+        grade): n}}`: enrolled by the student's school, placed by the application's (as the
+        applications are counted), each class then given its grade (`grade_of_classes`). Every
+        school's students are read (no list of the week's schools in the SQL) and the week's
+        schools kept here."""
+        from django.db.models import FilteredRelation
+
+        from enrollment.models import Application
         from schools.models import Student
 
-        rows = list(Student.objects.filter(school_id__in=self.school_ids, status=Student.Status.ENROLLED)
-                    .values_list("school_id", "homeroom_class_id").annotate(n=Count("pk")).order_by())
-        grades = self.grade_of_classes({class_id for _sid, class_id, _n in rows})
-        counts: dict[tuple, int] = defaultdict(int)
-        for sid, class_id, n in rows:
-            counts[(sid, grades[class_id])] += n
+        students = Student.objects.filter(status=Student.Status.ENROLLED)
+        if self.term is not None:
+            students = students.annotate(placed=FilteredRelation("applications", condition=Q(
+                applications__term=self.term, applications__status=Application.Status.PLACED)))
+            rows = list(students.values_list("school_id", "homeroom_class_id", "placed__school_id")
+                        .annotate(n=Count("pk"), n_placed=Count("placed__pk")).order_by())
+        else:
+            rows = [(sid, class_id, None, n, 0) for sid, class_id, n in
+                    students.values_list("school_id", "homeroom_class_id").annotate(n=Count("pk")).order_by()]
+        schools = self.schools
+        grades = self.grade_of_classes({class_id for sid, class_id, placed_sid, _n, n_placed in rows
+                                        if sid in schools or (n_placed and placed_sid in schools)})
+        enrolled: dict[tuple, int] = defaultdict(int)
+        placed: dict[tuple, int] = defaultdict(int)
+        for sid, class_id, placed_sid, n, n_placed in rows:
+            if sid in schools:
+                enrolled[(sid, grades[class_id])] += n
+            if n_placed and placed_sid in schools:
+                placed[(placed_sid, grades[class_id])] += n_placed
+        return {"enrolled": enrolled, "placed": placed}
+
+    @property
+    def enrolled_by_grade(self) -> list[dict]:
+        """Students enrolled in school, counted by school and grade (`coverage`)."""
         return [{"school_id": sid, "homeroom_class__grade__number": grade, "n": n}
-                for (sid, grade), n in counts.items()]
+                for (sid, grade), n in self.coverage["enrolled"].items()]
 
     def grade_of_classes(self, class_ids) -> dict[int, int]:
         """{class: its grade's number} for these classes (kept for the build). The first call reads
@@ -115,6 +144,22 @@ class BuildContext:
         return self._class_grades
 
     @cached_property
+    def week_rolls(self) -> list[tuple]:
+        """The week's rolls not cancelled, counted by school, day, status and what a roll's held
+        minutes depend on: `(school, date, status, kind, session, club slot, starts_at, ends_at, n)`.
+        One query read by two sections: attendance (the days with rolls) and clubs (the teachers'
+        held minutes). A school's group rolls of a day and session share their times, so the city's
+        week is a few hundred rows, not every roll. Every school's rolls are read (by the date's
+        index), the week's schools kept."""
+        from attendance.models import Roll
+
+        rows = (Roll.objects.filter(date__range=(self.week_start, self.week_end))
+                .exclude(status=Roll.Status.CANCELLED)
+                .values_list("school_id", "date", "status", "kind", "session", "club_slot_id", "starts_at", "ends_at")
+                .annotate(n=Count("*")).order_by())
+        return [row for row in rows if row[0] in self.schools]
+
+    @cached_property
     def calendar(self) -> dict[int, dict]:
         """The calendar's answer (`schools.calendar.DayInfo`) for each school and term day of the
         week: one query for any number of schools."""
@@ -129,8 +174,11 @@ class BuildContext:
     def service_days(self, school_id: int) -> list[datetime.date]:
         """Planned service days of the week, from the calendar: term days on the plan's school days
         (Mon-Fri without a plan), less holidays and days without service, plus make-up school days."""
-        days = self.calendar.get(school_id, {})
-        return [d for d in self.term_days if d in days and days[d].service]
+        found = self._service_days.get(school_id)
+        if found is None:  # asked by three sections for every school: worked out once
+            days = self.calendar.get(school_id, {})
+            found = self._service_days[school_id] = [d for d in self.term_days if d in days and days[d].service]
+        return list(found)
 
     def service_weekdays(self, school_id: int) -> list[int]:
         """For each planned service day, the weekday whose timetable it follows (a make-up Saturday
@@ -218,9 +266,19 @@ def combine(raws: list[Raw]) -> Raw:
 
 
 def _add_into(out: Raw, raw: Raw) -> None:
-    """Add `raw` into `out` in place (its own dicts and lists, never those of `raw`)."""
+    """Add `raw` into `out` in place (its own dicts and lists, never those of `raw`). Run some
+    thousands of times a build: the exact type tested first (an int or float, then a dict), the
+    general cases after."""
     for key, value in raw.items():
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is int or kind is float:
+            out[key] = (out.get(key) or 0) + value
+        elif kind is dict:
+            into = out.get(key)
+            if into is None and key not in out:
+                into = out[key] = {}
+            _add_into(into, value)
+        elif isinstance(value, dict):
             _add_into(out.setdefault(key, {}), value)
         elif isinstance(value, list):
             out.setdefault(key, []).extend(value)
@@ -285,7 +343,6 @@ register_section(Section(
 # --- students in the service: coverage, priority groups (enrollment) --------------------------
 def _service(ctx: BuildContext) -> dict[int, Raw]:
     from enrollment.models import Application, PriorityClaim, PriorityGroup
-    from schools.models import Student
 
     def zero():
         return {"enrolled": 0, "in_service": 0, "by_grade": {}, "applications": {},
@@ -299,33 +356,29 @@ def _service(ctx: BuildContext) -> dict[int, Raw]:
         out[row["school_id"]]["enrolled"] += row["n"]
     if ctx.term is None:
         return out
-    apps = Application.objects.filter(term=ctx.term, school_id__in=ctx.school_ids)
-    # One pass over the term's applications: counted by school and status, and a placed application
-    # of a child enrolled in school also by the child's class (its grade below). A placed application
-    # is open: at most one per child and term (one_open_application_per_term), so counting
-    # applications counts children (no DISTINCT, no sort).
-    placed_class = Case(When(status=Application.Status.PLACED, student__status=Student.Status.ENROLLED,
-                             then=F("student__homeroom_class_id")), default=None)
-    rows = list(apps.annotate(placed_class=placed_class).values("school_id", "status", "placed_class")
-                .annotate(n=Count("pk")).order_by().values_list("school_id", "status", "placed_class", "n"))
-    grades = ctx.grade_of_classes({class_id for _sid, _status, class_id, _n in rows})
-    for school_id, status, class_id, n in rows:
+    # The placed children by grade (`ctx.coverage`, from the students' query), the term's
+    # applications by school and status, the priority claims.
+    # Every school's rows are read and the week's schools kept.
+    for (school_id, grade), n in ctx.coverage["placed"].items():
         fig = out[school_id]
-        fig["applications"][status] = fig["applications"].get(status, 0) + n
-        if class_id is not None:
-            grade = fig["by_grade"].setdefault(str(grades[class_id]), {"enrolled": 0, "in_service": 0})
-            grade["in_service"] += n
-            fig["in_service"] += n
-    claims = (PriorityClaim.objects.filter(application__term=ctx.term, application__school_id__in=ctx.school_ids)
+        fig["by_grade"].setdefault(str(grade), {"enrolled": 0, "in_service": 0})["in_service"] += n
+        fig["in_service"] += n
+    for school_id, status, n in (Application.objects.filter(term=ctx.term).values_list("school_id", "status")
+                                 .annotate(n=Count("*")).order_by()):  # COUNT(*): an index-only scan
+        if school_id in out:
+            fig = out[school_id]
+            fig["applications"][status] = fig["applications"].get(status, 0) + n
+    # A claim is one per application and group (`unique_claim_group`): counting claims of a group
+    # counts its applications (no DISTINCT).
+    claims = (PriorityClaim.objects.filter(application__term=ctx.term)
               .exclude(status=PriorityClaim.Status.DECLINED)
               .exclude(application__status__in=[Application.Status.WITHDRAWN, Application.Status.REJECTED]))
-    for row in (claims.values("application__school_id", "group").annotate(
-            applied=Count("application", distinct=True),
-            placed=Count("application", distinct=True, filter=Q(application__status=Application.Status.PLACED)),
-            waitlisted=Count("application", distinct=True,
-                             filter=Q(application__status=Application.Status.WAITLISTED))).order_by()):
-        out[row["application__school_id"]]["priority"][row["group"]] = {
-            "applied": row["applied"], "placed": row["placed"], "waitlisted": row["waitlisted"]}
+    for school_id, group, applied, placed, waitlisted in (
+            claims.values_list("application__school_id", "group").annotate(
+                applied=Count("pk"), placed=Count("pk", filter=Q(application__status=Application.Status.PLACED)),
+                waitlisted=Count("pk", filter=Q(application__status=Application.Status.WAITLISTED))).order_by()):
+        if school_id in out:
+            out[school_id]["priority"][group] = {"applied": applied, "placed": placed, "waitlisted": waitlisted}
     return out
 
 
@@ -464,46 +517,52 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
     categories = list(ClubCategory.objects.values_list("code", flat=True))
     out = _zero(ctx, lambda: {"clubs": 0, "by_category": dict.fromkeys(categories, 0), "type_codes": [],
                               "teachers_serving": 0, "teachers_total": 0, "service_minutes": 0, "held_minutes": 0})
-    teachers = defaultdict(set)
-    for row in (RoleAssignment.objects.active().filter(role=Role.TEACHER, school_id__in=ctx.school_ids)
-                .values("school_id").annotate(n=Count("user", distinct=True)).order_by()):
-        out[row["school_id"]]["teachers_total"] = row["n"]
+    # (by the school's index: most role assignments are parents')
+    for school_id, n in (RoleAssignment.objects.active().filter(role=Role.TEACHER, school_id__in=ctx.school_ids)
+                         .values_list("school_id").annotate(n=Count("user", distinct=True)).order_by()):
+        out[school_id]["teachers_total"] = n
     if ctx.term is None:
         return out
-    approved = Club.objects.filter(term=ctx.term, school_id__in=ctx.school_ids, status=ReviewStatus.APPROVED)
-    for row in (approved.values("school_id", "club_type__category__code", "club_type__code")
-                .annotate(n=Count("pk")).order_by()):
-        fig = out[row["school_id"]]
-        fig["clubs"] += row["n"]
-        cat = row["club_type__category__code"]
-        fig["by_category"][cat] = fig["by_category"].get(cat, 0) + row["n"]
-        fig["type_codes"].append(row["club_type__code"])
-    for school_id, user_id in (Club.teachers.through.objects.filter(club__in=approved)
-                               .values_list("club__school_id", "user_id").distinct()):
-        teachers[school_id].add(user_id)
+    # Every school's rows are read (no list of the week's schools in the SQL); the week's kept.
+    approved = Club.objects.filter(term=ctx.term, status=ReviewStatus.APPROVED)
+    for school_id, category, type_code, n in (approved.values_list("school_id", "club_type__category__code",
+                                                                   "club_type__code")
+                                              .annotate(n=Count("pk")).order_by()):
+        if school_id in out:
+            fig = out[school_id]
+            fig["clubs"] += n
+            fig["by_category"][category] = fig["by_category"].get(category, 0) + n
+            fig["type_codes"].append(type_code)
+    groups = ServiceGroup.objects.filter(term=ctx.term, status=ServiceGroup.Status.ACTIVE, teacher__isnull=False)
+    # Teachers serving: of an approved club or a group, each counted once (a UNION removes the pairs
+    # found twice).
+    serving = Counter(school_id for school_id, _user in (
+        Club.teachers.through.objects.filter(club__in=approved).order_by().values_list("club__school_id", "user_id")
+        .union(groups.order_by().values_list("school_id", "teacher_id"))))
+    for school_id, n in serving.items():
+        if school_id in out:
+            out[school_id]["teachers_serving"] = n
     # Planned minutes of the week: each club slot on each service day of its weekday (a make-up day
     # counts as the weekday whose timetable it follows).
     days = {sid: ctx.service_weekdays(sid) for sid in ctx.school_ids}
     slots = {}
-    for pk, school_id, weekday, start, end in (ClubSlot.objects.filter(club__in=approved)
+    for pk, school_id, weekday, start, end in (ClubSlot.objects.filter(club__in=approved).order_by()
                                                .values_list("pk", "club__school_id", "weekday", "start", "end")):
-        slots[pk] = (start, end)
-        out[school_id]["service_minutes"] += days[school_id].count(weekday) * timerules.window_minutes((start, end))
-    groups = ServiceGroup.objects.filter(term=ctx.term, school_id__in=ctx.school_ids,
-                                         status=ServiceGroup.Status.ACTIVE, teacher__isnull=False)
-    # A group meets on the service days of its weekdays, for its school's window of its session.
+        if school_id in out:
+            slots[pk] = (start, end)
+            out[school_id]["service_minutes"] += days[school_id].count(weekday) * timerules.window_minutes((start,
+                                                                                                              end))
+    # A group meets on the service days of its weekdays, for its school's window of its session:
+    # counted by school, session and weekdays (a few hundred rows, not every group).
     day_count = {sid: Counter(weekdays) for sid, weekdays in days.items()}
     window_minutes = {sid: {session: timerules.window_minutes(window) for session, window in windows.items()}
                       for sid, windows in ctx.windows.items()}
-    for school_id, teacher_id, session, weekdays in groups.order_by().values_list("school_id", "teacher_id",
-                                                                                  "session", "weekdays"):
-        teachers[school_id].add(teacher_id)
+    for school_id, session, weekdays, n in (groups.values_list("school_id", "session", "weekdays")
+                                            .annotate(n=Count("*")).order_by()):
         minutes = window_minutes.get(school_id)
-        if minutes is not None:
+        if school_id in out and minutes is not None:
             held = sum(day_count[school_id][weekday] for weekday in set(weekdays or []))
-            out[school_id]["service_minutes"] += held * minutes["noon" if session == Session.NOON else "after"]
-    for sid, ids in teachers.items():
-        out[sid]["teachers_serving"] = len(ids)
+            out[school_id]["service_minutes"] += n * held * minutes["noon" if session == Session.NOON else "after"]
     _held_minutes(ctx, out, slots)
     return out
 
@@ -511,25 +570,27 @@ def _clubs(ctx: BuildContext) -> dict[int, Raw]:
 def _held_minutes(ctx: BuildContext, out: dict, slots: dict) -> None:
     """Teachers' held minutes of the week: the submitted rolls, each counted as `attendance.hours`
     counts it (the roll's times capped by the plan's window or the club's slot, cut short by an
-    early dismissal). One query, grouped by what the count depends on: a school's group rolls of a
-    day and session share their times, so the city's week is a few hundred rows, not every roll."""
+    early dismissal), from the rolls grouped by what the count depends on (`ctx.week_rolls`)."""
     from attendance.hours import held_minutes
     from attendance.models import Roll
 
     windows = ctx.windows
-    for school_id, date, kind, session, slot_id, start, end, n in (
-            Roll.objects.filter(school_id__in=ctx.school_ids, date__range=(ctx.week_start, ctx.week_end),
-                                status=Roll.Status.SUBMITTED)
-            .values("school_id", "date", "kind", "session", "club_slot_id", "starts_at", "ends_at")
-            .annotate(n=Count("*")).order_by().values_list("school_id", "date", "kind", "session", "club_slot_id",
-                                                            "starts_at", "ends_at", "n")):
+    counted: dict[tuple, int] = {}
+    for school_id, date, status, kind, session, slot_id, start, end, n in ctx.week_rolls:
+        if status != Roll.Status.SUBMITTED:
+            continue
         info = ctx.calendar.get(school_id, {}).get(date)
         if kind == Roll.Kind.CLUB:
             cap = slots.get(slot_id)
         else:
             plan = windows.get(school_id)
             cap = plan["noon" if session == Roll.Session.NOON else "after"] if plan else None
-        out[school_id]["held_minutes"] += n * held_minutes(start, end, cap, info.ends_at if info else None)
+        # the same times, cap and dismissal recur across schools and days: each counted once
+        key = (start, end, cap, info.ends_at if info else None)
+        minutes = counted.get(key)
+        if minutes is None:
+            minutes = counted[key] = held_minutes(*key)
+        out[school_id]["held_minutes"] += n * minutes
 
 
 def _clubs_final(raw: Raw, ctx) -> dict:
@@ -587,11 +648,14 @@ def _safety(ctx: BuildContext) -> dict[int, Raw]:
     in_week = Q(occurred_at__gte=start, occurred_at__lt=end)
     still_open = (Q(closed_at__isnull=True, status__in=[Incident.Status.OPEN, Incident.Status.REVIEWING])
                   | Q(closed_at__gte=end)) & Q(escalated_at__lt=end)
-    for row in (Incident.objects.filter(in_week | still_open, school_id__in=ctx.school_ids)
+    # Every school's rows are read (no list of the week's schools in the SQL); the week's kept.
+    for row in (Incident.objects.filter(in_week | still_open)
                 .values("school_id", "type", "severity")
                 .annotate(n=Count("pk", filter=in_week), escalated=Count("pk", filter=in_week & Q(
                     escalated_at__isnull=False)), still_open=Count("pk", filter=still_open)).order_by()):
-        fig = out[row["school_id"]]
+        fig = out.get(row["school_id"])
+        if fig is None:
+            continue
         fig["escalated_open"] += row["still_open"]
         if not row["n"]:
             continue
@@ -599,17 +663,19 @@ def _safety(ctx: BuildContext) -> dict[int, Raw]:
         fig["escalated"] += row["escalated"]
         fig["by_type"][row["type"]] = fig["by_type"].get(row["type"], 0) + row["n"]
         fig["by_severity"][str(row["severity"])] = fig["by_severity"].get(str(row["severity"]), 0) + row["n"]
-    for row in (Drill.objects.filter(school_id__in=ctx.school_ids, held_on__range=(ctx.week_start, ctx.week_end))
-                .values("school_id").annotate(n=Count("pk")).order_by()):
-        out[row["school_id"]]["drills"] = row["n"]
-    for row in (Inspection.objects.filter(school_id__in=ctx.school_ids,
-                                          inspected_on__range=(ctx.week_start, ctx.week_end))
-                .values("school_id").annotate(n=Count("pk")).order_by()):
-        out[row["school_id"]]["inspections"] = row["n"]
-    for row in (RectificationItem.objects.filter(inspection__school_id__in=ctx.school_ids,
-                                                 status__in=RectificationItem.OPEN_STATES, deadline__lt=ctx.week_end)
-                .values("inspection__school_id").annotate(n=Count("pk")).order_by()):
-        out[row["inspection__school_id"]]["overdue_rectifications"] = row["n"]
+    for school_id, n in (Drill.objects.filter(held_on__range=(ctx.week_start, ctx.week_end))
+                         .values_list("school_id").annotate(n=Count("pk")).order_by()):
+        if school_id in out:
+            out[school_id]["drills"] = n
+    for school_id, n in (Inspection.objects.filter(inspected_on__range=(ctx.week_start, ctx.week_end))
+                         .values_list("school_id").annotate(n=Count("pk")).order_by()):
+        if school_id in out:
+            out[school_id]["inspections"] = n
+    for school_id, n in (RectificationItem.objects.filter(status__in=RectificationItem.OPEN_STATES,
+                                                          deadline__lt=ctx.week_end)
+                         .values_list("inspection__school_id").annotate(n=Count("pk")).order_by()):
+        if school_id in out:
+            out[school_id]["overdue_rectifications"] = n
     for sid, flags in safety_flags(school_ids=ctx.school_ids, today=ctx.week_end).items():
         if flags.unreviewed_plans:
             out[sid]["schools_plan_unreviewed"] = 1

@@ -87,9 +87,22 @@ def calendar_for_schools(*, school_ids, date_from: datetime.date, date_to: datet
             else:
                 own[(entry.school_id, entry.date)] = entry
     out: dict[int, dict[datetime.date, DayInfo]] = {}
+    dates = list(_days(date_from, date_to))
+    # A day without the school's own entry has the same answer at every school with the same week
+    # (DayInfo is frozen): worked out once, not once per school (the weekly report asks for 150).
+    shared: dict[tuple, DayInfo] = {}
     for sid in school_ids:
         week = tuple(school_days.get(sid) or ORDINARY_WEEK)
-        out[sid] = {d: _info(d, own.get((sid, d)) or city.get(d), week) for d in _days(date_from, date_to)}
+        days = out[sid] = {}
+        for d in dates:
+            entry = own.get((sid, d))
+            if entry is not None:
+                days[d] = _info(d, entry, week)
+                continue
+            info = shared.get((d, week))
+            if info is None:
+                info = shared[(d, week)] = _info(d, city.get(d), week)
+            days[d] = info
     return out
 
 
