@@ -317,6 +317,12 @@ class Application(models.Model):
         return choice_label(Application.Status, self.status)
 
     @property
+    def claim_count(self) -> int:
+        """The number of priority claims: the claims the selectors prefetch, counted (a COUNT with
+        the application's joins grouped made the parent's home plan 1.6 ms for one row)."""
+        return len(self.claims.all())
+
+    @property
     def pickup_plan_label(self) -> str:
         return choice_label(Application.Pickup, self.pickup_plan)
 

@@ -65,8 +65,7 @@ def group_day_holder(scope, date, students: dict[int, int]) -> set[int]:
 # --- applications ----------------------------------------------------------------------------
 def _with_related(qs: QuerySet[Application]) -> QuerySet[Application]:
     return (
-        qs.annotate(claim_count=Count("claims", distinct=True))
-        .select_related("student", "student__homeroom_class", "student__homeroom_class__grade", "school", "term",
+        qs.select_related("student", "student__homeroom_class", "student__homeroom_class__grade", "school", "term",
                           "letter")
         .prefetch_related(
             Prefetch("claims", queryset=PriorityClaim.objects.order_by("group")),
