@@ -105,6 +105,10 @@ def homeroom_queue(*, user) -> QuerySet[Application]:
                          output_field=IntegerField())
     return (Application.objects.filter(student__homeroom_class_id__in=scope.homeroom_class_ids)
             .select_related("student__homeroom_class")  # what the queue shows: no school, term, letter
+            .only("id", "student_id", "school_id", "status", "sessions", "weekdays", "pickup_plan", "submitted_at",
+                  "has_verified_priority", "waitlist_position", "student__id", "student__name",
+                  "student__homeroom_class_id", "student__school_id", "student__homeroom_class__id",
+                  "student__homeroom_class__name")
             .prefetch_related(Prefetch("claims", queryset=PriorityClaim.objects.order_by("group")))
             .order_by(waiting_first, "-has_verified_priority", "submitted_at", "id"))
 
