@@ -168,4 +168,28 @@ status = 'enrolled'` and `(student_id) INCLUDE (school_id, term_id) WHERE status
 takes 12 ms, not chosen by the planner); the write of the 170 drafts (40-50 ms in PostgreSQL, of
 which parsing 760 KB of JSON into jsonb is about 15 ms, and 15 ms of Python, mostly `json.dumps`);
 and about 115 ms of Python CPU spread over 33 statements and the 170 scopes' finalizing.
+
+### Pages kept rendered under versions, the roll page's grid (issue 23, 2026-12-05, a later session)
+
+In process on the city (`shahe_bench_s1_0`, Django test client, median of 20-40 requests; the two cores
+were shared with test runs, so the absolute figures are high and noisy, the differences are not):
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| bureau school list (`schools.views._school_rows`) | cProfile: after the indexes, 50 rows rendered (a `{% url %}` and number formats per row) and two counted subqueries on every request, the same table for every bureau reader | 34 ms, 6 queries | 7 ms, 4 queries when kept (`fragments`, subject `schools:list`: a school, class or child saved, or an import); computed 6 |
+| bureau incident list (`safety.views.incident_list`) | the same escalated incidents and area counts rendered for every bureau and district reader | 39 ms, 7 queries | 5.6 ms, 3 queries when kept (subject `safety:incidents`: an incident, its children, a school, a venue, the retention scrubber); staff and guardians, who see names, computed |
+| bureau dashboard (`reports.views.scope_page`) | after the tables' fragment: the report (its JSON), the weeks, the trend, the charts' data and the headline computed for every reader of the same week | 26 ms, 7 queries | 9 ms, 3 queries when kept (subject `reports:pages`: a build, a publication, a name shown) |
+| teacher's own hours (`attendance.statement_views.my_hours`) | timing the view: `teacher_hours_by_month` 12.4 ms, the template 8.2 ms of 29 ms, recomputed on every visit though it changes only with the school's rolls and the rules | 29 ms, 12 queries | 7 ms, 3 queries when kept (`attendance.hours_cache`: per teacher, day and month; the rules' version and each school's rolls' version) |
+| roll page (`attendance/templatetags/roll_grid.py`) | cProfile: half of the request in the template, about thirty nodes per child for 60 children | 36 ms | 24 ms: one `format_html` per child, the same markup (the rendered page compared, whitespace aside; `tests/attendance/test_roll_grid.py`) |
+| roll page (`attendance.selectors.roll_view`) | timing `roll_view`: every column of 240 rows built (children, classes, placements, applications with their JSON) for the name, class and note shown | 18 ms | 10 ms: `ROLL_PAGE_STUDENT` columns only; same 7 queries |
+| parent's home (`enrollment.selectors._with_related`) | EXPLAIN ANALYZE: a `Count("claims")` annotation grouped by every joined table; planning 1.6 ms for one row | planning 1.6 ms | the claims counted from the prefetched claims (`Application.claim_count`) |
+| homeroom queue (`enrollment.selectors.homeroom_queue`) | the applications' every column (JSON included) for the six the queue shows | CPU 21.1 ms | CPU 19.3 ms |
+| the bench's duty consoles (`bench/console_watch.py`) | each client thread kept one cookie jar for the watchers it served, so a leader's refreshes carried other threads' CSRF cookies: the console's key (which names the reader's CSRF secret) rarely found its body | - | each watcher keeps its own cookies, as a tablet's browser does |
+
+Why now and not before (the paragraph above said it would rarely hit): the bureau's school list,
+incident list and report pages are the same for every bureau reader (and every reader of a district),
+so one computation serves all of them until something they show is written; a teacher's hours page is
+one reader's, but it changes only when a roll of the school is submitted or a rule changes, and the
+key names both. The benchmark's figures for these pages are warm reads (its 8 users ask for the same
+page); what a page costs when computed is in the query-count table (the cache emptied before counting).
 """
