@@ -197,25 +197,40 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; on SQLite a copy of it as migrated is kept, into which
+    `demo_seeded` seeds the demo (tests/demodb.py)."""
+    from django.db import connection
+
+    from . import demodb
+
+    if connection.vendor == "sqlite":
+        with django_db_blocker.unblock():
+            demodb.keep_migrated(connection)
+
+
 @pytest.fixture(scope="module")
-def demo_seeded(django_db_setup, django_db_blocker, _shahe_run_clock):
+def demo_seeded(request, django_db_setup, django_db_blocker, _shahe_run_clock):
     """The demo (`manage.py seed_demo`) seeded once for all the tests of a module that ask for it.
 
-    Seeding takes seconds, and the date matrix runs each test under ten clocks: a module whose tests
-    all read the demo seeds it once, inside a transaction of its own that is rolled back after the
-    module's last test. Each test runs inside it in a savepoint (pytest-django's `db`), so what one
-    test changes the next does not see. Use it only in a module where every test asks for it
-    (another test of the module would see the demo's rows). Under the date matrix it is seeded once
-    per instant (`_shahe_run_clock`, tests/clockplugin.py), at that instant."""
-    from django.core.management import call_command
-    from django.db import transaction
+    Seeding takes seconds, and the date matrix runs each test under nine clocks: a module whose tests
+    all read the demo gets it seeded once, and the database it started with back after its last
+    test. Each test runs inside it in a savepoint (pytest-django's `db`), so what one test changes the
+    next does not see. Use it only in a module where every test asks for it (another test of the
+    module would see the demo's rows). Under the date matrix it is seeded at each instant
+    (`_shahe_run_clock`, tests/clockplugin.py), at that instant.
 
+    On SQLite with a run clock a worker seeds the demo once per instant, into the database as
+    migrated, and restores a copy of it for the next module at that instant (tests/demodb.py);
+    otherwise it is seeded in a transaction of its own, rolled back after the module."""
+    from django.db import connection
+
+    from . import demodb
+
+    instant = _shahe_run_clock or getattr(request.config, "_shahe_clock", None)
     with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed_demo", verbosity=0)
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+        if connection.vendor == "sqlite" and instant is not None:
+            yield from demodb.seeded_from_copy(str(instant))
+        else:
+            yield from demodb.seeded_in_transaction()

@@ -1,6 +1,5 @@
 """The demo's story (issue 4, "Done means"), through the pages with the demo accounts."""
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from enrollment.models import Application
@@ -18,8 +17,7 @@ def signed_in(username):
 
 
 def test_demo_parent1_applies_homeroom1_approves_moral1_allocates_and_a_withdrawal_promotes(
-        django_capture_on_commit_callbacks):
-    call_command("seed_demo", verbosity=0)
+        demo_seeded, django_capture_on_commit_callbacks):
     child1 = Student.objects.get(guardianships__guardian__username="parent1")
     child2 = Student.objects.get(guardianships__guardian__username="parent2")
     assert not Application.objects.filter(student=child1).exists()

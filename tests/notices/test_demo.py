@@ -43,8 +43,7 @@ def phone_sign_in(phone: str) -> Client:
 
 
 def test_the_demo_parent_signs_in_by_phone_code_and_an_absence_reaches_the_guardian_by_sms(
-        django_capture_on_commit_callbacks, django_user_model):
-    call_command("seed_demo", verbosity=0)
+        demo_seeded, django_capture_on_commit_callbacks, django_user_model):
     cache.clear()  # the code counters of another test
     parent1 = django_user_model.objects.get(username="parent1")
     home = phone_sign_in(parent1.phone).get("/", follow=True)

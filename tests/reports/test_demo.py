@@ -20,8 +20,7 @@ def sign_in(username):
     return client
 
 
-def test_demo_reports_for_bureau_and_principal1():
-    call_command("seed_demo", verbosity=0)
+def test_demo_reports_for_bureau_and_principal1(demo_seeded):
     week = iso_week(previous_week_start())
     count = Report.objects.filter(week=week, status="published").count()
     assert count == School.objects.filter(active=True).count() + 3 + 2  # schools, 3 districts, direct, city

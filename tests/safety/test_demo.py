@@ -2,7 +2,6 @@
 demo's missing child is on bureau's escalation list, bureau records an inspection with items,
 principal1 responds to them."""
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -18,8 +17,7 @@ def sign_in(username):
     return client
 
 
-def test_demo_accounts_can_do_what_the_issue_asks():
-    call_command("seed_demo", verbosity=0)
+def test_demo_accounts_can_do_what_the_issue_asks(demo_seeded):
     s001 = School.objects.get(code="S001")
     assert EmergencyPlan.objects.filter(school=s001).count() == 7 and Drill.objects.filter(school=s001).exists()
     missing = Incident.objects.get(school=s001, type="missing_child")

@@ -6,7 +6,6 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 
 from schools.models import HomeroomClass, ImportBatch, School, Student
@@ -15,9 +14,8 @@ pytestmark = pytest.mark.django_db
 DEMO_PASSWORD = "shahe-demo-2026"
 
 
-def test_principal1_imports_the_template_and_a_parent_joins():
+def test_principal1_imports_the_template_and_a_parent_joins(demo_seeded):
     cache.clear()
-    call_command("seed_demo", verbosity=0)
     s001 = School.objects.get(code="S001")
     principal = Client()
     assert principal.post("/accounts/login/", {"username": "principal1", "password": DEMO_PASSWORD}).status_code == 302
