@@ -5,7 +5,8 @@ every day of six months); a teacher opens it to check the month, and it changes 
 school is submitted or corrected, or when a rule does. Its key (shahe_afterschool.fragments) names:
 
 - the version of the **rules** (`RULES`): terms, service plans, groups, clubs, their slots and teachers,
-  calendar days, statements and their lines, replaced when any of them is saved (rare, office work);
+  calendar days, statements and their lines, and the staff's roles (which statements a reader may
+  open), replaced when any of them is saved (rare, office work);
 - the version of the **rolls of each of the teacher's schools** (`rolls_subject`), replaced when a
   roll of the school is saved (submitted, corrected, cancelled, its teacher changed);
 - the teacher, their schools, the day (the six months end with today's), the month asked for and the
@@ -16,6 +17,8 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.models import RoleAssignment
+from accounts.roles import Role
 from clubs.models import Club, ClubSlot, ServicePlan
 from enrollment.models import ServiceGroup
 from schools.models import CalendarDay, Term
@@ -59,3 +62,9 @@ def _roll_saved(sender, instance: Roll, **kwargs):
 @receiver(m2m_changed, sender=Club.teachers.through, dispatch_uid="attendance.hours.club_teachers")
 def _rule_saved(sender, **kwargs):
     rules_changed()
+
+
+@receiver(post_save, sender=RoleAssignment, dispatch_uid="attendance.hours.role")
+def _role_saved(sender, instance: RoleAssignment, **kwargs):
+    if instance.role != Role.PARENT:  # a staff role given, changed or ended: which statements they open
+        rules_changed()

@@ -90,3 +90,18 @@ def test_each_teacher_and_language_reads_their_own(sw, client):  # noqa: F811
     en = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "My service hours" in en and "我的课后服务课时" not in en
     assert "我的课后服务课时" in client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+
+def test_a_staff_role_changed_is_on_the_next_read(sw, client):  # noqa: F811
+    """Which statements' lines a teacher sees depends on their roles (Statement.visible_to)."""
+    from accounts.models import RoleAssignment
+    from accounts.roles import Role
+
+    w = sw
+    st.statements_build(month=datetime.date(2026, 11, 1))
+    client.force_login(w.teacher_a)
+    assert "2026-11 · v1" in _nov(client)[0]
+    role = RoleAssignment.objects.get(user=w.teacher_a, role=Role.TEACHER)
+    role.role = Role.MORAL_ED
+    role.save()
+    assert "2026-11 · v1" not in _nov(client)[0]  # a moral-education office opens no statement

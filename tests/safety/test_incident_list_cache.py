@@ -12,11 +12,12 @@ from accounts.roles import Role
 from privacy.services import anonymous_name, student_anonymise
 from safety import services
 from safety.models import Incident, Severity
-from tests.factories import UserFactory, give_role
+from tests.factories import IN_TERM, UserFactory, give_role
 
 from .factories import report
 
-pytestmark = pytest.mark.django_db
+# What these pages show does not depend on the date: one clock (the date matrix runs them once).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(IN_TERM)]
 
 
 def _client(user):

@@ -10,9 +10,10 @@ from accounts.roles import Role
 from schools import selectors
 from schools.models import Student
 from shahe_afterschool import fragments
-from tests.factories import StudentFactory, UserFactory, give_role
+from tests.factories import IN_TERM, StudentFactory, UserFactory, give_role
 
-pytestmark = pytest.mark.django_db
+# What these pages show does not depend on the date: one clock (the date matrix runs them once).
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(IN_TERM)]
 
 
 def _client(user):
