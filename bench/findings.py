@@ -192,4 +192,24 @@ so one computation serves all of them until something they show is written; a te
 one reader's, but it changes only when a roll of the school is submitted or a rule changes, and the
 key names both. The benchmark's figures for these pages are warm reads (its 8 users ask for the same
 page); what a page costs when computed is in the query-count table (the cache emptied before counting).
+
+### The 16:00 peak beside the duty consoles: why the marks take seconds (2026-12-05, a later session)
+
+Two runs of the same code on this machine, nothing else running, one after the other: the full run
+above (149 duty consoles refreshing every 15 s while the peak posts its marks) and a run of the pages
+and the peak only with `--console-schools 0`:
+
+| run | 3,000 rolls in | marks POST p50 / p95 | ratio to the floor (12-13 ms) |
+|---|---|---|---|
+| peak with 149 consoles refreshing every 15 s | 333.3 s | 1,782 / 2,974 ms | 139.8× |
+| peak alone | 300.0 s | 36 / 52 ms | 2.9× (met) |
+
+The marks are not slower; the two cores are full. During the peak nearly every console refresh finds
+its school's day changed since the last one (a school receives a roll about every 15 s, and each
+marks POST and submit replaces the day's version), so each of the ~10 refreshes a second computes the
+console of a school day with its open rolls, and together with the peak's ~20 writes a second they
+ask for more than the two cores give: every request queues (the consoles' own floor requests waited
+1.9 s at p50). The console cache helps the refreshes that find nothing changed (the warm page row:
+1.8×), not these. What would: a console that does less work when computed (its `day_state` and the
+panels of every held child), or a refresh that asks only for what changed; not done in this session.
 """
