@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 
-from . import worldcopy
 from .factories import (
     PASSWORD,
     DistrictFactory,
@@ -34,21 +33,6 @@ def _empty_cache():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _world_copy(request):
-    """Under a run clock on SQLite, the database the test starts from, restored before its transaction
-    opens: with the role matrix at the test's instant when it asks for `world` (tests/worldcopy.py)."""
-    yield from worldcopy.prepare(request, _make_world)
-
-
-@pytest.fixture(autouse=True)
-def _django_db_marker(request, _world_copy):
-    """pytest-django's own (it opens the test's transaction for a `django_db` marker), after
-    `_world_copy`, which must restore the database before that transaction opens."""
-    if request.node.get_closest_marker("django_db"):
-        request.getfixturevalue("_django_db_helper")
-
-
 @pytest.fixture
 def world(db):
     """The role matrix: two schools in two districts and one person per role.
@@ -57,15 +41,7 @@ def world(db):
     - school_b (district_b): class_b with child_b (guardian parent_b)
     - homeroom: homeroom teacher of class_a; teacher_b: a teacher of school_b
     - principal: principal of school_a; district: staff of district_a; bureau: the city
-
-    Under a run clock on SQLite the rows come from a copy written once per instant and worker
-    (tests/worldcopy.py) and the objects are the test's own.
     """
-    kept = worldcopy.take()
-    return kept if kept is not None else _make_world()
-
-
-def _make_world():
     term = TermFactory()
     district_a, district_b = DistrictFactory(name="桥东学区"), DistrictFactory(name="桥西学区")
     school_a = SchoolFactory(name="沙河市实验小学", district=district_a)
