@@ -10,8 +10,7 @@
 # times (the proof, and a run-time guard, in tests/clockplugin.py: fixes_its_own_clock).
 # Fails when any test fails at any date, and lists the dates that failed.
 #
-# It runs on SQLite in the project's .venv (the dates are Python's clock, not the database's), its
-# databases built from the models (`--nomigrations`: the migrations are not what it tests).
+# It runs on SQLite in the project's .venv (the dates are Python's clock, not the database's).
 # Usage: scripts/date_matrix.sh [extra pytest arguments, e.g. -n 2]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +21,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 started=$(date +%s)
 echo "=== date matrix: $(grep -cv '^\s*\(#\|$\)' tests/clock_dates.txt) instants of tests/clock_dates.txt"
-.venv/bin/python -m pytest "${PACKAGES[@]}" --clock-file tests/clock_dates.txt -q -p no:cacheprovider --nomigrations \
+.venv/bin/python -m pytest "${PACKAGES[@]}" --clock-file tests/clock_dates.txt -q -p no:cacheprovider \
   -m "not postgres and not redis and not browser" -rf "$@" >"$log" 2>&1
 status=$?
 tail -n 40 "$log"

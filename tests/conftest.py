@@ -201,9 +201,9 @@ def _default_language():
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, with what the data migrations load (the clubs catalogue,
     clubs/migrations/0002_catalogue.py) also when it is built from the models (`--nomigrations`, as
-    .ci/run and scripts/date_matrix.sh do: 20 s and more less per database than applying the 63
-    migrations). On SQLite a copy of it is kept, into which `demo_seeded` seeds the demo and
-    tests/worldcopy.py writes the world (tests/demodb.py)."""
+    .ci/run's PostgreSQL runs do: 20 s and more less per database than applying the 63
+    migrations). On SQLite a copy of it is kept, into which `demo_seeded` seeds the demo
+    (tests/demodb.py)."""
     import importlib
 
     from django.apps import apps
