@@ -197,6 +197,16 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def load_clubs_catalogue():
+    """What clubs/migrations/0002_catalogue.py loads (idempotent): for a database built from the
+    models, and again after a transactional test's flush emptied it."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("clubs.migrations.0002_catalogue").load(apps, None)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, with what the data migrations load (the clubs catalogue,
@@ -204,17 +214,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     .ci/run's PostgreSQL runs do: 20 s and more less per database than applying the 63
     migrations). On SQLite a copy of it is kept, into which `demo_seeded` seeds the demo
     (tests/demodb.py)."""
-    import importlib
-
-    from django.apps import apps
     from django.db import connection
 
     from . import demodb
 
     with django_db_blocker.unblock():
-        importlib.import_module("clubs.migrations.0002_catalogue").load(apps, None)
-    if connection.vendor == "sqlite":
-        with django_db_blocker.unblock():
+        load_clubs_catalogue()
+        if connection.vendor == "sqlite":
             demodb.keep_migrated(connection)
 
 

@@ -32,8 +32,6 @@ def relogin(client, login):
 def clubs_catalogue(transactional_db):
     """For transactional tests: a transactional test run before on the same worker flushes every
     table, the catalogue loaded by the data migration included. Loads it again (idempotent)."""
-    import importlib
+    from tests.conftest import load_clubs_catalogue
 
-    from django.apps import apps
-
-    importlib.import_module("clubs.migrations.0002_catalogue").load(apps, None)
+    load_clubs_catalogue()
