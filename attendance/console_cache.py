@@ -23,6 +23,14 @@ refreshes find nothing changed, so the rendered body is kept in the cache under 
 
 The page around the body (navigation, messages after a pickup) is rendered for each request, and the
 audit of the late pickups' phone numbers is written on every read, cached body or not.
+
+The open page refreshes its figures and sessions (`_console_live.html`) every 30 s with an htmx
+request that names that part (`HX-Target: console-live`); the view answers it with that part alone,
+computed from `day_state` without the pickup panels, guardians, plans or deliveries, and kept under
+`live_key`: the same day version and minute, the language and the path, but not the reader (it holds
+no form and no phone number, so every reader allowed to open the console of that day is shown the
+same figures). Around 16:00-17:00 a school's day changes every few seconds (rolls being submitted),
+so most refreshes compute: the figures cost a fraction of the body (docs/performance.md).
 """
 from __future__ import annotations
 
@@ -68,6 +76,21 @@ def body_key(request, *, school_id: int, date: datetime.date, is_leader: bool) -
     reader = hashlib.blake2b(f"{secret}|{request.get_full_path()}".encode(), digest_size=12).hexdigest()
     return ":".join(["attendance:console:body", str(school_id), date.isoformat(), day_version(school_id, date),
                      now.strftime("%Y%m%d%H%M"), get_language() or "", "L" if is_leader else "-", reader])
+
+
+def live_key(request, *, school_id: int, date: datetime.date) -> str:
+    now = timezone.localtime()
+    path = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
+    return ":".join(["attendance:console:live", str(school_id), date.isoformat(), day_version(school_id, date),
+                     now.strftime("%Y%m%d%H%M"), get_language() or "", path])
+
+
+def get_live(key: str) -> str | None:
+    return cache.get(key)
+
+
+def set_live(key: str, html: str) -> None:
+    cache.set(key, html, BODY_SECONDS)
 
 
 def get_body(key: str):

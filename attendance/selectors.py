@@ -319,6 +319,11 @@ class DayState:
         return [c for c in self.children.values() if c.held]
 
     @property
+    def held_ids(self) -> list[int]:
+        """The held children's ids, in order (the console's refresh compares them with its panel)."""
+        return sorted(c.student.pk for c in self.children.values() if c.held)
+
+    @property
     def absent_children(self) -> list[Student]:
         """Each child absent without leave on a roll of the day, once, in pinyin order."""
         seen: dict[int, Student] = {}
@@ -410,10 +415,14 @@ def _day_children(rolls) -> tuple[dict[int, list[int]], dict[int, dict[int, str]
 
 
 def day_state(*, school: School, date: datetime.date, now: datetime.datetime | None = None,
-              with_guardians: bool = False) -> DayState:
+              with_guardians: bool = False, figures_only: bool = False) -> DayState:
     """Everything the duty leader's console shows, in a fixed number of queries. The children, marks
     and releases are read as columns (a school day holds hundreds of children): no placement,
-    application or mark objects are built, and the day's marks are read once."""
+    application or mark objects are built, and the day's marks are read once.
+
+    `figures_only`: what the console's figures and sessions need (the refresh of
+    `_console_live.html`): the rolls, children, marks, leave and custody, without the venues'
+    headcount, the close, the rota, the refused pickups and the follow-ups (left empty)."""
     now = timezone.localtime(now or timezone.now())
     now_time = now.time() if date == now.date() else (None if date > now.date() else datetime.time.max)
     # a roll cancelled by the calendar (the day became a holiday) holds nobody
@@ -465,13 +474,17 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
             by_student[g.student_id].append(g)
         for cs in late:
             cs.guardians = by_student[cs.student.pk]
+    late_pickups = sorted(late, key=lambda c: c.student.name_pinyin)
+    if figures_only:
+        return DayState(school=school, date=date, rolls=roll_states, children=states, absences=absences,
+                        late_pickups=late_pickups, venues=[], closed=None, rota=None, refusals=[])
     venues: dict[str, list[ChildState]] = defaultdict(list)
     for cs in states.values():
         if cs.held:
             venues[cs.location.venue.name if cs.location and cs.location.venue else "-"].append(cs)
     return DayState(
         school=school, date=date, rolls=roll_states, children=states, absences=absences,
-        late_pickups=sorted(late, key=lambda c: c.student.name_pinyin),
+        late_pickups=late_pickups,
         venues=sorted(((k, sorted(v, key=lambda c: c.student.name_pinyin)) for k, v in venues.items())),
         closed=DayClose.objects.filter(school=school, date=date).select_related("closed_by").first(),
         rota=DutyRota.objects.filter(school=school, date=date).select_related("leader").first(),

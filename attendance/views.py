@@ -16,6 +16,7 @@ from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -173,6 +174,8 @@ def console(request, school_id):
     the minute turns (attendance/console_cache.py); the page around it is rendered every time."""
     day = _day(request)
     school = _console_school(request, school_id, day)
+    if _live_refresh(request):
+        return _console_live(request, school, day)
     is_leader = services.rostered_leader(user=request.user, school_id=school.pk, date=day)
     key = console_cache.body_key(request, school_id=school.pk, date=day, is_leader=is_leader)
     cached = console_cache.get_body(key)
@@ -191,8 +194,31 @@ def console(request, school_id):
         # phone: not a read.
         audit_read_many(request=request, objects=[Student(pk=pk) for pk in late_ids],
                         object_type="schools.student", detail="guardian phones (late pickup)")
-    return render(request, "attendance/console.html", {**context, "school": school, "day": day,
-                                                       "body": mark_safe(html)})  # noqa: S308 (rendered by us)
+    response = render(request, "attendance/console.html", {**context, "school": school, "day": day,
+                                                           "body": mark_safe(html)})  # noqa: S308 (rendered by us)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def _live_refresh(request) -> bool:
+    """The open console's 30-second refresh of its figures (htmx, targeting `#console-live`)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and htmx.target == "console-live"
+
+
+def _console_live(request, school, day):
+    """The figures and sessions alone (`_console_live.html`): what the refresh swaps in. Computed from
+    the day's state without the pickup panels (their options, plans, guardians and deliveries), kept
+    per day version and minute for every reader of the day (it shows no form and no phone number)."""
+    key = console_cache.live_key(request, school_id=school.pk, date=day)
+    html = console_cache.get_live(key)
+    if html is None:
+        state = selectors.day_state(school=school, date=day, figures_only=True)
+        html = render_to_string("attendance/_console_live.html", {"request": request, "state": state})
+        console_cache.set_live(key, html)
+    response = HttpResponse(html)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 def _console_context(request, school, day, is_leader) -> dict:

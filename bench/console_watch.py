@@ -2,7 +2,10 @@
 console open and it refreshes every `interval` seconds for `duration` seconds, while the 16:00 peak
 posts its marks (bench.peak, run beside it by bench.run). The page floor (`/bench/floor/`) is
 requested on the same schedule by the same number of clients, so that the console's latency is
-read as a ratio to the floor under the same load.
+read as a ratio to the floor under the same load. Each leader's first request opens the console
+(the whole page: the pickup panel, its forms); every later one is what the open page itself sends
+every 30 s (here every `interval`): the htmx refresh of its figures and sessions (`HX-Request`,
+`HX-Target: console-live`), which the view answers with that part alone. The two are timed apart.
 
 `prepare(day, schools)` rosters one duty leader per school on the peak's day (the city's existing
 duty leaders; the peak's rolls are at those schools), `run(...)` does the refreshing.
@@ -23,6 +26,9 @@ class Watcher:
     session_key: str = ""
     #: the cookies the leader's browser keeps (the session's, then the CSRF cookie the first answer sets)
     cookies: dict = field(default_factory=dict)
+    #: whether the leader's tablet has the console open (its first request opens the page; the later
+    #: ones are the page's own refresh of its figures, as htmx sends it)
+    opened: bool = False
 
 
 @dataclass
@@ -31,7 +37,11 @@ class WatchResult:
     interval: float = 0.0
     duration: float = 0.0
     seconds: float = 0.0
+    #: the page's refreshes of its figures (htmx, `HX-Target: console-live`): what a leader's open
+    #: console asks every `interval` seconds
     console: Timings = field(default_factory=Timings)
+    #: the first request of each leader: the whole page (panels, forms)
+    opens: Timings = field(default_factory=Timings)
     floor: Timings = field(default_factory=Timings)
     lateness: list = field(default_factory=list)
 
@@ -90,9 +100,16 @@ def run(base: str, watchers: list[Watcher], *, day, cookie_name: str, interval: 
         s.cookies.clear()
         with lock:
             cookies = {**w.cookies, cookie_name: w.session_key}
+        headers = {}
+        opening = False
+        if kind == "console":
+            with lock:
+                opening, w.opened = not w.opened, True
+            if not opening:  # what htmx sends for the page's `hx-get` on #console-live
+                headers = {"HX-Request": "true", "HX-Target": "console-live", "HX-Current-URL": base + path}
         t0 = time.perf_counter()
         try:
-            r = s.get(base + path, cookies=cookies, timeout=60, allow_redirects=False)
+            r = s.get(base + path, cookies=cookies, headers=headers, timeout=60, allow_redirects=False)
             code = r.status_code
             if r.cookies:
                 with lock:
@@ -100,7 +117,7 @@ def run(base: str, watchers: list[Watcher], *, day, cookie_name: str, interval: 
         except requests.RequestException:
             code = -1
         took = time.perf_counter() - t0
-        target = res.console if kind == "console" else res.floor
+        target = (res.opens if opening else res.console) if kind == "console" else res.floor
         with lock:
             target.statuses[code] += 1
             if code == 200:

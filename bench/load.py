@@ -21,8 +21,9 @@ class LoadResult(Timings):
 
 
 def run_load(base: str, clients: list[tuple[str, str]], *, cookie_name: str, concurrency: int,
-             duration: float, max_requests: int, ok=(200,)) -> LoadResult:
-    """`clients` is a list of (session key, path); thread i uses clients[i % len(clients)]."""
+             duration: float, max_requests: int, ok=(200,), headers=()) -> LoadResult:
+    """`clients` is a list of (session key, path); thread i uses clients[i % len(clients)]. `headers`:
+    (name, value) pairs sent with every request."""
     result = LoadResult()
     lock = threading.Lock()
     stop_at = time.monotonic() + duration
@@ -32,6 +33,7 @@ def run_load(base: str, clients: list[tuple[str, str]], *, cookie_name: str, con
         key, path = clients[i % len(clients)]
         s = requests.Session()
         s.cookies.set(cookie_name, key, domain="127.0.0.1")
+        s.headers.update(dict(headers))
         url = base + path
         while time.monotonic() < stop_at:
             with lock:

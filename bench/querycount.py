@@ -35,10 +35,11 @@ def count_queries() -> dict:
         client = Client(HTTP_HOST="127.0.0.1")
         client.cookies[settings.SESSION_COOKIE_NAME] = session_cookie(user_of(actor))
         url = t.url(actor)
-        client.get(url)
+        headers = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in t.headers}
+        client.get(url, **headers)
         cache.clear()
         with CaptureQueriesContext(connection) as ctx:
-            resp = client.get(url)
+            resp = client.get(url, **headers)
         out[t.key] = {"queries": len(ctx.captured_queries), "status": resp.status_code,
                       "user": user_of(actor).username, "url": url}
     return out

@@ -11,6 +11,8 @@ class Target:
     label: str
     role: str
     url: Callable  # (actor) -> path
+    #: request headers, as (name, value) pairs (an htmx refresh names its target)
+    headers: tuple = ()
 
 
 def _user(actor):
@@ -29,6 +31,9 @@ TARGETS = [
            lambda a: f"/attendance/rolls/{a[1].pk}/"),
     Target("duty_console", "duty leader's console (a school's service day)", "duty_leader",
            lambda a: f"/attendance/console/{a[1]}/?date={a[2].isoformat()}"),
+    Target("duty_console_refresh", "duty leader's console: the open page's refresh of its figures (htmx)",
+           "duty_leader", lambda a: f"/attendance/console/{a[1]}/?date={a[2].isoformat()}",
+           (("HX-Request", "true"), ("HX-Target", "console-live"))),
     Target("pickup_code", "parent: today's pickup code of a child (digits and QR)", "parent",
            lambda a: f"/attendance/pickup-code/{a[1].pk}/"),
     Target("my_hours", "teacher's own service hours (month by month)", "roll_teacher",

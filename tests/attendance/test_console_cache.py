@@ -165,3 +165,74 @@ def test_a_delivery_attempt_is_on_the_next_read(att, api, client):
     delivery.save()
     html = _get(client, w)[0]
     assert "SMS delivered" in html and "SMS sending" not in html
+
+
+# --- the 30-second refresh of the figures and sessions (htmx, `#console-live`) --------------------
+LIVE = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "console-live"}
+
+
+def _live(client, w, **headers):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(_url(w), **{**LIVE, **headers})
+    return response, len(ctx.captured_queries)
+
+
+def _figures(html):
+    """The four figures and the sessions' rows of the `#console-live` part of a page or a refresh."""
+    part = html[html.index('<div id="console-live"'):]
+    part = part[:part.index("</table>")]
+    return re.findall(r'<div class="h3 mb-0"[^>]*>(\d+)</div>', part), re.findall(r"<td>(\d+)</td>", part)
+
+
+def test_the_refresh_answers_the_figures_alone_as_the_page_shows_them(att, api, client):
+    w = att
+    _present(api, w, w.child_a)
+    _present(api, w, w.child_a2, status="absent")
+    client.force_login(w.duty)
+    page, computed = _get(client, w)
+    response, refreshed = _live(client, w)
+    assert response.status_code == 200 and "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="console-live"') and "<html" not in html
+    assert _figures(html) == _figures(page) == (["1", "1", "0", "0"], ["2", "1", "1", "0", "0", "1", "0"])
+    # no pickup panel, form, CSRF token or phone number in the refresh
+    assert 'data-testid="held-child"' not in html and "csrfmiddlewaretoken" not in html and "138" not in html
+    assert refreshed < computed, (refreshed, computed)
+    print(f"console: {computed} queries for the page computed, {refreshed} for the refresh computed")
+
+
+def test_the_refresh_shows_each_write_and_is_shared_by_the_days_readers(att, api, client):
+    w = att
+    _present(api, w, w.child_a)
+    client.force_login(w.duty)
+    first = _live(client, w)[0].content.decode()
+    assert _figures(first)[0][0] == "1"  # one child held
+    principal = Client(HTTP_ACCEPT_LANGUAGE="en")
+    principal.force_login(w.principal)
+    response, from_cache = _live(principal, w)
+    assert response.content.decode() == first  # the same figures, kept for every reader of the day
+    _present(api, w, w.child_a2)
+    assert _figures(_live(client, w)[0].content.decode())[0][0] == "2"
+    services.custody_record(user=w.duty, student=w.child_a, kind="pickup", guardian_id=w.parent_a.pk)
+    assert _figures(_live(principal, w)[0].content.decode())[0][0] == "1"
+    assert from_cache <= 8, from_cache  # the session, the user, the scope and the day's version
+
+
+def test_the_refresh_is_for_the_consoles_readers_only(att, api, client):
+    w = att
+    _present(api, w, w.child_a)
+    client.force_login(w.duty_off)  # a duty leader of the school, not on the rota that day
+    assert _live(client, w)[0].status_code == 403
+    for outsider in (w.teacher_b, w.parent_a, w.district, w.bureau):
+        client.force_login(outsider)
+        assert _live(client, w)[0].status_code == 404
+    client.logout()
+    assert _live(client, w)[0].status_code == 302  # to the sign-in page
+
+
+def test_a_boosted_or_other_htmx_request_gets_the_whole_page(att, api, client):
+    w = att
+    client.force_login(w.duty)
+    for headers in ({"HTTP_HX_BOOSTED": "true"}, {"HTTP_HX_TARGET": "main"}):
+        html = _live(client, w, **headers)[0].content.decode()
+        assert "<html" in html and 'data-testid="pickup-panel"' in html

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -148,3 +149,51 @@ def test_pickup_panel_and_day_close(school_day, tablet, sign_in, site, check_pag
     tablet.get_by_role("button", name=site.t("Confirm: close the day")).click()
     expect(tablet.get_by_role("alert")).to_have_text(site.t("The day is closed: every child is accounted for."))
     assert DayClose.objects.get(school=day.school, date=day.today).closed_by == day.leader
+
+
+def test_the_consoles_figures_refresh_without_touching_the_panel(school_day, tablet, sign_in, site, check_page):
+    """Every 30 s the open console asks for its figures and sessions alone (htmx, `#console-live`) and
+    swaps them in; the pickup panel below, and what the leader is typing there, stay as they were."""
+    from attendance import services
+
+    day = school_day
+    first, second, absent = day.children
+    services.marks_record(roll=day.roll, user=day.teacher, roll_student_ids={c.pk for c in day.children}, marks=[
+        {"student": first.pk, "status": "present", "client_id": "r1"},
+        {"student": second.pk, "status": "present", "client_id": "r2"},
+        {"student": absent.pk, "status": "absent", "client_id": "r3"},
+    ])
+    tablet.clock.install()  # the page's 30-second timer runs on the test's clock
+    test_tablet_day._sign_in(tablet, sign_in, day.leader)
+    tablet.goto(f"/attendance/console/{day.school.pk}/")
+    held_count = tablet.get_by_test_id("held-count")
+    expect(held_count).to_have_text("2")
+    typing = tablet.get_by_test_id("held-child").filter(has_text=second.name).get_by_label(site.t("Name of the person"))
+    typing.fill("陌生人 钱某")
+    # Meanwhile the first child's mother collects the child at another tablet of the school.
+    services.custody_record(user=day.leader, student=first, kind="pickup",
+                            guardian_id=first.guardianships.get().guardian_id)
+    with tablet.expect_response(lambda r: "/attendance/console/" in r.url
+                                and r.request.headers.get("hx-target") == "console-live") as refresh:
+        tablet.clock.run_for(31_000)
+    body = refresh.value.text()
+    assert "<html" not in body and 'data-testid="held-child"' not in body  # the figures alone
+    expect(held_count).to_have_text("1")
+    rows = tablet.get_by_test_id("held-child")
+    expect(rows).to_have_count(2)  # the panel is not refreshed
+    expect(typing).to_have_value("陌生人 钱某")  # nor what the leader was typing
+    # but it says that it is out of date: the child collected elsewhere is greyed out, not to be tapped
+    stale = tablet.get_by_test_id("panel-stale")
+    expect(stale).to_be_visible()
+    expect(stale).to_contain_text(site.t("Show the current list"))
+    gone = rows.filter(has_text=first.name)
+    expect(gone).to_have_attribute("aria-disabled", "true")
+    expect(gone.get_by_test_id("pickup-adult").first).to_have_class(re.compile(r"\bdisabled\b"))
+    expect(gone.get_by_role("button", name=site.t("Refuse and alert"))).to_be_disabled()
+    expect(rows.filter(has_text=second.name)).to_have_attribute("aria-disabled", "false")
+    check_page(tablet, "duty-console-refreshed", axe=True)
+    # The notice's link shows the current list.
+    with tablet.expect_navigation():
+        stale.get_by_role("link").click()
+    expect(rows).to_have_count(1)
+    expect(tablet.get_by_test_id("panel-stale")).to_be_hidden()
