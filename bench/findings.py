@@ -212,4 +212,24 @@ ask for more than the two cores give: every request queues (the consoles' own fl
 1.9 s at p50). The console cache helps the refreshes that find nothing changed (the warm page row:
 1.8×), not these. What would: a console that does less work when computed (its `day_state` and the
 panels of every held child), or a refresh that asks only for what changed; not done in this session.
+
+### The duty console's refresh asks for its figures alone (issue 23, 2026-12-05, the last session)
+
+In process on the city (`shahe_bench_s1_0`, the bench's console day: a closed day of 18 rolls and 335
+children; Django test client, median of 15 requests, the cache emptied before each computed one,
+nothing else running; the floor 3.1 ms):
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| the open console's 30-second refresh (`attendance.views.console`) | the refresh asked for the whole page (every held child's panel: adults, plans, deliveries, forms, 46 KB) and kept only `#console-live` (htmx `hx-select`); at 16:00-17:00 a school's day changes every few seconds, so most refreshes computed the whole body | 100 ms wall, 70 ms CPU, 21 queries, 46 KB | the refresh (`HX-Target: console-live`) is answered with the figures and sessions alone, from `day_state(figures_only=True)`, kept per day version and minute for every reader: **31 ms wall, 24 ms CPU, 11 queries, 5 KB** computed; 4 ms from the cache. The panel is not refreshed (no typing lost); `console.js` greys out the children the refresh no longer counts as held and offers the current list |
+| the day's marks (`attendance.selectors._day_children`) | EXPLAIN ANALYZE: the marks joined to the students (for names) and to the rolls (for the model's ordering); PostgreSQL's default costs (`random_page_cost` 4) chose to hash all 75,000 students for 454 marks | 21-25 ms | under 1 ms: the marks alone (no ordering), the names from the placements already read, one read of the few marked children no placement named |
+| the whole console computed | the two above | 100 ms, 21 queries | 77 ms, 22 queries |
+| `seed_city` on a new machine | the weekly reports of the generated term were built before anything analysed the students and applications (no autovacuum here): the coverage join ran as nested loops | minutes per week (killed after 13 minutes) | 0.3 s per week: `ANALYZE` before the reports (1.6 s) |
+
+The bench now does what the tablet does (`bench/console_watch.py`): each leader's first request
+opens the page, the later ones are the page's htmx refresh; the two are timed apart, and the refresh
+is also a page of the page table (`duty_console_refresh`, with its query count in both cities).
+Noticed, not changed: with `random_page_cost = 1.1` (the usual setting for SSDs or a database that
+fits in memory) PostgreSQL itself picks the index lookups for that join (0.9 ms); a server setting
+for docs/deployment.md, not measured across the other pages, so not made here.
 """
