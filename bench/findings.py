@@ -233,4 +233,32 @@ is also a page of the page table (`duty_console_refresh`, with its query count i
 Noticed, not changed: with `random_page_cost = 1.1` (the usual setting for SSDs or a database that
 fits in memory) PostgreSQL itself picks the index lookups for that join (0.9 ms); a server setting
 for docs/deployment.md, not measured across the other pages, so not made here.
+
+### CI time (issue 23 item 4; 2026-12-05, a fifth session)
+
+Fresh clone, `CI=true bash .ci/run`, nothing else running on the 2-core machine:
+
+| phase | last landed (17dff3b) | now (929ff18) |
+|---|---|---|
+| parallel run, PostgreSQL, 2 workers (2,749 tests) | 436 s | 425 s (`--nomigrations`) |
+| browser tests (130) | in the serial run | 283 s on 2 workers |
+| operations, real worker, short benchmark (44) | in the serial run | 162 s |
+| serial run (174) | 526 s | (the two rows above: 445 s) |
+| date matrix, SQLite (10,865 runs) | 827 s | 770 s (unchanged code) |
+| browser day scenarios, side by side | 135 s | 121 s (`--nomigrations`) |
+| **in all** | **1,989 s** | **1,825 s** |
+
+The 12-minute target is not met. Every phase is CPU-bound on two cores: the parallel run's workers at
+~80% each and PostgreSQL at ~20% each; a second browser worker gains a third, not half. The date
+matrix, the largest part, is about 1,200 tests at each of 9 instants at ~150 ms of CPU each (setup
+45 ms, of which the `world` fixture 35 ms; the call 60-120 ms).
+
+Tried and reverted: the `world` fixture's rows kept per instant as a copy of the SQLite database and
+restored before each test (as tests/demodb.py does for the demo): 35 → 5 ms a test, the matrix 636 s,
+but 1,047 runs failed, because the world's rows also depend on the package (tests/enrollment's
+autouse fixture gives every guardianship the privacy consent as it is written) and on the factories'
+sequences (a class a test makes then collides with the copy's). A copy keyed by the module and the
+fixtures set up before `world`, with the factories' sequences replayed, would take about 3 of the
+matrix's 13 minutes; the rest needs the matrix to run fewer tests per instant, a decision about what
+issue 16's matrix proves.
 """
