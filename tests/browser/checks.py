@@ -189,6 +189,23 @@ def run_axe(page, name: str | None) -> list[dict]:
     return violations
 
 
+def _screenshot(page, path, attempts: int = 3) -> None:
+    """A full-page screenshot. Chromium sometimes answers "Unable to capture screenshot" (a
+    compositor frame not ready: seen once in CI, with two browser runs side by side on two cores);
+    that is the tool's failure, not the page's, so it is tried again after a short wait. Any other
+    error, or the third failure, fails the test."""
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        try:
+            page.screenshot(path=str(path), full_page=True, animations="disabled")
+            return
+        except Error as exc:
+            if "Unable to capture screenshot" not in str(exc) or attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(500)
+
+
 def check_page(page, name: str, *, expect_status: tuple[int, ...] = (), axe: bool = False) -> Path:
     """The checks for every page a browser test visits; returns the screenshot's path.
 
@@ -206,7 +223,7 @@ def check_page(page, name: str, *, expect_status: tuple[int, ...] = (), axe: boo
     lang = watcher.site.lang
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.{page.viewport_name}.{lang}.png"
-    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    _screenshot(page, path)
 
     problems = watcher.take(expect_status)
     for response in watcher.take_html():
