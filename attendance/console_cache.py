@@ -26,8 +26,8 @@ audit of the late pickups' phone numbers is written on every read, cached body o
 
 The open page refreshes its figures and sessions (`_console_live.html`) every 30 s with an htmx
 request that names that part (`HX-Target: console-live`); the view answers it with that part alone,
-computed from `day_state` without the pickup panels, guardians, plans or deliveries, and kept under
-`live_key`: the same day version and minute, the language and the path, but not the reader (it holds
+computed from `day_state` without the pickup panels, guardians, plans or deliveries, and kept by
+`live_html`: the same day version and minute, the language and the path, but not the reader (it holds
 no form and no phone number, so every reader allowed to open the console of that day is shown the
 same figures). Around 16:00-17:00 a school's day changes every few seconds (rolls being submitted),
 so most refreshes compute: the figures cost a fraction of the body (docs/performance.md).
@@ -78,19 +78,12 @@ def body_key(request, *, school_id: int, date: datetime.date, is_leader: bool) -
                      now.strftime("%Y%m%d%H%M"), get_language() or "", "L" if is_leader else "-", reader])
 
 
-def live_key(request, *, school_id: int, date: datetime.date) -> str:
-    now = timezone.localtime()
-    path = hashlib.blake2b(request.get_full_path().encode(), digest_size=12).hexdigest()
-    return ":".join(["attendance:console:live", str(school_id), date.isoformat(), day_version(school_id, date),
-                     now.strftime("%Y%m%d%H%M"), get_language() or "", path])
-
-
-def get_live(key: str) -> str | None:
-    return cache.get(key)
-
-
-def set_live(key: str, html: str) -> None:
-    cache.set(key, html, BODY_SECONDS)
+def live_html(request, *, school_id: int, date: datetime.date, compute) -> str:
+    """The figures and sessions of the day's console (`compute()` renders them when none are kept):
+    kept under a `fragments` key of the day's version, the minute, the language and the path."""
+    key = fragments.key("attendance:console:live", _subject(school_id, date),
+                        timezone.localtime().strftime("%Y%m%d%H%M"), request.get_full_path())
+    return cache.get_or_set(key, compute, BODY_SECONDS)
 
 
 def get_body(key: str):

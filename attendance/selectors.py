@@ -321,7 +321,7 @@ class DayState:
     @property
     def held_ids(self) -> list[int]:
         """The held children's ids, in order (the console's refresh compares them with its panel)."""
-        return sorted(c.student.pk for c in self.children.values() if c.held)
+        return sorted(c.student.pk for c in self.held)
 
     @property
     def absent_children(self) -> list[Student]:

@@ -210,13 +210,11 @@ def _console_live(request, school, day):
     """The figures and sessions alone (`_console_live.html`): what the refresh swaps in. Computed from
     the day's state without the pickup panels (their options, plans, guardians and deliveries), kept
     per day version and minute for every reader of the day (it shows no form and no phone number)."""
-    key = console_cache.live_key(request, school_id=school.pk, date=day)
-    html = console_cache.get_live(key)
-    if html is None:
+    def compute():
         state = selectors.day_state(school=school, date=day, figures_only=True)
-        html = render_to_string("attendance/_console_live.html", {"request": request, "state": state})
-        console_cache.set_live(key, html)
-    response = HttpResponse(html)
+        return render_to_string("attendance/_console_live.html", {"request": request, "state": state})
+
+    response = HttpResponse(console_cache.live_html(request, school_id=school.pk, date=day, compute=compute))
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 

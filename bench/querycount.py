@@ -35,7 +35,7 @@ def count_queries() -> dict:
         client = Client(HTTP_HOST="127.0.0.1")
         client.cookies[settings.SESSION_COOKIE_NAME] = session_cookie(user_of(actor))
         url = t.url(actor)
-        headers = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in t.headers}
+        headers = t.wsgi_headers
         client.get(url, **headers)
         cache.clear()
         with CaptureQueriesContext(connection) as ctx:

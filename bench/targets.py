@@ -14,6 +14,11 @@ class Target:
     #: request headers, as (name, value) pairs (an htmx refresh names its target)
     headers: tuple = ()
 
+    @property
+    def wsgi_headers(self) -> dict:
+        """`headers` as Django's test client takes them (`HTTP_HX_TARGET=...`)."""
+        return {"HTTP_" + name.upper().replace("-", "_"): value for name, value in self.headers}
+
 
 def _user(actor):
     return actor[0] if isinstance(actor, tuple) else actor
