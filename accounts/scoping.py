@@ -51,10 +51,11 @@ class Scope:
         homeroom_ids = frozenset()
         if Role.HOMEROOM in roles:
             homeroom_ids = frozenset(
-                # Through the reverse relation, so that scoping (below schools) never imports schools.
+                # Through the reverse relation, so that scoping (below schools) never imports schools;
+                # without the classes' ordering, which joined their schools and grades for nothing.
                 user.homeroom_classes.filter(
                     active=True, school_id__in=by_role.get(Role.HOMEROOM, ())
-                ).values_list("id", flat=True)
+                ).order_by().values_list("id", flat=True)
             )
         is_admin = user.is_superuser or Role.ADMIN in roles
         return cls(

@@ -132,13 +132,14 @@ class RollViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def marks(self, request, pk=None):
         """A batch `[{"student", "status", "client_id", "marked_at"?}]`; idempotent."""
-        roll = selectors.roll_get_for_user(user=request.user, pk=pk)
+        # the school names an absence's notice; nothing else of the roll's relations is read
+        roll = selectors.roll_get_for_user(user=request.user, pk=pk, related=("school",))
         data = request.data
         if isinstance(data, dict) and "marks" in data:
             data = data["marks"]
 
         def handler():
-            ids = {s.pk for s in selectors.roll_children([roll])[roll.pk]}
+            ids = selectors.roll_child_ids(roll)
             outcome = services.marks_record(roll=roll, user=request.user, marks=data, roll_student_ids=ids)
             return Response(outcome, status=status.HTTP_200_OK)
 
@@ -148,7 +149,7 @@ class RollViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         roll = selectors.roll_get_for_user(user=request.user, pk=pk)
-        ids = {s.pk for s in selectors.roll_children([roll])[roll.pk]}
+        ids = selectors.roll_child_ids(roll)
         roll = services.roll_submit(roll=roll, user=request.user, expected_ids=ids)
         return Response(RollSerializer(roll).data)
 

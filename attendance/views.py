@@ -95,7 +95,7 @@ def generate(request):
 def roll(request, pk):
     """The tablet roll page. Marks go through the API (roll.js keeps them while offline); the
     submit button posts here."""
-    r = selectors.roll_get_for_user(user=request.user, pk=pk)
+    r = selectors.roll_get_for_user(user=request.user, pk=pk, related=("venue",))
     view = selectors.roll_view(r)
     if request.method == "POST":
         try:

@@ -63,15 +63,19 @@ def group_day_holder(scope, date, students: dict[int, int]) -> set[int]:
 
 
 # --- applications ----------------------------------------------------------------------------
+#: An application's claims and active placements (with their groups), prefetched.
+_APP_PARTS = (
+    Prefetch("claims", queryset=PriorityClaim.objects.order_by("group")),
+    Prefetch("placements", queryset=Placement.objects.filter(active=True).select_related("group"),
+             to_attr="active_placements"),
+)
+
+
 def _with_related(qs: QuerySet[Application]) -> QuerySet[Application]:
     return (
         qs.select_related("student", "student__homeroom_class", "student__homeroom_class__grade", "school", "term",
                           "letter")
-        .prefetch_related(
-            Prefetch("claims", queryset=PriorityClaim.objects.order_by("group")),
-            Prefetch("placements", queryset=Placement.objects.filter(active=True).select_related("group"),
-                     to_attr="active_placements"),
-        )
+        .prefetch_related(*_APP_PARTS)
     )
 
 
@@ -127,8 +131,10 @@ def parent_overview(*, user, term: Term | None) -> list[dict]:
     letters: dict[int, ParentLetter] = {}
     acked: set[int] = set()
     if term is not None and children:
-        for app in _with_related(Application.objects.filter(student__in=children, term=term)).order_by("submitted_at",
-                                                                                                    "id"):
+        # What the page shows of an application: no student, class, school, term or letter (the
+        # letter's text was read with each application), only its claims and placements.
+        for app in (Application.objects.filter(student__in=children, term=term).prefetch_related(*_APP_PARTS)
+                    .order_by("submitted_at", "id")):
             current = apps.get(app.student_id)
             if current is None or app.is_open or not current.is_open:
                 apps[app.student_id] = app
@@ -136,6 +142,7 @@ def parent_overview(*, user, term: Term | None) -> list[dict]:
         for letter in (ParentLetter.objects.filter(school_id__in={c.school_id for c in children}, term=term)
                        .annotate(acked=Exists(LetterAcknowledgement.objects.filter(guardian=user,
                                                                                    letter=OuterRef("pk"))))
+                       .only("id", "school_id", "term_id", "version")  # the page links to it: not its text
                        .order_by("school_id", "version")):
             letters[letter.school_id] = letter
         acked = {letter.pk for letter in letters.values() if letter.acked}
