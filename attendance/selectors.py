@@ -4,6 +4,7 @@ children or rolls."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -395,40 +396,70 @@ def _location(marks, now_time: datetime.time | None) -> Roll | None:
 _STUDENT_COLUMNS = ("id", "name", "name_pinyin")
 
 
-def _day_children(rolls) -> tuple[dict[int, list[int]], dict[int, dict[int, str]], dict[int, Student]]:
-    """What `roll_children` gives, read as columns for the console: the ids of each roll's children
-    (sorted by pinyin), each roll's marks {student id: status} (the day's marks read once), and the
-    children as Students with only id, name and name_pinyin. Four queries when the day has rolls, no
-    per-row join objects."""
+#: How long a school day's roster (`_day_roster`) is kept: its key names the minute, as the console's.
+ROSTER_SECONDS = 90
+
+
+def _day_roster(rolls, *, minute: str | None = None):
+    """Who each group and club of the day's rolls holds: ({group id: [(student id, weekdays)]},
+    {club id: [student id]}, {student id: (name, pinyin)}), read as columns (two queries at most).
+
+    With `minute` (the console's refresh of its figures), kept in the cache for that minute per
+    school, date and the rolls' groups and clubs, and shared by every reader: placements and club
+    seats change a few times a term and no write announces them to the console, whose body already
+    shows them at most a minute late (attendance/console_cache.py); around 16:00 the day's marks
+    change every few seconds, so the refresh would otherwise read the whole roster for each."""
+    from django.core.cache import cache
+
     from clubs.models import ClubChoice
     from enrollment.models import Placement
 
-    ids: dict[int, set[int]] = {r.pk: set() for r in rolls}
-    marks: dict[int, dict[int, str]] = {r.pk: {} for r in rolls}
+    groups = sorted({r.group_id for r in rolls if r.group_id})
+    clubs = sorted({r.club_id for r in rolls if r.club_id and not r.group_id})
+    key = None
+    if minute is not None and rolls:
+        digest = hashlib.blake2b(f"{groups}|{clubs}".encode(), digest_size=12).hexdigest()
+        key = f"attendance:roster:{rolls[0].school_id}:{rolls[0].date.isoformat()}:{minute}:{digest}"
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+    by_group: dict[int, list] = {g: [] for g in groups}
+    by_club: dict[int, list] = {c: [] for c in clubs}
     names: dict[int, tuple[str, str]] = {}
-    by_group = defaultdict(list)
-    by_club = defaultdict(list)
-    for r in rolls:
-        if r.group_id:
-            by_group[r.group_id].append(r)
-        elif r.club_id:
-            by_club[r.club_id].append(r)
-    if by_group:
+    if groups:
         for group_id, sid, days, name, pinyin in (
-                Placement.objects.filter(active=True, group_id__in=list(by_group)).order_by()
+                Placement.objects.filter(active=True, group_id__in=groups).order_by()
                 .values_list("group_id", "application__student_id", "application__weekdays",
                              "application__student__name", "application__student__name_pinyin")):
             names[sid] = (name, pinyin)
-            for r in by_group[group_id]:
-                if not days or r.date.isoweekday() in days or r.date.isoweekday() > 5:
-                    ids[r.pk].add(sid)
-    if by_club:
-        for club_id, sid, name, pinyin in (ClubChoice.objects.holding_seat().filter(club_id__in=list(by_club)).order_by()
+            by_group[group_id].append((sid, days))
+    if clubs:
+        for club_id, sid, name, pinyin in (ClubChoice.objects.holding_seat().filter(club_id__in=clubs).order_by()
                                            .values_list("club_id", "student_id", "student__name",
                                                         "student__name_pinyin")):
             names[sid] = (name, pinyin)
-            for r in by_club[club_id]:
-                ids[r.pk].add(sid)
+            by_club[club_id].append(sid)
+    roster = (by_group, by_club, names)
+    if key is not None:
+        cache.set(key, roster, ROSTER_SECONDS)
+    return roster
+
+
+def _day_children(rolls, *, roster_minute: str | None = None
+                  ) -> tuple[dict[int, list[int]], dict[int, dict[int, str]], dict[int, Student]]:
+    """What `roll_children` gives, read as columns for the console: the ids of each roll's children
+    (sorted by pinyin), each roll's marks {student id: status} (the day's marks read once), and the
+    children as Students with only id, name and name_pinyin. Four queries when the day has rolls, no
+    per-row join objects; two when the roster is kept (`_day_roster`, `roster_minute`)."""
+    ids: dict[int, set[int]] = {r.pk: set() for r in rolls}
+    marks: dict[int, dict[int, str]] = {r.pk: {} for r in rolls}
+    by_group, by_club, roster_names = _day_roster(rolls, minute=roster_minute)
+    names = dict(roster_names)
+    for r in rolls:
+        if r.group_id:
+            ids[r.pk].update(sid for sid, days in by_group[r.group_id] if _meets(days, r.date))
+        elif r.club_id:
+            ids[r.pk].update(by_club[r.club_id])
     if rolls:
         # The marks alone, then the names of marked children no placement or choice above named (a
         # child who left the group after the mark; usually none). Joined to the students, the marks
@@ -467,8 +498,14 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
     # a roll cancelled by the calendar (the day became a holiday) holds nobody
     rolls = list(Roll.objects.filter(school=school, date=date).exclude(status=Roll.Status.CANCELLED)
                  .select_related("venue", "teacher").order_by("starts_at", "name", "pk"))
-    children, marks_by_roll, students = _day_children(rolls)
-    leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=list(students))
+    # the refresh of the figures reads the roster kept for the minute (`_day_roster`)
+    children, marks_by_roll, students = _day_children(
+        rolls, roster_minute=now.strftime("%Y%m%d%H%M") if figures_only else None)
+    # The figures need a child's leave only where the child is marked absent (an absence without
+    # leave); the panels show it for every child.
+    asked = ({sid for by_roll in marks_by_roll.values() for sid, status in by_roll.items()
+              if status == Mark.Status.ABSENT} if figures_only else students)
+    leaves = {lv.student_id: lv for lv in Leave.objects.active().filter(date=date, student_id__in=list(asked) or [0])
               .order_by()}
     custody = day_custody(school_id=school.pk, date=date)
     releases = custody.releases

@@ -236,3 +236,38 @@ def test_a_boosted_or_other_htmx_request_gets_the_whole_page(att, api, client):
     for headers in ({"HTTP_HX_BOOSTED": "true"}, {"HTTP_HX_TARGET": "main"}):
         html = _live(client, w, **headers)[0].content.decode()
         assert "<html" in html and 'data-testid="pickup-panel"' in html
+
+
+def test_the_refresh_keeps_the_roster_for_the_minute_and_reads_the_marks_each_time(att, api, client, time_machine):
+    """The refresh keeps who each group holds (placements, no console write announces them) for the
+    minute, shared by the day's readers; marks and leave are read on each refresh that finds the day
+    changed. A child placed in the group shows in the figures when the minute turns."""
+    from enrollment.models import Placement
+    from tests.factories import StudentFactory
+
+    from .factories import place
+
+    w = att
+    _present(api, w, w.child_a)
+    client.force_login(w.duty)
+    assert _figures(_live(client, w)[0].content.decode())[1][:2] == ["2", "1"]  # expected, present
+    newcomer = StudentFactory(homeroom_class=w.class_a, name="王小新")
+    place(newcomer, w.group)
+    assert Placement.objects.filter(group=w.group, active=True).count() == 3
+    _present(api, w, w.child_a2)  # a write: the figures are computed again, the roster is this minute's
+    assert _figures(_live(client, w)[0].content.decode())[1][:2] == ["2", "2"]
+    time_machine.shift(datetime.timedelta(seconds=61))
+    assert _figures(_live(client, w)[0].content.decode())[1][:2] == ["3", "2"]
+
+
+def test_the_refresh_counts_an_absence_on_leave_as_leave(att, api, client):
+    """The refresh reads a child's leave only where the child is marked absent: an absent child with
+    leave for the day is not an absence without leave; one without leave is."""
+    w = att
+    services.leave_report(by=w.parent_a, student=w.child_a, date=w.today, reason="看病")
+    _present(api, w, w.child_a, w.child_a2, status="absent")
+    client.force_login(w.duty)
+    page = _get(client, w)[0]
+    live = _live(client, w)[0].content.decode()
+    assert _figures(live) == _figures(page)
+    assert _figures(live)[0][1] == "1"  # child_a2 alone is absent without leave
