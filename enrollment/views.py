@@ -54,8 +54,7 @@ def _own_child(user, student_id) -> Student:
     return child
 
 
-def _audit_claims(request, applications) -> None:
-    claims = [c for a in applications for c in a.claims.all()]
+def _audit_claims(request, claims) -> None:
     if claims:
         audit_read_many(request=request, objects=claims, object_type="enrollment.priorityclaim",
                         detail="priority claim details")
@@ -67,7 +66,7 @@ def parent_home(request: HttpRequest) -> HttpResponse:
     term = Term.current()
     rows = selectors.parent_overview(user=request.user, term=term)
     apps = [r["application"] for r in rows if r["application"]]
-    _audit_claims(request, apps)
+    _audit_claims(request, [c for a in apps for c in a.claims.all()])
     for row in rows:
         app = row["application"]
         row["explanation"] = selectors.explanation_text(app, show_priority=True) if app else ""
@@ -144,7 +143,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     app = selectors.application_get_for_user(user=request.user, pk=pk)
     show = selectors.claims_visible(user=request.user, application=app)
     if show:
-        _audit_claims(request, [app])
+        _audit_claims(request, list(app.claims.all()))
     # The child's health note, for whom may read it today (schools.selectors.health_notes_visible).
     health_note = health_notes_shown(request.user, [app.student]).get(app.student_id, "")
     if health_note:
@@ -220,8 +219,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     page = Paginator(selectors.homeroom_queue(user=request.user), selectors.QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page"))
-    apps = list(page)
-    _audit_claims(request, apps)
+    apps = selectors.with_claim_lists(list(page))
+    _audit_claims(request, [c for a in apps for c in a.claim_list])
     pending = [a for a in apps if a.status == Application.Status.SUBMITTED]
     others = [a for a in apps if a.status != Application.Status.SUBMITTED]
     return render(request, "enrollment/queue.html", {"pending": pending, "others": others, "page": page,
