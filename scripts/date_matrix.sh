@@ -10,7 +10,9 @@
 # times (the proof, and a run-time guard, in tests/clockplugin.py: fixes_its_own_clock).
 # Fails when any test fails at any date, and lists the dates that failed.
 #
-# It runs on SQLite in the project's .venv (the dates are Python's clock, not the database's).
+# It runs on SQLite in the project's .venv (the dates are Python's clock, not the database's), the
+# test database built from the models (`--nomigrations`, as .ci/run's parallel run: the migrations are
+# tested in tests/ops), each worker keeping a copy of the role matrix per instant (tests/worldcopy.py).
 # Usage: scripts/date_matrix.sh [extra pytest arguments, e.g. -n 2]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +24,7 @@ trap 'rm -f "$log"' EXIT
 started=$(date +%s)
 echo "=== date matrix: $(grep -cv '^\s*\(#\|$\)' tests/clock_dates.txt) instants of tests/clock_dates.txt"
 .venv/bin/python -m pytest "${PACKAGES[@]}" --clock-file tests/clock_dates.txt -q -p no:cacheprovider \
-  -m "not postgres and not redis and not browser" -rf "$@" >"$log" 2>&1
+  -m "not postgres and not redis and not browser" --nomigrations -rf "$@" >"$log" 2>&1
 status=$?
 tail -n 40 "$log"
 echo "date matrix took $(( $(date +%s) - started )) s"

@@ -34,6 +34,23 @@ def _empty_cache():
 
 
 @pytest.fixture
+def _world_copy(request, django_db_blocker):
+    """Under a run clock on SQLite (the date matrix), a test asking for `world` gets a copy of the
+    world built once per worker and minute, restored before its transaction starts; the other tests
+    get the database as built (tests/worldcopy.py). Nothing happens otherwise."""
+    from . import worldcopy
+
+    yield from worldcopy.around_test(request, django_db_blocker, build_world)
+
+
+@pytest.fixture(autouse=True)
+def _django_db_marker(_world_copy, _django_db_marker):
+    """pytest-django's own (it starts the test's transaction for a test marked `django_db`), after
+    `_world_copy`: a copy is restored before any transaction starts. Autouse, so it is set up before
+    the fixtures a test names (`db`, `world`)."""
+
+
+@pytest.fixture
 def world(db):
     """The role matrix: two schools in two districts and one person per role.
 
@@ -41,7 +58,16 @@ def world(db):
     - school_b (district_b): class_b with child_b (guardian parent_b)
     - homeroom: homeroom teacher of class_a; teacher_b: a teacher of school_b
     - principal: principal of school_a; district: staff of district_a; bureau: the city
-    """
+
+    Built with the factories; under the date matrix, a copy of the world the factories built at this
+    minute (tests/worldcopy.py)."""
+    from . import worldcopy
+
+    return worldcopy.current() or build_world()
+
+
+def build_world() -> SimpleNamespace:
+    """The role matrix `world`, made with the factories."""
     term = TermFactory()
     district_a, district_b = DistrictFactory(name="桥东学区"), DistrictFactory(name="桥西学区")
     school_a = SchoolFactory(name="沙河市实验小学", district=district_a)

@@ -35,6 +35,8 @@ import sqlite3
 _migrated: tuple[sqlite3.Connection, str] | None = None
 #: (instant, language) -> (the demo seeded at that instant into the migrated database, its digest)
 _seeded: dict[tuple, tuple[sqlite3.Connection, str]] = {}
+#: Whether a module's demo is in the test database now (between `seeded_from_copy`'s start and end).
+_seeded_now = False
 
 
 def _raw(connection) -> sqlite3.Connection:
@@ -113,6 +115,29 @@ def keep_migrated(connection) -> None:
     _migrated = (copy, _digest(copy))
 
 
+def seeded_now() -> bool:
+    """Whether the test database holds a module's seeded demo now (tests/worldcopy.py leaves it)."""
+    return _seeded_now
+
+
+def copy_of(connection) -> tuple[sqlite3.Connection, str]:
+    """A copy of the test database and its digest (tests/worldcopy.py)."""
+    copy = _copy(_raw(connection))
+    return copy, _digest(copy)
+
+
+def restore_copy(copy: sqlite3.Connection, digest: str, connection, what: str) -> None:
+    """Restores a copy made by `copy_of`, checked against its digest."""
+    _restore(copy, digest, connection, what)
+
+
+def restore_migrated(connection) -> None:
+    """Restores the test database as pytest-django built it (`keep_migrated`)."""
+    if _migrated is None:
+        raise AssertionError("no copy of the migrated database (tests/conftest.py's django_db_setup)")
+    _restore(*_migrated, connection, "migrated database")
+
+
 def seeded_from_copy(instant: str):
     """The demo at `instant` (SQLite): restored from this process's copy, or seeded into the database
     as migrated and copied; the database the module started with is restored when it ends."""
@@ -123,9 +148,11 @@ def seeded_from_copy(instant: str):
         raise AssertionError("demo_seeded restores the database: it cannot run inside a transaction")
     if _migrated is None:
         raise AssertionError("no copy of the migrated database (tests/conftest.py's django_db_setup)")
+    global _seeded_now
     raw = _raw(connection)
     start = _copy(raw)
     start_digest = _digest(start)
+    _seeded_now = True
     try:
         key = (instant, translation.get_language())
         if key in _seeded:
@@ -139,6 +166,7 @@ def seeded_from_copy(instant: str):
             _seeded[key] = (copy, _digest(copy))
         yield
     finally:
+        _seeded_now = False
         if connection.in_atomic_block:
             raise AssertionError("a test left a transaction open: the database cannot be restored")
         _restore(start, start_digest, connection, "database of the module's start")

@@ -60,10 +60,11 @@ def english_messages():
 
 
 @pytest.fixture(autouse=True)
-def guardians_consent():
+def guardians_consent(request):
     """Enrollment refuses an application without the guardian's consent to the privacy notice
-    (`privacy.services.consent_given`). In these tests every guardianship created gets that consent,
-    as in the demo; the tests of the refusal withdraw it (tests/enrollment/test_consent.py)."""
+    (`privacy.services.consent_given`). In these tests every guardianship gets that consent, as in
+    the demo: the role matrix's (`world`, built or copied first: tests/worldcopy.py) and each one
+    created during the test; the tests of the refusal withdraw it (tests/enrollment/test_consent.py)."""
     from django.db.models.signals import post_save
     from django.utils import timezone
 
@@ -78,6 +79,10 @@ def guardians_consent():
                 student_id=instance.student_id, guardian_id=instance.guardian_id,
                 notice_version=notice.current().version, defaults={"decision": GuardianConsent.Decision.GIVEN, "decided_at": timezone.now()})
 
+    if "world" in request.fixturenames:
+        request.getfixturevalue("world")
+        for guardianship in Guardianship.objects.order_by("pk"):
+            consent(Guardianship, guardianship, created=True)
     post_save.connect(consent, sender=Guardianship, dispatch_uid="tests.enrollment.consent")
     try:
         yield
