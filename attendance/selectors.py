@@ -400,6 +400,33 @@ _STUDENT_COLUMNS = ("id", "name", "name_pinyin")
 ROSTER_SECONDS = 90
 
 
+#: What the console's figures read of a roll (`_day_rolls` with a minute keeps these in the cache).
+_ROLL_FIGURE_FIELDS = ("id", "school_id", "date", "group_id", "club_id", "name", "starts_at", "ends_at", "status",
+                       "venue__id", "venue__name", "teacher__id", "teacher__name", "teacher__username")
+
+
+def _day_rolls(school_id: int, date: datetime.date, *, minute: str | None = None) -> list[Roll]:
+    """The school day's rolls with their venues and teachers, in the console's order; a roll cancelled
+    by the calendar (the day became a holiday) holds nobody and is left out.
+
+    With `minute` (the refresh of the console's figures): the columns the figures show, kept in the
+    cache for that minute per school and date (`_day_roster`'s reasons: a day's rolls are made in the
+    morning, or when a weekend session is opened, and cancelled when the day becomes a holiday; the
+    figures show such a change within the minute, the marks at once)."""
+    from django.core.cache import cache
+
+    qs = (Roll.objects.filter(school_id=school_id, date=date).exclude(status=Roll.Status.CANCELLED)
+          .select_related("venue", "teacher").order_by("starts_at", "name", "pk"))
+    if minute is None:
+        return list(qs)
+    key = f"attendance:day-rolls:{school_id}:{date.isoformat()}:{minute}"
+    rolls = cache.get(key)
+    if rolls is None:
+        rolls = list(qs.only(*_ROLL_FIGURE_FIELDS))
+        cache.set(key, rolls, ROSTER_SECONDS)
+    return rolls
+
+
 def _day_roster(rolls, *, minute: str | None = None):
     """Who each group and club of the day's rolls holds: ({group id: [(student id, weekdays)]},
     {club id: [student id]}, {student id: (name, pinyin)}), read as columns (two queries at most).
@@ -495,12 +522,11 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
     headcount, the close, the rota, the refused pickups and the follow-ups (left empty)."""
     now = timezone.localtime(now or timezone.now())
     now_time = now.time() if date == now.date() else (None if date > now.date() else datetime.time.max)
-    # a roll cancelled by the calendar (the day became a holiday) holds nobody
-    rolls = list(Roll.objects.filter(school=school, date=date).exclude(status=Roll.Status.CANCELLED)
-                 .select_related("venue", "teacher").order_by("starts_at", "name", "pk"))
-    # the refresh of the figures reads the roster kept for the minute (`_day_roster`)
-    children, marks_by_roll, students = _day_children(
-        rolls, roster_minute=now.strftime("%Y%m%d%H%M") if figures_only else None)
+    # the refresh of the figures reads the rolls and the roster kept for the minute (`_day_rolls`,
+    # `_day_roster`)
+    minute = now.strftime("%Y%m%d%H%M") if figures_only else None
+    rolls = _day_rolls(school.pk, date, minute=minute)
+    children, marks_by_roll, students = _day_children(rolls, roster_minute=minute)
     # The figures need a child's leave only where the child is marked absent (an absence without
     # leave); the panels show it for every child.
     asked = ({sid for by_roll in marks_by_roll.values() for sid, status in by_roll.items()

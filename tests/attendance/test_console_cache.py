@@ -271,3 +271,21 @@ def test_the_refresh_counts_an_absence_on_leave_as_leave(att, api, client):
     live = _live(client, w)[0].content.decode()
     assert _figures(live) == _figures(page)
     assert _figures(live)[0][1] == "1"  # child_a2 alone is absent without leave
+
+
+def test_the_refresh_keeps_the_days_rolls_for_the_minute(att, api, client, time_machine):
+    """The refresh keeps the day's rolls (names, times, venues, teachers) for the minute, as its
+    roster: a roll renamed shows when the minute turns, while the marks show at once."""
+    from attendance.models import Roll
+
+    w = att
+    _present(api, w, w.child_a)
+    client.force_login(w.duty)
+    first = _live(client, w)[0].content.decode()
+    assert w.roll.name in first
+    Roll.objects.filter(pk=w.roll.pk).update(name="改名后的课后服务")
+    _present(api, w, w.child_a2)  # the day changed: the figures are computed again
+    html = _live(client, w)[0].content.decode()
+    assert _figures(html)[0][0] == "2" and "改名后的课后服务" not in html
+    time_machine.shift(datetime.timedelta(seconds=61))
+    assert "改名后的课后服务" in _live(client, w)[0].content.decode()
