@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from schools.models import School, Student, Term, Venue
 from schools.selectors import health_notes_shown
 from shahe_afterschool.errors import DomainError
 from shahe_afterschool.ids import parse_id
+from shahe_afterschool.paging import page_of
 
 from . import selectors, services
 from .forms import (
@@ -217,8 +217,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if not scope.homeroom_class_ids and not scope.is_admin:
         raise PermissionDenied
-    page = Paginator(selectors.homeroom_queue(user=request.user), selectors.QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = page_of(selectors.homeroom_queue(user=request.user), selectors.QUEUE_PAGE_SIZE, request.GET.get("page"))
     apps = selectors.with_claim_lists(list(page))
     _audit_claims(request, [c for a in apps for c in a.claim_list])
     pending = [a for a in apps if a.status == Application.Status.SUBMITTED]
