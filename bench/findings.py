@@ -234,6 +234,23 @@ Noticed, not changed: with `random_page_cost = 1.1` (the usual setting for SSDs 
 fits in memory) PostgreSQL itself picks the index lookups for that join (0.9 ms); a server setting
 for docs/deployment.md, not measured across the other pages, so not made here.
 
+### Round three: the teachers' and parents' pages, the console under the peak, the date matrix (issue 23, 2026-12-05/06, a seventh session)
+
+In process on the city (`shahe_bench_s1_0`): the median of 60-150 requests of each page through
+Django's test client, interleaved with the floor's (`/bench/floor/`), so each ratio is of the same
+minutes; queries timed from Django's query log and EXPLAIN ANALYZE; cProfile for the Python side.
+The bench rows are full runs on this machine with nothing else running (00:10 UTC on 6e8433d, and
+the run this document comes from).
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| teacher's roll page (`attendance.views.roll`, `selectors.roll_children`, `roll_view`) | cProfile and query timing: the roll read with five relations (a six-table join, 2.9 ms against 1.5 ms with its venue alone, planning included) though the page shows only the venue; the 60 children read as placements with their applications, students and classes (240 model instances, 3.8 ms); the marks joined to their students; the day's leave ordered by the students' pinyin (a join) | 20.6 ms, 4.3× the floor's 4.8 ms; bench p50 4.0× | 11.3-14.6 ms, 3.0-3.2×: the roll with its venue; the children read as students joined to their placements (the group and the weekdays annotated on each: half the instances, a join fewer, 2.2 ms); the marks and the leave without joins; bench **2.9×** |
+| marks POST of the 16:00 peak (`attendance.api` marks and submit) | the batch's children checked against `roll_children`, which built every child and its class as models to compare ids; the roll read with five relations | bench 3.3× / 3.2× beside the consoles | `selectors.roll_child_ids`: the ids alone (the placements' student ids and weekdays, the seats', the marks'); the roll with its school (an absence's notice names it); bench **2.6× / 2.6×** |
+| parent's home (`enrollment.selectors.parent_overview`) | query log: each application read with its student, class, grade, school, term and letter (the letter's whole text) for a page that shows none of them; the term's letters read whole only to link to them | 18.2 ms, 3.8×; bench 3.5× | 12.4-14.8 ms, 3.1-3.3×: the applications with their claims and placements only, the letters' ids and versions; bench **2.9×** |
+| homeroom queue (`enrollment.views.queue`) | query log and cProfile: the teacher's class ids read with the classes' model ordering (joins of schools and grades, every homeroom teacher's every page); the claims prefetched through a related manager per application (2.0 ms for 25); Django's `COUNT(*)` and then the rows | 20.6 ms, 4.3×; bench 4.1× | 14.6 ms, 3.8×: the ids without ordering; the claims in one query set on the page's applications (`with_claim_lists`, 1.3 ms); the page read with its total (`shahe_afterschool.paging.page_of`, `COUNT(*) OVER ()`: 3.2 to 2.5 ms); bench 3.4× at 00:10 (before `page_of`) |
+| the console's refresh computed (the day changed since the last one: under the peak, nearly every refresh) | cProfile with the day's version replaced before each request: the rolls (a three-table join, 2.9 ms) and the roster (335 placements with names, 3.5 ms) read again on each change of the day, though marks are what changes; the leave read for all 335 children (a 335-id IN list, 2.5 ms) where the figures need it for absent children only | 28.3 ms, 5.4×; bench under the peak 5.8× / 4.7× | 17.4 ms, 4.0×: the day's rolls (the columns the figures show) and the roster kept for the minute per school and date, shared by the day's readers (`_day_rolls`, `_day_roster`); the leave of the children marked absent; bench under the peak 3.5× / 3.2× at 00:10 (the roster kept, the rolls not yet) |
+| the date matrix (`scripts/date_matrix.sh`) | `--fixtures-per-test`: 1,516 of its 1,616 tests ask for `world`, which the factories built in about 30 ms (SQLite) for each at each of nine instants; each worker applied the 63 migrations | 715 s (CI, quiet) | 453-456 s, every instant passing: the world copied per worker and minute (`tests/worldcopy.py`), the database built from the models |
+
 ### CI time (issue 23 item 4; 2026-12-05, a fifth session)
 
 Fresh clone, `CI=true bash .ci/run`, nothing else running on the 2-core machine:
@@ -262,6 +279,16 @@ fixtures set up before `world`, with the factories' sequences replayed, would ta
 matrix's 13 minutes; the rest needs the matrix to run fewer tests per instant, a decision about what
 issue 16's matrix proves.
 
+**Done in the seventh session** (tests/worldcopy.py): the world copied per worker and minute under
+a run clock on SQLite, restored before the test's transaction (the conftest runs it before
+pytest-django's `_django_db_marker`, which opens the transaction of a test marked `django_db`). The
+two causes of the failures above: enrollment's consent fixture now gives consent to the guardianships
+that exist when it starts (the world's) and to each one made after, so the world's rows no longer
+depend on the package (the tables of worlds built in Chinese and in English were also compared: they
+differ in the factories' sequence numbers only); and the copy is taken in the worker that uses it,
+after its factories' counters have passed the copy's numbers, so a class or child a test makes never
+takes a copied one's name. All 10,880 runs passed, twice (alone: 453 s; in CI: 456 s).
+
 This session's code (7682438, issue 23's console refresh, roll grid and screenshot retry), fresh
 clone, `CI=true bash .ci/run`, nothing else running: **1,633 s** (parallel run 357 s for 2,754 tests,
 browser 255 s for 131 on two workers, operations/worker/benchmark 146 s for 44, date matrix 715 s for
@@ -269,4 +296,11 @@ browser 255 s for 131 on two workers, operations/worker/benchmark 146 s for 44, 
 the same code but the screenshot retry took the same times phase by phase and failed in the day
 scenarios on a Chromium "Unable to capture screenshot" (tests/browser/checks.py now takes such a
 screenshot again). Still above 12 minutes, for the reasons above.
+
+The seventh session's code (6e8433d: the world's copies, the matrix on a database built from the
+models, the roll page, parent's home and console changes), fresh clone, `CI=true bash .ci/run`,
+nothing else running: **1,330 s** (parallel run 344 s for 2,756 tests, browser 252 s for 131 on two
+workers, operations/worker/benchmark 134 s for 44, date matrix 456 s for 10,880 runs, the two day
+scenarios side by side 98 s). Still above 12 minutes: the parallel and browser runs together take
+ten, and every phase keeps both cores busy.
 """
