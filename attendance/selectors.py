@@ -160,8 +160,8 @@ class RollView:
 
 
 def roll_view(roll: Roll) -> RollView:
-    """The roll page: each child with the mark and any leave for the day (four queries: the marks are
-    read once, with their children)."""
+    """The roll page: each child with the mark and any leave for the day (three queries: the marks,
+    the children with their placements, the leave; a fourth when a marked child is no longer expected)."""
     roll_marks = list(Mark.objects.filter(roll=roll).order_by())
     children = roll_children([roll], marks=roll_marks, student_fields=ROLL_PAGE_STUDENT)[roll.pk]
     marks = {m.student_id: m for m in roll_marks}
