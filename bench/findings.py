@@ -301,6 +301,7 @@ The seventh session's code (6e8433d: the world's copies, the matrix on a databas
 models, the roll page, parent's home and console changes), fresh clone, `CI=true bash .ci/run`,
 nothing else running: **1,330 s** (parallel run 344 s for 2,756 tests, browser 252 s for 131 on two
 workers, operations/worker/benchmark 134 s for 44, date matrix 456 s for 10,880 runs, the two day
-scenarios side by side 98 s). Still above 12 minutes: the parallel and browser runs together take
-ten, and every phase keeps both cores busy.
+scenarios side by side 98 s); on 350c955, the session's last code, **1,336 s** (349 s for 2,771, 254 s,
+141 s, 454 s for 10,881 runs, 88 s). Still above 12 minutes: the parallel and browser runs together
+take ten, and every phase keeps both cores busy.
 """
