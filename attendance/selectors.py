@@ -4,7 +4,6 @@ children or rolls."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -396,97 +395,86 @@ def _location(marks, now_time: datetime.time | None) -> Roll | None:
 _STUDENT_COLUMNS = ("id", "name", "name_pinyin")
 
 
-#: How long a school day's roster (`_day_roster`) is kept: its key names the minute, as the console's.
+#: How long the figures' roster of a school day (`_day_roster` with a minute) is kept: its key names
+#: the minute, as the console's.
 ROSTER_SECONDS = 90
 
-
-#: What the console's figures read of a roll (`_day_rolls` with a minute keeps these in the cache).
+#: What the console's figures read of a roll (the roster kept for the minute holds these columns).
 _ROLL_FIGURE_FIELDS = ("id", "school_id", "date", "group_id", "club_id", "name", "starts_at", "ends_at", "status",
                        "venue__id", "venue__name", "teacher__id", "teacher__name", "teacher__username")
 
 
-def _day_rolls(school_id: int, date: datetime.date, *, minute: str | None = None) -> list[Roll]:
-    """The school day's rolls with their venues and teachers, in the console's order; a roll cancelled
-    by the calendar (the day became a holiday) holds nobody and is left out.
+@dataclass
+class DayRoster:
+    """A school day's rolls (with venues and teachers, in the console's order; a roll cancelled by the
+    calendar holds nobody and is left out) and who each of their groups and clubs holds, as columns:
+    {group id: [(student id, weekdays)]}, {club id: [student id]}, {student id: (name, pinyin)}."""
 
-    With `minute` (the refresh of the console's figures): the columns the figures show, kept in the
-    cache for that minute per school and date (`_day_roster`'s reasons: a day's rolls are made in the
-    morning, or when a weekend session is opened, and cancelled when the day becomes a holiday; the
-    figures show such a change within the minute, the marks at once)."""
-    from django.core.cache import cache
-
-    qs = (Roll.objects.filter(school_id=school_id, date=date).exclude(status=Roll.Status.CANCELLED)
-          .select_related("venue", "teacher").order_by("starts_at", "name", "pk"))
-    if minute is None:
-        return list(qs)
-    key = f"attendance:day-rolls:{school_id}:{date.isoformat()}:{minute}"
-    rolls = cache.get(key)
-    if rolls is None:
-        rolls = list(qs.only(*_ROLL_FIGURE_FIELDS))
-        cache.set(key, rolls, ROSTER_SECONDS)
-    return rolls
+    rolls: list[Roll]
+    by_group: dict[int, list]
+    by_club: dict[int, list]
+    names: dict[int, tuple[str, str]]
 
 
-def _day_roster(rolls, *, minute: str | None = None):
-    """Who each group and club of the day's rolls holds: ({group id: [(student id, weekdays)]},
-    {club id: [student id]}, {student id: (name, pinyin)}), read as columns (two queries at most).
-
-    With `minute` (the console's refresh of its figures), kept in the cache for that minute per
-    school, date and the rolls' groups and clubs, and shared by every reader: placements and club
-    seats change a few times a term and no write announces them to the console, whose body already
-    shows them at most a minute late (attendance/console_cache.py); around 16:00 the day's marks
-    change every few seconds, so the refresh would otherwise read the whole roster for each."""
-    from django.core.cache import cache
-
+def _read_roster(rolls: list[Roll]) -> DayRoster:
+    """Who the rolls' groups and clubs hold (two queries at most)."""
     from clubs.models import ClubChoice
     from enrollment.models import Placement
 
-    groups = sorted({r.group_id for r in rolls if r.group_id})
-    clubs = sorted({r.club_id for r in rolls if r.club_id and not r.group_id})
-    key = None
-    if minute is not None and rolls:
-        digest = hashlib.blake2b(f"{groups}|{clubs}".encode(), digest_size=12).hexdigest()
-        key = f"attendance:roster:{rolls[0].school_id}:{rolls[0].date.isoformat()}:{minute}:{digest}"
-        kept = cache.get(key)
-        if kept is not None:
-            return kept
-    by_group: dict[int, list] = {g: [] for g in groups}
-    by_club: dict[int, list] = {c: [] for c in clubs}
-    names: dict[int, tuple[str, str]] = {}
+    groups = {r.group_id for r in rolls if r.group_id}
+    clubs = {r.club_id for r in rolls if r.club_id and not r.group_id}
+    roster = DayRoster(rolls=rolls, by_group={g: [] for g in groups}, by_club={c: [] for c in clubs}, names={})
     if groups:
         for group_id, sid, days, name, pinyin in (
-                Placement.objects.filter(active=True, group_id__in=groups).order_by()
+                Placement.objects.filter(active=True, group_id__in=list(groups)).order_by()
                 .values_list("group_id", "application__student_id", "application__weekdays",
                              "application__student__name", "application__student__name_pinyin")):
-            names[sid] = (name, pinyin)
-            by_group[group_id].append((sid, days))
+            roster.names[sid] = (name, pinyin)
+            roster.by_group[group_id].append((sid, days))
     if clubs:
-        for club_id, sid, name, pinyin in (ClubChoice.objects.holding_seat().filter(club_id__in=clubs).order_by()
-                                           .values_list("club_id", "student_id", "student__name",
-                                                        "student__name_pinyin")):
-            names[sid] = (name, pinyin)
-            by_club[club_id].append(sid)
-    roster = (by_group, by_club, names)
-    if key is not None:
-        cache.set(key, roster, ROSTER_SECONDS)
+        for club_id, sid, name, pinyin in (ClubChoice.objects.holding_seat().filter(club_id__in=list(clubs))
+                                           .order_by().values_list("club_id", "student_id", "student__name",
+                                                                   "student__name_pinyin")):
+            roster.names[sid] = (name, pinyin)
+            roster.by_club[club_id].append(sid)
     return roster
 
 
-def _day_children(rolls, *, roster_minute: str | None = None
+def _day_roster(school_id: int, date: datetime.date, *, minute: str | None = None) -> DayRoster:
+    """The school day's rolls and who they hold (three queries at most).
+
+    With `minute` (the refresh of the console's figures): the rolls' columns the figures show, kept
+    in the cache with who they hold for that minute per school and date, shared by every reader. A
+    day's rolls are made in the morning or when a weekend session opens and cancelled when the day
+    becomes a holiday; placements and club seats change a few times a term and no write announces
+    them to the console, whose body already shows them at most a minute late
+    (attendance/console_cache.py). Around 16:00 the day's marks change every few seconds, so the
+    refresh would otherwise read all of this again for each; it reads the marks at once."""
+    from django.core.cache import cache
+
+    rolls = (Roll.objects.filter(school_id=school_id, date=date).exclude(status=Roll.Status.CANCELLED)
+             .select_related("venue", "teacher").order_by("starts_at", "name", "pk"))
+    if minute is None:
+        return _read_roster(list(rolls))
+    return cache.get_or_set(f"attendance:roster:{school_id}:{date.isoformat()}:{minute}",
+                            lambda: _read_roster(list(rolls.only(*_ROLL_FIGURE_FIELDS))), ROSTER_SECONDS)
+
+
+def _day_children(roster: DayRoster
                   ) -> tuple[dict[int, list[int]], dict[int, dict[int, str]], dict[int, Student]]:
-    """What `roll_children` gives, read as columns for the console: the ids of each roll's children
-    (sorted by pinyin), each roll's marks {student id: status} (the day's marks read once), and the
-    children as Students with only id, name and name_pinyin. Four queries when the day has rolls, no
-    per-row join objects; two when the roster is kept (`_day_roster`, `roster_minute`)."""
+    """What `roll_children` gives, read as columns for the console: the ids of each of the roster's
+    rolls' children (sorted by pinyin), each roll's marks {student id: status} (the day's marks read
+    once), and the children as Students with only id, name and name_pinyin. Two queries, no per-row
+    join objects."""
+    rolls = roster.rolls
     ids: dict[int, set[int]] = {r.pk: set() for r in rolls}
     marks: dict[int, dict[int, str]] = {r.pk: {} for r in rolls}
-    by_group, by_club, roster_names = _day_roster(rolls, minute=roster_minute)
-    names = dict(roster_names)
+    names = dict(roster.names)
     for r in rolls:
         if r.group_id:
-            ids[r.pk].update(sid for sid, days in by_group[r.group_id] if _meets(days, r.date))
+            ids[r.pk].update(sid for sid, days in roster.by_group[r.group_id] if _meets(days, r.date))
         elif r.club_id:
-            ids[r.pk].update(by_club[r.club_id])
+            ids[r.pk].update(roster.by_club[r.club_id])
     if rolls:
         # The marks alone, then the names of marked children no placement or choice above named (a
         # child who left the group after the mark; usually none). Joined to the students, the marks
@@ -522,11 +510,10 @@ def day_state(*, school: School, date: datetime.date, now: datetime.datetime | N
     headcount, the close, the rota, the refused pickups and the follow-ups (left empty)."""
     now = timezone.localtime(now or timezone.now())
     now_time = now.time() if date == now.date() else (None if date > now.date() else datetime.time.max)
-    # the refresh of the figures reads the rolls and the roster kept for the minute (`_day_rolls`,
-    # `_day_roster`)
-    minute = now.strftime("%Y%m%d%H%M") if figures_only else None
-    rolls = _day_rolls(school.pk, date, minute=minute)
-    children, marks_by_roll, students = _day_children(rolls, roster_minute=minute)
+    # the refresh of the figures reads the rolls and who they hold as kept for the minute
+    roster = _day_roster(school.pk, date, minute=now.strftime("%Y%m%d%H%M") if figures_only else None)
+    rolls = roster.rolls
+    children, marks_by_roll, students = _day_children(roster)
     # The figures need a child's leave only where the child is marked absent (an absence without
     # leave); the panels show it for every child.
     asked = ({sid for by_roll in marks_by_roll.values() for sid, status in by_roll.items()

@@ -33,6 +33,7 @@ from __future__ import annotations
 import pickle
 
 from . import demodb
+from .clockplugin import _item_instant
 
 #: minute -> ((the database holding the world built at that minute, its digest), its namespace pickled)
 _worlds: dict[tuple, tuple] = {}
@@ -57,10 +58,6 @@ def _transactional(request) -> bool:
                     or marker.kwargs.get("serialized_rollback")))
 
 
-def _has_run_clock(config) -> bool:
-    return getattr(config, "_shahe_clock", None) is not None or getattr(config, "_shahe_clocks", None) is not None
-
-
 def _restore_base(connection) -> None:
     global _state
     if _state != "base":
@@ -69,11 +66,12 @@ def _restore_base(connection) -> None:
 
 
 def around_test(request, django_db_blocker, build):
-    """Generator for the autouse fixture: puts the database in the state the test needs before its
-    `db` fixture starts the test's transaction, and notes the state the test leaves."""
+    """Generator for `_world_copy` (run before pytest-django's `_django_db_marker`): puts the database
+    in the state the test needs before its `db` fixture starts the test's transaction, and notes the
+    state the test leaves."""
     global _state, _current
     _current = None
-    if not (_uses_db(request) and _has_run_clock(request.config)):
+    if not (_uses_db(request) and _item_instant(request.node) is not None):  # no run clock
         yield
         return
     request.getfixturevalue("django_db_setup")
