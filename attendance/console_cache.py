@@ -40,7 +40,6 @@ import hashlib
 from django.core.cache import cache
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -69,11 +68,8 @@ def day_changed(school_id: int, date: datetime.date) -> None:
 
 def body_key(request, *, school_id: int, date: datetime.date, is_leader: bool) -> str:
     now = timezone.localtime()
-    secret = request.META.get("CSRF_COOKIE") or ""
-    if not secret:
-        get_token(request)  # the body's forms need a token: make the secret now, as they would
-        secret = request.META.get("CSRF_COOKIE") or ""
-    reader = hashlib.blake2b(f"{secret}|{request.get_full_path()}".encode(), digest_size=12).hexdigest()
+    reader = hashlib.blake2b(f"{fragments.csrf_secret(request)}|{request.get_full_path()}".encode(),
+                             digest_size=12).hexdigest()
     return ":".join(["attendance:console:body", str(school_id), date.isoformat(), day_version(school_id, date),
                      now.strftime("%Y%m%d%H%M"), get_language() or "", "L" if is_leader else "-", reader])
 

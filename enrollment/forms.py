@@ -106,10 +106,6 @@ def unbound_form_html(form_class, **kwargs) -> str:
     return mark_safe(html)  # noqa: S308 - rendered by crispy from the form class, no user data
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason the parent will see"), max_length=255)
-
-
 class PickupPersonForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
     relation = forms.ChoiceField(label=_("Relation to the child"), choices=RELATION_CHOICES)

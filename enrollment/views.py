@@ -1,6 +1,8 @@
 """Pages: the parent's (phone-first), the homeroom teacher's queue, the offices' groups."""
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -8,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +24,7 @@ from privacy.services import consent_given
 from schools.models import School, Student, Term, Venue
 from schools.selectors import health_notes_shown
 from shahe_afterschool.errors import DomainError
+from shahe_afterschool.fragments import csrf_secret
 from shahe_afterschool.ids import parse_id
 from shahe_afterschool.paging import page_of
 
@@ -31,7 +36,6 @@ from .forms import (
     LetterForm,
     MoveForm,
     PickupPersonForm,
-    RejectForm,
     TeacherForm,
     unbound_form_html,
 )
@@ -223,7 +227,23 @@ def queue(request: HttpRequest) -> HttpResponse:
     pending = [a for a in apps if a.status == Application.Status.SUBMITTED]
     others = [a for a in apps if a.status != Application.Status.SUBMITTED]
     return render(request, "enrollment/queue.html", {"pending": pending, "others": others, "page": page,
-                                                     "reject_form": RejectForm()})
+                                                     "body_key": _queue_body_key(request, page, apps)})
+
+
+def _queue_body_key(request, page, apps) -> str:
+    """What the queue's cards and table show, as a digest: the template keeps their rendering
+    (`{% cache %}`) under it, so a page read again with nothing changed is not rendered again, and
+    any change to what it shows (a status, a claim, a name, the page) is a new key. Neither a version
+    to bump nor a write to hook: the key is the data. It also names the reader's CSRF secret (the
+    forms hold tokens), the language, the time zone (the dates) and the path (the pager's links)."""
+    parts = [get_language() or "", get_current_timezone_name(), request.get_full_path(), csrf_secret(request),
+             page.number, page.paginator.count]
+    for a in apps:
+        parts.append((a.pk, a.status, a.sessions, a.weekdays, a.pickup_plan, a.submitted_at.isoformat() if a.submitted_at
+                      else "", a.has_verified_priority, a.waitlist_position, a.student.name,
+                      a.student.homeroom_class.name if a.student.homeroom_class else "",
+                      [(c.pk, c.group, c.note, c.status) for c in a.claim_list]))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 @login_required

@@ -18,6 +18,7 @@ import uuid
 
 from django.core.cache import cache
 from django.db import transaction
+from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 #: How long a version token is kept; a lost token is replaced by a new one.
@@ -53,3 +54,14 @@ def key(name: str, subject: str, *parts) -> str:
     for `parts` (the reader's scope, filters, page: anything else the fragment depends on)."""
     digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=12).hexdigest()
     return f"fragments:{name}:{version(subject)}:{get_language() or ''}:{digest}"
+
+
+def csrf_secret(request) -> str:
+    """A digest of the reader's CSRF secret, for the key of a kept fragment that holds forms: their
+    tokens are valid for that secret only (made now when the request has none, as rendering the
+    forms would)."""
+    secret = request.META.get("CSRF_COOKIE") or ""
+    if not secret:
+        get_token(request)
+        secret = request.META.get("CSRF_COOKIE") or ""
+    return hashlib.blake2b(secret.encode(), digest_size=12).hexdigest()

@@ -267,6 +267,73 @@ def test_homeroom_queue_is_paged_waiting_applications_first(enr, login_as):
     assert "排队29" in first and "排队00" in first and "排队19" in second
 
 
+def _main(page: str) -> str:
+    return page[page.index("<main"):page.index("</main>")]
+
+
+def _csrf_token(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_homeroom_queue_kept_rendered_shows_every_change(enr, login_as):
+    """The cards are kept rendered under a digest of what they show: a status, a claim's decision, a
+    child's name or a new application changes the page at once, with nothing to announce it."""
+    w = enr.world
+    a = enr.apply(w.child_a, w.parent_a, claims=[("migrant", "在本市务工")])
+    client = login_as(w.homeroom)
+    first = client.get("/enrollment/queue/").content.decode()
+    # read again: the same cards, down to their forms' masked tokens (rendered anew, each would differ)
+    assert _main(client.get("/enrollment/queue/").content.decode()) == _main(first)
+    assert first.count('data-testid="pending"') == 1 and "已核实" not in first
+    services.claim_decide(claim=a.claims.get(), by=w.homeroom, verified=True)
+    page = client.get("/enrollment/queue/").content.decode()
+    assert page != first and "已核实" in page
+    w.child_a.name = "改名的孩子"
+    w.child_a.save()
+    assert "改名的孩子" in client.get("/enrollment/queue/").content.decode()
+    enr.approve(a)
+    page = client.get("/enrollment/queue/").content.decode()
+    assert 'data-testid="pending"' not in page and page.count('data-testid="reviewed"') == 1
+    enr.apply(w.child_a2, w.other_parent)
+    assert client.get("/enrollment/queue/").content.decode().count('data-testid="pending"') == 1
+
+
+def test_homeroom_queue_kept_rendered_forms_carry_each_readers_token(enr):
+    """The kept cards hold forms: each reader's tokens are their own (the key names the reader's CSRF
+    secret), so a post from a page read from the cache is accepted, in either reader's browser."""
+    from django.test import Client
+
+    w = enr.world
+    a = enr.apply(w.child_a, w.parent_a)
+    b = enr.apply(w.child_a2, w.other_parent)
+    tablet, desk = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for client in (tablet, desk):
+        client.force_login(w.homeroom)
+        client.get("/enrollment/queue/")
+    kept = tablet.get("/enrollment/queue/").content.decode()
+    other = desk.get("/enrollment/queue/").content.decode()
+    assert _csrf_token(kept) != _csrf_token(other)
+    response = tablet.post(f"/enrollment/applications/{a.pk}/review/",
+                           {"decision": "approve", "csrfmiddlewaretoken": _csrf_token(kept)})
+    assert response.status_code == 302
+    response = desk.post(f"/enrollment/applications/{b.pk}/review/",
+                         {"decision": "approve", "csrfmiddlewaretoken": _csrf_token(other)})
+    assert response.status_code == 302
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.status, b.status) == ("class_reviewed", "class_reviewed")
+
+
+def test_homeroom_queue_kept_rendered_per_language(enr, login_as):
+    w = enr.world
+    enr.apply(w.child_a, w.parent_a)
+    client = login_as(w.homeroom)
+    chinese = client.get("/enrollment/queue/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = client.get("/enrollment/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">通过</button>" in chinese and ">Approve</button>" not in chinese
+    assert ">Approve</button>" in english and ">通过</button>" not in english
+
+
 @pytest.mark.time_machine(IN_TERM)  # the page shows the term that contains today
 @pytest.mark.parametrize("n", [5, 50])
 def test_groups_page_query_count_is_constant(enr, login_as, django_assert_num_queries, n):
