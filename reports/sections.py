@@ -46,6 +46,7 @@ class BuildContext:
     schools: dict[int, dict]
     _class_grades: dict[int, int] = field(default_factory=dict, init=False, repr=False)
     _service_days: dict[int, list] = field(default_factory=dict, init=False, repr=False)
+    _apart: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
     def week_end(self) -> datetime.date:
@@ -86,6 +87,64 @@ class BuildContext:
         """Each planned school's windows of the week's timetable (`ServicePlan.windows`)."""
         return {sid: plan.windows(self.summer) for sid, plan in self.plans.items()}
 
+    def read_apart(self, submit) -> None:
+        """Starts the build's largest reads with `submit` (a second connection's thread:
+        `reports.services.reads_apart`): the coverage's grouped join of every enrolled student with
+        its placed application, the term's applications by status and the priority claims. While
+        PostgreSQL works on them, this thread reads and sums the other sections; the sections that
+        use them (`Section.reads_apart`) are computed last and wait for what is not read yet."""
+        if self.term is not None:
+            for name, read in (("coverage", self._coverage_rows), ("statuses", self._status_rows),
+                               ("claims", self._claim_rows)):
+                self._apart[name] = submit(read)
+
+    def _read(self, name: str, read):
+        """The rows of `read`: from the read started apart, or read now."""
+        future = self._apart.pop(name, None)
+        return future.result() if future is not None else read()
+
+    def _coverage_rows(self) -> list[tuple]:
+        """(school, class, placed application's school, enrolled, placed) for `coverage`."""
+        from django.db.models import FilteredRelation
+
+        from enrollment.models import Application
+        from schools.models import Student
+
+        students = Student.objects.filter(status=Student.Status.ENROLLED).annotate(placed=FilteredRelation(
+            "applications", condition=Q(applications__term=self.term,
+                                        applications__status=Application.Status.PLACED)))
+        return list(students.values_list("school_id", "homeroom_class_id", "placed__school_id")
+                    .annotate(n=Count("pk"), n_placed=Count("placed__pk")).order_by())
+
+    @cached_property
+    def application_statuses(self) -> list[tuple]:
+        """The term's applications by school and status: `(school, status, n)` for every school."""
+        return self._read("statuses", self._status_rows)
+
+    def _status_rows(self) -> list[tuple]:
+        from enrollment.models import Application
+
+        return list(Application.objects.filter(term=self.term).values_list("school_id", "status")
+                    .annotate(n=Count("*")).order_by())  # COUNT(*): an index-only scan
+
+    @cached_property
+    def priority_claims(self) -> list[tuple]:
+        """The term's priority claims not declined, of applications neither withdrawn nor rejected,
+        by school and group: `(school, group, applied, placed, waitlisted)` for every school. A claim
+        is one per application and group (`unique_claim_group`): counting claims of a group counts
+        its applications (no DISTINCT)."""
+        return self._read("claims", self._claim_rows)
+
+    def _claim_rows(self) -> list[tuple]:
+        from enrollment.models import Application, PriorityClaim
+
+        claims = (PriorityClaim.objects.filter(application__term=self.term)
+                  .exclude(status=PriorityClaim.Status.DECLINED)
+                  .exclude(application__status__in=[Application.Status.WITHDRAWN, Application.Status.REJECTED]))
+        return list(claims.values_list("application__school_id", "group").annotate(
+            applied=Count("pk"), placed=Count("pk", filter=Q(application__status=Application.Status.PLACED)),
+            waitlisted=Count("pk", filter=Q(application__status=Application.Status.WAITLISTED))).order_by())
+
     @cached_property
     def coverage(self) -> dict[str, dict[tuple[int, int], int]]:
         """Students enrolled in school and those of them placed in the service this term, by school
@@ -97,18 +156,12 @@ class BuildContext:
         applications are counted), each class then given its grade (`grade_of_classes`). Every
         school's students are read (no list of the week's schools in the SQL) and the week's
         schools kept here."""
-        from django.db.models import FilteredRelation
-
-        from enrollment.models import Application
         from schools.models import Student
 
-        students = Student.objects.filter(status=Student.Status.ENROLLED)
         if self.term is not None:
-            students = students.annotate(placed=FilteredRelation("applications", condition=Q(
-                applications__term=self.term, applications__status=Application.Status.PLACED)))
-            rows = list(students.values_list("school_id", "homeroom_class_id", "placed__school_id")
-                        .annotate(n=Count("pk"), n_placed=Count("placed__pk")).order_by())
+            rows = self._read("coverage", self._coverage_rows)
         else:
+            students = Student.objects.filter(status=Student.Status.ENROLLED)
             rows = [(sid, class_id, None, n, 0) for sid, class_id, n in
                     students.values_list("school_id", "homeroom_class_id").annotate(n=Count("pk")).order_by()]
         schools = self.schools
@@ -218,6 +271,8 @@ class Section:
     percent: frozenset = frozenset()
     #: tables(figures) -> [SubTable]
     tables: Callable[[dict], list[SubTable]] | None = None
+    #: reads what `BuildContext.read_apart` started: computed after the other sections
+    reads_apart: bool = False
 
 
 SECTIONS: dict[str, Section] = {}
@@ -336,13 +391,13 @@ def _students_rows(fig: dict, *, school: bool = False, **_options) -> list:
 register_section(Section(
     code="students", title=_("Students enrolled"), per_school=_students, finalize=_students_final,
     rows=_students_rows, order=10, main={"enrolled": ("enrolled", _("Students enrolled"))},
-    short={"enrolled": pgettext_lazy("report column", "Enrolled")},
+    short={"enrolled": pgettext_lazy("report column", "Enrolled")}, reads_apart=True,
 ))
 
 
 # --- students in the service: coverage, priority groups (enrollment) --------------------------
 def _service(ctx: BuildContext) -> dict[int, Raw]:
-    from enrollment.models import Application, PriorityClaim, PriorityGroup
+    from enrollment.models import PriorityGroup
 
     def zero():
         return {"enrolled": 0, "in_service": 0, "by_grade": {}, "applications": {},
@@ -363,20 +418,11 @@ def _service(ctx: BuildContext) -> dict[int, Raw]:
         fig = out[school_id]
         fig["by_grade"].setdefault(str(grade), {"enrolled": 0, "in_service": 0})["in_service"] += n
         fig["in_service"] += n
-    for school_id, status, n in (Application.objects.filter(term=ctx.term).values_list("school_id", "status")
-                                 .annotate(n=Count("*")).order_by()):  # COUNT(*): an index-only scan
+    for school_id, status, n in ctx.application_statuses:
         if school_id in out:
             fig = out[school_id]
             fig["applications"][status] = fig["applications"].get(status, 0) + n
-    # A claim is one per application and group (`unique_claim_group`): counting claims of a group
-    # counts its applications (no DISTINCT).
-    claims = (PriorityClaim.objects.filter(application__term=ctx.term)
-              .exclude(status=PriorityClaim.Status.DECLINED)
-              .exclude(application__status__in=[Application.Status.WITHDRAWN, Application.Status.REJECTED]))
-    for school_id, group, applied, placed, waitlisted in (
-            claims.values_list("application__school_id", "group").annotate(
-                applied=Count("pk"), placed=Count("pk", filter=Q(application__status=Application.Status.PLACED)),
-                waitlisted=Count("pk", filter=Q(application__status=Application.Status.WAITLISTED))).order_by()):
+    for school_id, group, applied, placed, waitlisted in ctx.priority_claims:
         if school_id in out:
             out[school_id]["priority"][group] = {"applied": applied, "placed": placed, "waitlisted": waitlisted}
     return out
@@ -426,7 +472,7 @@ register_section(Section(
                     "coverage_rate": ("coverage_rate", _("Coverage rate (%)"))},
     short={"in_service": pgettext_lazy("report column", "In service"),
            "coverage_rate": pgettext_lazy("report column", "Cov. %")},
-    percent=frozenset({"coverage_rate"}), tables=_service_tables,
+    percent=frozenset({"coverage_rate"}), tables=_service_tables, reads_apart=True,
 ))
 
 

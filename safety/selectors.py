@@ -175,8 +175,9 @@ def safety_flags(*, school_ids, today: datetime.date | None = None) -> dict[int,
             flags[plan.school_id].unreviewed_plans.append(plan)
     last_drills = dict(Drill.objects.filter(school_id__in=school_ids).values("school_id")
                        .annotate(last=Max("held_on")).values_list("school_id", "last"))
+    plan_types = PlanType.choices  # built anew on each access: once, not once a school
     for pk in school_ids:
-        flags[pk].missing_plans = [label for value, label in PlanType.choices if value not in seen_types[pk]]
+        flags[pk].missing_plans = [label for value, label in plan_types if value not in seen_types[pk]]
         last = last_drills.get(pk)
         flags[pk].last_drill = last
         if term is not None:
