@@ -251,6 +251,28 @@ the run this document comes from).
 | the console's refresh computed (the day changed since the last one: under the peak, nearly every refresh) | cProfile with the day's version replaced before each request: the rolls (a three-table join, 2.9 ms) and the roster (335 placements with names, 3.5 ms) read again on each change of the day, though marks are what changes; the leave read for all 335 children (a 335-id IN list, 2.5 ms) where the figures need it for absent children only | 28.3 ms, 5.4×; bench under the peak 5.8× / 4.7× | 17.4 ms, 4.0×: the day's rolls (the columns the figures show) and the roster kept for the minute per school and date, shared by the day's readers (`_day_roster`); the leave of the children marked absent; bench under the peak 3.5× / 3.2× at 00:10 (the roster kept, the rolls not yet) |
 | the date matrix (`scripts/date_matrix.sh`) | `--fixtures-per-test`: 1,516 of its 1,616 tests ask for `world`, which the factories built in about 30 ms (SQLite) for each at each of nine instants; each worker applied the 63 migrations | 715 s (CI, quiet) | 453-456 s, every instant passing: the world copied per worker and minute (`tests/worldcopy.py`), the database built from the models |
 
+### Round four: the homeroom queue's cards, the weekly report's reads apart (issue 23, 2026-12-06, an eighth session)
+
+In process on the city (`shahe_bench_s1_0`), this session's code beside the seventh session's last
+(`fdc2f85`, a worktree of its own), taking turns: the queue through Django's test client (200
+requests each, interleaved with the floor), the weekly report by the benchmark's own method
+(`python -m bench.weekly floor|task --week 2026-W48 --repeat 5`, each in a child process). This
+machine was slower and noisier than in the seventh session's runs (the weekly floor took 86-111 ms,
+there 47 ms; `vmstat` showed 2-8 % stolen), so only each pair's ratios compare.
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| homeroom queue (`enrollment.views.queue`) | timing the view's parts (min of 300): the page's query 2.9 ms, the claims 1.0, the claims' read audit 1.6, the template 5.3 (of which the base page 1.5, the 25 cards and rows 3.8) of a 15.2 ms request; the cards rendered again on every read though nothing they show had changed; two `{% url %}` reversals a card for one URL | median 23.6-23.8 ms against floors of 6.5-6.6: **3.6-3.7×** | 17.4-18.4 ms against 5.9-6.3: **2.9-3.0×**; the template 2.2 ms when kept: the cards, table and pager kept rendered (Django's `{% cache %}`) under a digest of every value they show, the page, the language and the reader's CSRF secret (`_queue_body_key`: no version to replace, no receiver to keep up to date; a change of anything shown is a new key); one URL reversed a card and a claim |
+| weekly report (`reports.services.reports_compute`) | the floor's aggregate runs on three processes (EXPLAIN: a parallel plan, two workers), the build's 33 statements one after the other on one connection, with the Python between them; the coverage join (75,000 students against 46,643 placed applications: 90-120 ms here) and the claims (22-40 ms) a third of the build | 390 / 86 ms (4.5×), 351 / 111 ms (3.2×) | 287 / 87 ms (3.3×), 297 / 109 ms (2.7×): the coverage join, the applications by status and the claims read on a connection of their own in one worker thread while the build reads and sums the other sections (`reads_apart`; the two sections that use them computed last; in line inside a transaction and on SQLite); the build waited 0-36 ms for them. Also the safety flags' plan types built once, not once a school |
+| date matrix, flaky at one instant (`tests/factories.py`) | `--dist loadscope` (tried for CI time: 743 s against 453 s, not kept) failed at 2027-01-01 00:01: the factory named classes `三年级（n）班` from its sequence, and a world built early in a worker took `三年级（8）班`, which `test_principal_creates_a_homeroom_teacher...` writes by hand | 1 failure in 10,908 runs | the factory names from `（100）班` up; no hand-written name meets them, in any order |
+
+Left as it was, measured: the console's computed refresh in process is 19-26 ms against a floor of
+3.6-4.6 ms (day_state 10-14 ms: the children 3.8-5.8 of which 1.5-1.9 building the 335 students and
+1.0-1.5 reading the 454 marks, custody 2.3-3.8 (313 events, an anti-join through `corrected_by`),
+the roster from the cache 1.1-1.6; the template 3.2-4.8 ms); the roll page 13-19 ms against
+3.4-5.1 ms (`roll_view` 5.3-7.9, the template 2.9-4.5, the roll 1.6-2.3). Each part is a few per
+cent; none was changed this session.
+
 ### CI time (issue 23 item 4; 2026-12-05, a fifth session)
 
 Fresh clone, `CI=true bash .ci/run`, nothing else running on the 2-core machine:
