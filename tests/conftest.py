@@ -43,6 +43,31 @@ def _world_copy(request, django_db_blocker):
     yield from worldcopy.around_test(request, django_db_blocker, build_world)
 
 
+def _patch_flush():
+    """A transactional test's flush, on SQLite with a run clock: the database as built restored
+    instead (tests/worldcopy.py, `flush_or_restore`)."""
+    from django.test import TransactionTestCase
+
+    from . import worldcopy
+
+    flush = TransactionTestCase._fixture_teardown
+    TransactionTestCase._fixture_teardown = lambda self: worldcopy.flush_or_restore(self, flush)
+
+
+_patch_flush()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _world_released(django_db_blocker):
+    """On PostgreSQL the world is kept in a transaction between the tests of a module
+    (tests/worldcopy.py): rolled back when the module ends, before the next module's own fixtures."""
+    from . import worldcopy
+
+    yield
+    with django_db_blocker.unblock():
+        worldcopy.release()
+
+
 @pytest.fixture(autouse=True)
 def _django_db_marker(_world_copy, _django_db_marker):
     """pytest-django's own (it starts the test's transaction for a test marked `django_db`), after

@@ -71,6 +71,12 @@ def around_test(request, django_db_blocker, build):
     state the test leaves."""
     global _state, _current
     _current = None
+    if _uses_db(request):
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            yield from _around_test_kept(request, django_db_blocker, build)
+            return
     if not (_uses_db(request) and _item_instant(request.node) is not None):  # no run clock
         yield
         return
@@ -80,18 +86,43 @@ def around_test(request, django_db_blocker, build):
     if connection.vendor != "sqlite" or demodb.seeded_now():
         yield  # the demo's modules keep their database; PostgreSQL has no copies
         return
+    global _flush_restores
     transactional = _transactional(request)
     with django_db_blocker.unblock():
         if transactional or "world" not in request.fixturenames:
             _restore_base(connection)
         else:
             _current = _world(connection, build)
+    _flush_restores = transactional and "live_server" not in request.fixturenames
     try:
         yield
     finally:
         _current = None
-        if transactional:
-            _state = None
+        if transactional and not _flush_restores:
+            _state = None  # flushed (or restored by a flush that failed half way): unknown
+        _flush_restores = False
+
+
+#: Whether the running transactional test's flush restores the database as built instead
+#: (`flush_or_restore`): on SQLite with a run clock, outside the demo's modules, without a live server.
+_flush_restores = False
+
+
+def flush_or_restore(test_case, flush) -> None:
+    """A transactional test's teardown (Django's `TransactionTestCase._fixture_teardown`, patched by
+    tests/conftest.py): where this module keeps copies, the database as built is restored (a few
+    milliseconds) rather than flushed (every table emptied, then post_migrate's content types and
+    permissions made again: about 0.6 s a test), which is what the next test would restore anyway."""
+    global _state, _flush_restores
+    if not _flush_restores:
+        flush(test_case)
+        return
+    from django.db import connection
+
+    _flush_restores = False
+    demodb.restore_migrated(connection)
+    _flush_restores = True
+    _state = "base"
 
 
 def _world(connection, build):
@@ -115,6 +146,84 @@ def _world(connection, build):
             _worlds[key] = (demodb.copy_of(connection), pickle.dumps(namespace))
         _state = ("world", key)
     return pickle.loads(_worlds[key][1])
+
+
+#: How many tests one kept world serves on PostgreSQL before it is rolled back and built again.
+KEPT_TESTS = int(__import__("os").environ.get("KEPT_TESTS", "10"))
+#: On PostgreSQL: the transaction holding the world, open between tests (`transaction.atomic`, entered),
+#: its key (the minute it was built at) and its namespace pickled; or None.
+_kept: tuple | None = None
+
+
+def _around_test_kept(request, django_db_blocker, build):
+    """`around_test` on PostgreSQL: the world kept in a transaction between tests.
+
+    The world is built with the factories inside a transaction of this module's own (`_keep`), left
+    open; the test's transaction (pytest-django's `db`: Django's TestCase atomics) nests in it as a
+    savepoint and is rolled back to it, so the next test at the same minute starts from the world as
+    built, as on SQLite from a copy. The transaction is rolled back (`release`) before a test that
+    must not see the world: one without `world`, a transactional one (its flush and its other
+    connections need committed rows, and the world was never committed), one at another minute; and
+    at the end of each module (tests/conftest.py's `_world_released`), so that a module's own
+    transaction (the seeded demo, a generated city) never holds a world, nor a world theirs. A test
+    that starts inside someone else's transaction (a module's seeded demo, a generated city) builds
+    the world with the factories, as before."""
+    global _current
+    request.getfixturevalue("django_db_setup")
+    from django.db import connection
+
+    wants_world = "world" in request.fixturenames and not _transactional(request)
+    with django_db_blocker.unblock():
+        if not wants_world:
+            release()
+        elif _kept is not None or not connection.in_atomic_block:
+            _current = _keep(connection, build)
+    try:
+        yield
+    finally:
+        _current = None
+
+
+def _keep(connection, build):
+    """The world at this minute, in the kept transaction (built first if it holds none or another
+    minute's), and a fresh copy of its objects."""
+    global _kept
+    import time_machine
+    from django.db import transaction
+    from django.utils import timezone
+
+    minute = timezone.now().replace(second=0, microsecond=0)
+    key = minute.isoformat()
+    if _kept is None or _kept[1] != key or _kept[3] >= KEPT_TESTS:
+        release()
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        _kept = (atomic, key, None, 0)
+        try:
+            with time_machine.travel(minute, tick=False):
+                namespace = build()
+        except BaseException:
+            release()
+            raise
+        connection.run_on_commit = []  # as in the rolled-back transaction of a test: none runs
+        _kept = (atomic, key, pickle.dumps(namespace), 0)
+    _kept = (*_kept[:3], _kept[3] + 1)
+    return pickle.loads(_kept[2])
+
+
+def release() -> None:
+    """Rolls back the transaction that keeps the world on PostgreSQL, if one is open."""
+    global _kept
+    if _kept is None:
+        return
+    from django.db import connection, transaction
+
+    atomic = _kept[0]
+    _kept = None
+    if connection.atomic_blocks[-1:] != [atomic] or len(connection.atomic_blocks) != 1:
+        raise AssertionError("a test left a transaction open inside the world's: it cannot be rolled back")
+    transaction.set_rollback(True)
+    atomic.__exit__(None, None, None)
 
 
 def current():
