@@ -93,6 +93,9 @@ CLOCK_FREE_BROAD_FIXTURES = frozenset({
     "django_db_modify_db_settings_parallel_suffix", "django_db_serialized_rollback",
     "_django_setup_unittest", "_fail_for_invalid_template_variable", "_session_faker",
     "pytestconfig", "tmp_path_factory", "tmpdir_factory", "worker_id", "testrun_uid",
+    # tests/conftest.py's: holds no value; on PostgreSQL it rolls back the transaction that kept the
+    # role matrix between the module's tests when the module ends (tests/worldcopy.py)
+    "_world_released",
 })
 #: Fixtures that hand a test the run instant itself: a test asking for them is never collapsed.
 RUN_CLOCK_FIXTURES = frozenset({"run_clock", PARAM})

@@ -296,6 +296,9 @@ def demo_seeded(request, django_db_setup, django_db_blocker, _shahe_run_clock):
     instant = _shahe_run_clock or getattr(request.config, "_shahe_clock", None)
     with django_db_blocker.unblock():
         if connection.vendor == "sqlite" and instant is not None:
-            yield from demodb.seeded_from_copy(str(instant))
+            shared = None
+            if hasattr(request.config, "workerinput"):  # a pytest-xdist worker: the workers share the demo
+                shared = request.getfixturevalue("tmp_path_factory").getbasetemp().parent
+            yield from demodb.seeded_from_copy(str(instant), shared)
         else:
             yield from demodb.seeded_in_transaction()

@@ -17,6 +17,10 @@ What seed_demo's result depends on, and so the copy's key:
 - the active language (report texts are stored in it).
 seed_demo is otherwise deterministic (its names come from a seeded generator): two seedings at one
 instant differ only in password salts and random ids.
+Under pytest-xdist the workers share what they seed: the first worker to seed the demo at an instant
+saves it to a file of the run's temporary directory, and a worker that has not seeded it yet loads
+that file instead of seeding (`_shared_file`; the date matrix seeded each instant on both workers).
+
 Without a run clock (the real clock moves between modules) and on PostgreSQL nothing is kept: the
 demo is seeded in a transaction rolled back after the module, as before.
 
@@ -138,9 +142,47 @@ def restore_migrated(connection) -> None:
     _restore(*_migrated, connection, "migrated database")
 
 
-def seeded_from_copy(instant: str):
-    """The demo at `instant` (SQLite): restored from this process's copy, or seeded into the database
-    as migrated and copied; the database the module started with is restored when it ends."""
+def _shared_file(shared_dir, key: tuple):
+    """Where the workers of one xdist run share the demo seeded at `key` (None without xdist). The
+    name holds the digest of the migrated database it was seeded into, so that a worker whose
+    database was built otherwise never loads it."""
+    if shared_dir is None or _migrated is None:
+        return None
+    name = hashlib.blake2b(repr((key, _migrated[1])).encode(), digest_size=12).hexdigest()
+    return shared_dir / f"demo-{name}.sqlite3"
+
+
+def _load_shared(path) -> tuple[sqlite3.Connection, str] | None:
+    """The demo another worker seeded (a copy in memory and its digest), or None if none is there."""
+    try:
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.OperationalError:
+        return None
+    try:
+        copy = _copy(source)
+    finally:
+        source.close()
+    return copy, _digest(copy)
+
+
+def _save_shared(copy: sqlite3.Connection, path) -> None:
+    """Writes the seeded demo for the other workers: into a file of this process first, then renamed
+    (a reader sees the whole file or none)."""
+    import os
+
+    partial = path.with_name(f"{path.name}.{os.getpid()}")
+    target = sqlite3.connect(partial)
+    try:
+        copy.backup(target)
+    finally:
+        target.close()
+    os.replace(partial, path)
+
+
+def seeded_from_copy(instant: str, shared_dir=None):
+    """The demo at `instant` (SQLite): restored from this process's copy, or from the copy another
+    worker of the run saved in `shared_dir` (pytest-xdist), or seeded into the database as migrated
+    and copied (and saved there); the database the module started with is restored when it ends."""
     from django.db import connection
     from django.utils import translation
 
@@ -155,7 +197,10 @@ def seeded_from_copy(instant: str):
     _seeded_now = True
     try:
         key = (instant, translation.get_language())
-        if key in _seeded:
+        shared = _shared_file(shared_dir, key)
+        if key not in _seeded and shared is not None and shared.exists():
+            _seeded[key] = _load_shared(shared)
+        if _seeded.get(key) is not None:
             copy, digest = _seeded[key]
             _restore(copy, digest, connection, "seeded demo")
         else:
@@ -164,6 +209,8 @@ def seeded_from_copy(instant: str):
             _seed(connection, instant)
             copy = _copy(raw)
             _seeded[key] = (copy, _digest(copy))
+            if shared is not None:
+                _save_shared(copy, shared)
         yield
     finally:
         _seeded_now = False

@@ -198,3 +198,29 @@ def test_the_matrix_runs_a_test_that_fixes_its_own_clock_under_one_instant(tmp_p
     failed = sorted(test_id for test_id, outcome in outcomes.items() if outcome == "FAILED")
     assert failed == ["test_sneaks_a_module_fixture_in[clock=2026-12-05T10:00+08:00]"], result.stdout
     assert "used the broader-scoped fixtures ['built_once']" in result.stdout
+
+
+@pytest.mark.time_machine(WEDNESDAY)  # so that the date matrix runs this one under one instant too
+def test_this_suites_own_fixtures_let_a_fixed_clock_run_once(tmp_path):
+    """The suite's autouse fixtures (tests/conftest.py) apply to every test: one of broader scope that
+    is not in CLOCK_FREE_BROAD_FIXTURES would keep every test of the suite under every instant (the
+    matrix ran 14,598 tests rather than 10,926 when `_world_released` was added without it). Collects
+    `test_a_fixed_clock_wins_over_the_run_clock` (marked, asks for `world`) with this suite's conftest
+    under two instants: it must be collected once."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dates = tmp_path / "dates.txt"
+    dates.write_text("2026-12-05T10:00+08:00  a Saturday\n2026-12-07T17:59+08:00  a Monday\n")
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/test_clock.py::test_a_fixed_clock_wins_over_the_run_clock",
+         "--collect-only", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "--clock-file", str(dates)],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )
+    collected = [line for line in result.stdout.splitlines() if line.startswith("tests/test_clock.py::")]
+    assert collected == ["tests/test_clock.py::test_a_fixed_clock_wins_over_the_run_clock"
+                         "[clock=2026-12-05T10:00+08:00]"], result.stdout + result.stderr
