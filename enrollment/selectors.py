@@ -387,3 +387,15 @@ def next_step_text(application: Application) -> str:
     if application.status == S.REJECTED:
         return _("You may talk with the homeroom teacher and apply again this term.")
     return _("You may apply again this term if you need the service.")
+
+
+def letter_for_applying(*, child: Student, term: Term, guardian):
+    """The school's current letter for `term`, as the apply page needs it, in one query: or None (the
+    school has not published one). Annotated with `acknowledged` (this guardian acknowledged this
+    version) and `child_has_open_application` (the child already has an open application for the term)."""
+    return (ParentLetter.objects.filter(school_id=child.school_id, term=term).order_by("-version")
+            .annotate(acknowledged=Exists(LetterAcknowledgement.objects.filter(letter=OuterRef("pk"),
+                                                                               guardian=guardian)),
+                      child_has_open_application=Exists(Application.objects.filter(
+                          student=child, term=term, status__in=Application.OPEN_STATUSES)))
+            .first())

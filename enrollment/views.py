@@ -52,7 +52,8 @@ def _fail(request, exc: DomainError) -> None:
 
 
 def _own_child(user, student_id) -> Student:
-    child = Student.objects.filter(pk=student_id, guardianships__guardian=user, guardianships__active=True).first()
+    child = (Student.objects.filter(pk=student_id, guardianships__guardian=user, guardianships__active=True)
+             .select_related("school").first())
     if child is None:
         raise Http404
     return child
@@ -104,14 +105,14 @@ def letter_read(request: HttpRequest, pk: int) -> HttpResponse:
 def apply(request: HttpRequest, student_id: int) -> HttpResponse:
     child = _own_child(request.user, student_id)
     term = Term.current()
-    letter = ParentLetter.objects.current_for(school=child.school, term=term) if term else None
+    letter = selectors.letter_for_applying(child=child, term=term, guardian=request.user) if term else None
     if letter is None:
         messages.error(request, _("The school has not published its letter to parents for this term yet."))
         return redirect("enrollment:parent_home")
-    if Application.objects.filter(student=child, term=term, status__in=Application.OPEN_STATUSES).exists():
+    if letter.child_has_open_application:
         messages.info(request, _("%(child)s already has an application for this term.") % {"child": child.name})
         return redirect("enrollment:parent_home")
-    if not letter.acknowledgements.filter(guardian=request.user).exists():
+    if not letter.acknowledged:
         return redirect(reverse("enrollment:letter", args=[letter.pk]) + f"?student={child.pk}")
     from attendance.selectors import departure_choices
 
