@@ -274,6 +274,20 @@ template 2.9-4.5; the roll 1.6-2.3); each part a few per cent, none changed. The
 misses 3× (4.1× and 3.1× in the two runs): what remains on the build's own thread is the write of the
 170 drafts (40-55 ms), about 115 ms of Python over 30 statements, and the statements not read apart.
 
+### Round five: CI's fixtures, the apply page's queries (issue 23, 2026-12-06, a ninth session)
+
+A new machine, slower than the eighth session's: the same phases of CI took 8-15 % longer (browser
+263 → 300 s, operations/worker/benchmark 161 → 171 s). Test times are pytest's `--durations`, each
+pair run one after the other on this machine (`git worktree` of the older code).
+
+| where | cause (how found) | before | after |
+|---|---|---|---|
+| the role matrix `world` on PostgreSQL (`tests/worldcopy.py`, CI's parallel run) | `--durations=0` of the parallel run: setup 310 s of the 871 s the tests took (median 70 ms a test), most of it the factories building the world for each test; the world's copies of SQLite (seventh session) do not exist on PostgreSQL | `tests/attendance` alone 97 s (setup 38 s); `tests/enrollment` 62 s | 84 s (setup 26 s); 52 s: the world kept in a transaction between a module's tests, each test's transaction a savepoint in it, rolled back to it after the test; rolled back and built again for a test at another minute, a test without `world`, a transactional test, after 10 tests (a long transaction keeps PostgreSQL from pruning what the tests wrote and rolled back) and at the end of each module. On two workers the gain is within the machine's noise (a sample of 792 tests: 85-89 s both); CI's parallel run 380 s (the eighth session's machine: 377 s) |
+| a transactional test's teardown on SQLite under a run clock (the date matrix) | `--durations`: 0.6 s for each transactional test's teardown (the notices' SMS and WeChat tests, the clubs' concurrency), Django's flush (every table emptied, then `post_migrate` making the content types and permissions again), after which the next test restored the database as built anyway | `tests/notices` and `tests/clubs` at one instant, one process: 48.7 s | 36.7 s: the database as built restored (sqlite3's backup API, checked against its digest) instead of the flush (`worldcopy.flush_or_restore`, patched into `TransactionTestCase._fixture_teardown`) |
+| the demo in the date matrix (`tests/demodb.py`) | each worker seeded the demo at each instant (about 5 s each, 18 seedings) | each worker seeds | the first worker to seed the demo at an instant writes it to the run's temporary directory, keyed by the instant, the language and the digest of the migrated database; a worker that has not seeded it loads that file |
+| the date matrix ran every test under every instant | a module-scoped autouse fixture (`_world_released`, above) is a broader-scoped fixture of every test, and `fixes_its_own_clock` keeps every instant for a test with one it does not know to be clock-free: CI's matrix ran 14,598 runs in 862 s (CI 1,914 s) | 14,598 runs, 862 s | 10,927 runs, 627 s (the eighth session's CI: 10,926 runs, 679 s): the fixture named in `CLOCK_FREE_BROAD_FIXTURES`, and a test (`tests/test_clock.py::test_this_suites_own_fixtures_let_a_fixed_clock_run_once`) that collects a marked test with the suite's own conftest under two instants and fails if it is collected twice (it failed without the fix) |
+| apply page (`enrollment.views.apply`) | the queries of one request: the child, then its school by itself, the letter, whether an application is open, whether the letter was acknowledged, each a query | 12 queries; in process 14.8-17.6 ms against floors of 3.7-4.6 ms (3.8-4.0×) | 9 queries: the letter, the acknowledgement and the open application in one (`enrollment.selectors.letter_for_applying`), the school read with the child; 15.8-17.0 ms against 4.2-4.5 ms (3.8×): within this machine's noise |
+
 ### CI time (issue 23 item 4; 2026-12-05, a fifth session)
 
 Fresh clone, `CI=true bash .ci/run`, nothing else running on the 2-core machine:
