@@ -291,7 +291,7 @@ def demo_seeded(request, django_db_setup, django_db_blocker, _shahe_run_clock):
     otherwise it is seeded in a transaction of its own, rolled back after the module."""
     from django.db import connection
 
-    from . import demodb
+    from . import demodb, worldcopy
 
     instant = _shahe_run_clock or getattr(request.config, "_shahe_clock", None)
     with django_db_blocker.unblock():
@@ -301,4 +301,5 @@ def demo_seeded(request, django_db_setup, django_db_blocker, _shahe_run_clock):
                 shared = request.getfixturevalue("tmp_path_factory").getbasetemp().parent
             yield from demodb.seeded_from_copy(str(instant), shared)
         else:
+            worldcopy.release()  # never seeded inside a kept world (PostgreSQL)
             yield from demodb.seeded_in_transaction()

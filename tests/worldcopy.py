@@ -23,10 +23,13 @@ world; they count on in this process, so a later test's `user12` is never the wo
 
 Between tests the database is back in the state the copy left (each test runs in a transaction rolled
 back), so a copy is restored only when the state changes: a test without `world` after one with it
-gets the database as built restored (it must not see the world's rows), and a transactional test (its
-flush empties the tables) leaves the state unknown. Tests of a module that holds the seeded demo
-(`demo_seeded`, tests/demodb.py) and transactional tests build the world with the factories, as
-without a run clock; so does every run on PostgreSQL or without a run clock (nothing here runs).
+gets the database as built restored (it must not see the world's rows), and a transactional test's
+teardown restores the database as built rather than flushing it (`flush_or_restore`). Tests of a
+module that holds the seeded demo (`demo_seeded`, tests/demodb.py) and transactional tests build the
+world with the factories, as without a run clock; so does every run on SQLite without a run clock.
+
+On PostgreSQL there are no copies: the world is kept in an open transaction between a module's tests
+instead, each test's transaction a savepoint in it (`_around_test_kept`), with the same key.
 """
 from __future__ import annotations
 
@@ -84,7 +87,7 @@ def around_test(request, django_db_blocker, build):
     from django.db import connection
 
     if connection.vendor != "sqlite" or demodb.seeded_now():
-        yield  # the demo's modules keep their database; PostgreSQL has no copies
+        yield  # the demo's modules keep their database
         return
     global _flush_restores
     transactional = _transactional(request)
@@ -148,8 +151,12 @@ def _world(connection, build):
     return pickle.loads(_worlds[key][1])
 
 
-#: How many tests one kept world serves on PostgreSQL before it is rolled back and built again.
-KEPT_TESTS = int(__import__("os").environ.get("KEPT_TESTS", "10"))
+#: How many tests one kept world serves on PostgreSQL before it is rolled back and built again: a bound
+#: on how long one transaction lives, since what the tests write and roll back stays in the tables
+#: until it ends (PostgreSQL cannot prune rows an open transaction might see). Measured the same as
+#: unbounded on the largest modules here (tests/test_glossary.py 43 / 41 s, the access matrix's safety
+#: and voice endpoints 20 / 21 s), so it costs a build per ten tests and guards against the bloat.
+KEPT_TESTS = 10
 #: On PostgreSQL: the transaction holding the world, open between tests (`transaction.atomic`, entered),
 #: its key (the minute it was built at) and its namespace pickled; or None.
 _kept: tuple | None = None
