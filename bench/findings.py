@@ -288,6 +288,19 @@ pair run one after the other on this machine (`git worktree` of the older code).
 | the date matrix ran every test under every instant | a module-scoped autouse fixture (`_world_released`, above) is a broader-scoped fixture of every test, and `fixes_its_own_clock` keeps every instant for a test with one it does not know to be clock-free: CI's matrix ran 14,598 runs in 862 s (CI 1,914 s) | 14,598 runs, 862 s | 10,927 runs, 627 s (the eighth session's CI: 10,926 runs, 679 s): the fixture named in `CLOCK_FREE_BROAD_FIXTURES`, and a test (`tests/test_clock.py::test_this_suites_own_fixtures_let_a_fixed_clock_run_once`) that collects a marked test with the suite's own conftest under two instants and fails if it is collected twice (it failed without the fix) |
 | apply page (`enrollment.views.apply`) | the queries of one request: the child, then its school by itself, the letter, whether an application is open, whether the letter was acknowledged, each a query | 12 queries; in process 14.8-17.6 ms against floors of 3.7-4.6 ms (3.8-4.0×) | 9 queries: the letter, the acknowledgement and the open application in one (`enrollment.selectors.letter_for_applying`), the school read with the child; 15.8-17.0 ms against 4.2-4.5 ms (3.8×): within this machine's noise |
 
+This session's code (7170756), fresh clone, `CI=true bash .ci/run`, nothing else running: **1,651 s**
+(parallel run 374 s for 2,778 tests, browser 314 s for 131, operations/worker/benchmark 190 s for 44,
+date matrix 589 s for 10,927 runs, the two day scenarios side by side 104-107 s); the eighth
+session's last code took 1,674 s on a faster machine (matrix 679 s for 10,926 runs), and this
+session's first run 1,914 s (the matrix's regression above: 869 s for 14,598 runs). Still above 12
+minutes: the phases other than the matrix take about 15 minutes here, every one CPU-bound on two
+cores, and the matrix is about 1,160 tests at each of 9 instants at about 50 ms of CPU a test, the
+ORM's and the templates' work with no single hot spot (cProfile). Measured but not changed:
+PostgreSQL's flush after a transactional test (TRUNCATE of every table 0.37 s, `post_migrate`
+0.2 s; about 70 tests), the safety incidents' three history rows a report (`m2m_fields`: the save,
+then each `set`, 5-7 ms each), the access matrix (264 endpoints × 20 roles, 126-158 s of CPU) and the
+API fuzz (one test, 63 s).
+
 ### CI time (issue 23 item 4; 2026-12-05, a fifth session)
 
 Fresh clone, `CI=true bash .ci/run`, nothing else running on the 2-core machine:
