@@ -6,7 +6,8 @@ Steps (each bounded in time):
     created, migrated and seeded if missing;
  2. queries per request of every target in both cities (they must be equal);
  3. gunicorn (several sync workers) on 127.0.0.1 against the city; for each target, the floor and
-    then the page, each for a bounded time at the same concurrency; peak RSS of every worker;
+    the page in turns (`--slices`), each for a bounded time at the same concurrency; peak RSS of
+    every worker;
  4. the weekly report (bench.weekly): the city's week built by the Celery task in a child process
     (time, peak RSS) beside one hand-written SQL aggregate over the same week's marks;
  5. the 16:00 peak (bench.peak): rolls of 25 children marked and submitted through the roll page's
@@ -48,6 +49,8 @@ def parse(argv):
     p.add_argument("--users", type=int, default=8, help="concurrent users per page")
     p.add_argument("--duration", type=float, default=8.0, help="seconds per page and per floor")
     p.add_argument("--max-requests", type=int, default=400, help="at most this many requests per phase")
+    p.add_argument("--slices", type=int, default=4,
+                   help="the floor and each page measured in turns, in this many slices each (1: one after the other)")
     p.add_argument("--rush-parents", type=int, default=2000)
     p.add_argument("--rush-seats", type=int, default=500)
     p.add_argument("--rush-concurrency", type=int, default=16)
@@ -268,7 +271,7 @@ def main(argv=None) -> int:
     django.setup()
     from django.conf import settings
 
-    from bench.load import run_load
+    from bench.load import run_load, run_paired
     from bench.targets import MISSING, TARGETS, user_of
     from bench.users import actors, session_cookie
     from schools.models import School, Student
@@ -325,8 +328,7 @@ def main(argv=None) -> int:
             kw = {"cookie_name": settings.SESSION_COOKIE_NAME, "concurrency": args.users, "duration": args.duration,
                       "max_requests": args.max_requests}
             run_load(g.base, clients[:1], **{**kw, "concurrency": 1, "max_requests": 3, "headers": t.headers})  # warm up
-            fl = run_load(g.base, floor_clients, **kw)
-            pg = run_load(g.base, clients, **kw, headers=t.headers)
+            fl, pg = run_paired(g.base, floor_clients, clients, slices=args.slices, headers=t.headers, **kw)
             rows.append((t, fl, pg))
             log(f"{t.key}: p50 {ms(pg.pct(50))} ms (floor {ms(fl.pct(50))}), p95 {ms(pg.pct(95))} ms "
                 f"(floor {ms(fl.pct(95))}), {pg.count} ok, {pg.errors} errors {pg.statuses}")
@@ -393,7 +395,7 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
     now = datetime.now(UTC)
     seed_line = next((ln for ln in seed_out.splitlines() if "rows/s" in ln), "(not recorded)")
     cmd = (f"python -m bench --scale {args.scale} --workers {args.workers} --users {args.users} "
-           f"--duration {args.duration:g} --max-requests {args.max_requests} --rush-parents {args.rush_parents} "
+           f"--duration {args.duration:g} --max-requests {args.max_requests} --slices {args.slices} --rush-parents {args.rush_parents} "
            f"--rush-seats {args.rush_seats} --rush-concurrency {args.rush_concurrency} "
            f"--peak-rolls {args.peak_rolls} --peak-children {args.peak_children} --peak-window {args.peak_window:g} "
            f"--peak-concurrency {args.peak_concurrency} --peak-retry {args.peak_retry:g}"
@@ -440,8 +442,10 @@ def render(args, db, desc, sizes, seed_out, qc_demo, qc_city, rows, g, rushes, m
         f"## Pages and API: latency under {args.users} concurrent users",
         "",
         f"Each row: the floor (`/bench/floor/`: signed in, one query, a tiny template; it exists only under "
-        f"`bench.settings`), then the page, each for up to {args.duration:g} s or {args.max_requests} requests, "
-        "closed loop, keep-alive. Targets: p50 within 3× the floor's, p95 within 5×.",
+        f"`bench.settings`) and the page, each for up to {args.duration:g} s or {args.max_requests} requests, "
+        + (f"in turns ({args.slices} slices of the floor, then the page, so that both meet the same minutes' load), "
+           if args.slices > 1 else "one after the other, ")
+        + "closed loop, keep-alive. Targets: p50 within 3× the floor's, p95 within 5×.",
         "",
         "| page | requests | p50 ms | floor p50 | p50 ratio | p95 ms | floor p95 | p95 ratio | errors | target |",
         "|---|---|---|---|---|---|---|---|---|---|",
