@@ -21,9 +21,11 @@ class LoadResult(Timings):
 
 
 def run_load(base: str, clients: list[tuple[str, str]], *, cookie_name: str, concurrency: int,
-             duration: float, max_requests: int, ok=(200,), headers=()) -> LoadResult:
+             duration: float, max_requests: int, ok=(200,), headers=(), browsers: list | None = None) -> LoadResult:
     """`clients` is a list of (session key, path); thread i uses clients[i % len(clients)]. `headers`:
-    (name, value) pairs sent with every request."""
+    (name, value) pairs sent with every request. `browsers`: a list of `concurrency` slots that keep
+    each thread's HTTP session (its cookies, such as the CSRF cookie a page sets, and its connection)
+    for the next call, as a user's browser keeps them; None, a new session for each thread."""
     result = LoadResult()
     lock = threading.Lock()
     stop_at = time.monotonic() + duration
@@ -31,7 +33,9 @@ def run_load(base: str, clients: list[tuple[str, str]], *, cookie_name: str, con
 
     def worker(i: int) -> None:
         key, path = clients[i % len(clients)]
-        s = requests.Session()
+        s = browsers[i] if browsers is not None and browsers[i] is not None else requests.Session()
+        if browsers is not None:
+            browsers[i] = s
         s.cookies.set(cookie_name, key, domain="127.0.0.1")
         s.headers.update(dict(headers))
         url = base + path
@@ -75,10 +79,13 @@ def run_paired(base: str, floor_clients: list[tuple[str, str]], clients: list[tu
     and the page share the same minutes of the machine's load."""
     floor, page = LoadResult(), LoadResult()
     n = max(1, slices)
+    # each user's browser is kept from one slice to the next: a page that sets a cookie (the console's
+    # CSRF cookie, which its kept body is keyed by) is not met afresh at every slice
+    kept = {id(floor): [None] * kw["concurrency"], id(page): [None] * kw["concurrency"]}
     for _ in range(n):
         for into, who, hh in ((floor, floor_clients, ()), (page, clients, headers)):
             part = run_load(base, who, duration=duration / n, max_requests=max(1, max_requests // n),
-                            headers=hh, **kw)
+                            headers=hh, browsers=kept[id(into)], **kw)
             into.latencies += part.latencies
             into.statuses.update(part.statuses)
             into.errors += part.errors

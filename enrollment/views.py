@@ -118,8 +118,11 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
 
     times = departure_choices(school_id=child.school_id, term_id=term.pk)  # the school's departure slots
     pickup_people = list(AuthorisedPickupPerson.objects.active().filter(student=child))
-    form = ApplicationForm(request.POST or None, departure_times=times, has_pickup_persons=bool(pickup_people))
-    if request.method == "POST" and form.is_valid():
+    # Shown blank, the form is the unbound one's HTML kept per process (`unbound_form_html`): no form
+    # object is built for it, only for what a guardian sent.
+    form = (ApplicationForm(request.POST, departure_times=times, has_pickup_persons=bool(pickup_people))
+            if request.POST else None)
+    if form is not None and form.is_valid():
         data = form.cleaned_data
         note = data["priority_note"]
         try:
@@ -137,7 +140,7 @@ def apply(request: HttpRequest, student_id: int) -> HttpResponse:
                              % {"child": child.name})
             return redirect("enrollment:parent_home")
     return render(request, "enrollment/apply.html", {
-        "form": form, "form_html": None if form.is_bound else unbound_form_html(ApplicationForm, departure_times=times),
+        "form": form, "form_html": unbound_form_html(ApplicationForm, departure_times=times) if form is None else None,
         "child": child, "letter": letter, "term": term, "consent_ok": consent_given(child, request.user),
         "pickup_on_file": join_list(_("%(name)s (%(relation)s)") % {"name": p.name, "relation": p.relation_label}
                                     for p in pickup_people)})
