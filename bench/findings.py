@@ -334,10 +334,16 @@ the rush (0 oversold), every other page between 1.3× and 2.9×.
 - cProfile of tests/attendance at one instant: 88,000 SQL statements for 323 tests (272 a test).
   Of the time, the test client's requests took 28 %, simple_history's history rows 10 % and
   factory_boy 8 %. There is no hot spot.
-- In the last two CIs, the parallel run on PostgreSQL (2,778 tests) took 374-380 s and the browser
-  run (131 tests, a screenshot of every page) 314 s.
-- These three phases alone take about 1,160 s, against 720 s for the whole of CI. The operations,
-  worker and benchmark run (190 s) and the day scenarios (about 100 s) come on top.
+- CI on this session's last code (180f041: a fresh clone, `CI=true bash .ci/run`, nothing else
+  running) took **1,346 s** and passed. By phase:
+  - the parallel run on PostgreSQL: 2,778 tests in 316 s;
+  - the browser run: 131 tests, with a screenshot of every page, in 248 s;
+  - operations, worker and benchmark: 46 tests in 140 s;
+  - the date matrix: 10,927 runs in 483 s;
+  - the two day scenarios side by side: 93-97 s.
+- The previous machine took 374-380 s, 314 s and 589-705 s for the first, second and fourth of
+  these. The matrix, the parallel run and the browser run alone take 1,047 s, against 720 s for the
+  whole of CI.
 
 Each phase keeps both cores busy. The parallel run and the matrix are split over pytest-xdist
 workers, so on more cores they would take about 2 / cores of their time. On two cores, 12 minutes
