@@ -69,7 +69,8 @@ def run_load(base: str, clients: list[tuple[str, str]], *, cookie_name: str, con
 
 
 def run_paired(base: str, floor_clients: list[tuple[str, str]], clients: list[tuple[str, str]], *,
-               slices: int, duration: float, max_requests: int, headers=(), **kw) -> tuple[LoadResult, LoadResult]:
+               slices: int, concurrency: int, duration: float, max_requests: int, headers=(),
+               **kw) -> tuple[LoadResult, LoadResult]:
     """The floor and a page measured in turn: `slices` rounds of the floor then the page, each for
     duration / slices seconds or max_requests / slices requests, their timings put together.
 
@@ -81,11 +82,11 @@ def run_paired(base: str, floor_clients: list[tuple[str, str]], clients: list[tu
     n = max(1, slices)
     # each user's browser is kept from one slice to the next: a page that sets a cookie (the console's
     # CSRF cookie, which its kept body is keyed by) is not met afresh at every slice
-    kept = {id(floor): [None] * kw["concurrency"], id(page): [None] * kw["concurrency"]}
+    sides = ((floor, floor_clients, (), [None] * concurrency), (page, clients, headers, [None] * concurrency))
     for _ in range(n):
-        for into, who, hh in ((floor, floor_clients, ()), (page, clients, headers)):
-            part = run_load(base, who, duration=duration / n, max_requests=max(1, max_requests // n),
-                            headers=hh, browsers=kept[id(into)], **kw)
+        for into, who, hh, browsers in sides:
+            part = run_load(base, who, concurrency=concurrency, duration=duration / n,
+                            max_requests=max(1, max_requests // n), headers=hh, browsers=browsers, **kw)
             into.latencies += part.latencies
             into.statuses.update(part.statuses)
             into.errors += part.errors

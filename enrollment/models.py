@@ -83,8 +83,12 @@ class ParentLetterQuerySet(models.QuerySet):
             return self.none()
         return self.all()
 
+    def newest_first(self, *, school, term) -> ParentLetterQuerySet:
+        """The school's letters of the term, the current version first."""
+        return self.filter(school=school, term=term).order_by("-version")
+
     def current_for(self, *, school, term) -> ParentLetter | None:
-        return self.filter(school=school, term=term).order_by("-version").first()
+        return self.newest_first(school=school, term=term).first()
 
 
 class ParentLetter(models.Model):

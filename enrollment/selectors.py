@@ -393,7 +393,7 @@ def letter_for_applying(*, child: Student, term: Term, guardian):
     """The school's current letter for `term`, as the apply page needs it, in one query: or None (the
     school has not published one). Annotated with `acknowledged` (this guardian acknowledged this
     version) and `child_has_open_application` (the child already has an open application for the term)."""
-    return (ParentLetter.objects.filter(school_id=child.school_id, term=term).order_by("-version")
+    return (ParentLetter.objects.newest_first(school=child.school_id, term=term)
             .annotate(acknowledged=Exists(LetterAcknowledgement.objects.filter(letter=OuterRef("pk"),
                                                                                guardian=guardian)),
                       child_has_open_application=Exists(Application.objects.filter(
